@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { MemsidecarConfig } from './config/config';
+import { CoreModule } from './core/core.module';
+import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
+import { BLOCKS } from './blocks';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: MemsidecarConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config, BLOCKS)],
+      controllers: [HealthController, MetricsController],
+    };
+  }
+}

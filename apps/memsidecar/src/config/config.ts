@@ -1,0 +1,115 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+const HOST_PORT = /^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+export class AuthConfig {
+  @IsIn(['token', 'none'])
+  mode: 'token' | 'none' = 'token';
+
+  /** Extra trusted verification keys (PEM or 64 hex characters), besides the data dir's own. */
+  @IsArray()
+  @IsString({ each: true })
+  publicKeys: string[] = [];
+}
+
+export class LimitsConfig {
+  @IsInt()
+  @Min(1024)
+  maxValueBytes = 256 * 1024;
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  defaultListLimit = 100;
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  maxListLimit = 1000;
+
+  /** Upper bound for `minSeq` waits and read-your-writes waits. */
+  @IsInt()
+  @Min(1)
+  maxWaitMs = 30_000;
+
+  /** How long a read waits for the read models by default. */
+  @IsInt()
+  @Min(1)
+  readWaitMs = 5_000;
+}
+
+export class GrpcConfig {
+  @Matches(HOST_PORT, { message: 'must be host:port' })
+  addr = '127.0.0.1:7777';
+
+  @IsOptional()
+  @IsString()
+  socket?: string;
+}
+
+export class HttpConfig {
+  @Matches(HOST_PORT, { message: 'must be host:port' })
+  addr = '127.0.0.1:8080';
+}
+
+/** The service's whole configuration: YAML file, then environment variables, validated at boot. */
+export class MemsidecarConfig {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  natsUrl?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  databaseUrl?: string;
+
+  @IsString()
+  @MinLength(1)
+  dataDir = './.memsidecar';
+
+  @Matches(TOKEN, { message: 'must be one subject token of [A-Za-z0-9_-]' })
+  subjectPrefix = 'mem';
+
+  @Matches(TOKEN, { message: 'must be a stream name of [A-Za-z0-9_-]' })
+  stream = 'MEMSIDECAR';
+
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  streamReplicas = 1;
+
+  @IsInt()
+  @Min(120_000)
+  duplicateWindowMs = 120_000;
+
+  /** Queue group the NATS endpoints serve in, so instances share the load. */
+  @Matches(TOKEN, { message: 'must be one subject token of [A-Za-z0-9_-]' })
+  queueGroup = 'memsidecar';
+
+  @IsIn(['debug', 'info', 'warn', 'error'])
+  logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info';
+
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  @IsInt()
+  @Min(1000)
+  shutdownTimeoutMs = 15_000;
+
+  @ValidateNested()
+  @Type(() => AuthConfig)
+  auth = new AuthConfig();
+
+  @ValidateNested()
+  @Type(() => LimitsConfig)
+  limits = new LimitsConfig();
+
+  @ValidateNested()
+  @Type(() => GrpcConfig)
+  grpc = new GrpcConfig();
+
+  @ValidateNested()
+  @Type(() => HttpConfig)
+  http = new HttpConfig();
+}

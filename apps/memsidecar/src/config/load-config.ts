@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { parse } from 'yaml';
+import { MemsidecarConfig } from './config';
+
+export class ConfigError extends Error {}
+
+/** Environment variables and the config path each overrides. */
+const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
+  MEMSIDECAR_NATS_URL: { path: ['natsUrl'] },
+  MEMSIDECAR_DATABASE_URL: { path: ['databaseUrl'] },
+  MEMSIDECAR_DATA_DIR: { path: ['dataDir'] },
+  MEMSIDECAR_SUBJECT_PREFIX: { path: ['subjectPrefix'] },
+  MEMSIDECAR_STREAM: { path: ['stream'] },
+  MEMSIDECAR_STREAM_REPLICAS: { path: ['streamReplicas'], kind: 'int' },
+  MEMSIDECAR_QUEUE_GROUP: { path: ['queueGroup'] },
+  MEMSIDECAR_AUTH: { path: ['auth', 'mode'] },
+  MEMSIDECAR_PUBLIC_KEYS: { path: ['auth', 'publicKeys'], kind: 'list' },
+  MEMSIDECAR_GRPC_ADDR: { path: ['grpc', 'addr'] },
+  MEMSIDECAR_GRPC_SOCKET: { path: ['grpc', 'socket'] },
+  MEMSIDECAR_HTTP_ADDR: { path: ['http', 'addr'] },
+  MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
+};
+
+/** Reads `--config FILE` / `MEMSIDECAR_CONFIG`, applies the environment, and validates the result. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.MEMSIDECAR_CONFIG): MemsidecarConfig {
+  const raw: Record<string, unknown> = file ? readYaml(file) : {};
+  for (const [name, { path, kind }] of Object.entries(ENVIRONMENT)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, path, kind === 'int' ? toInt(name, value) : kind === 'list' ? value.split(',').map((s) => s.trim()) : value);
+  }
+  const config = plainToInstance(MemsidecarConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) throw new ConfigError(`invalid configuration:\n${errors.flatMap((e) => describe(e)).join('\n')}`);
+  return config;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a YAML mapping`);
+  return parsed as Record<string, unknown>;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function toInt(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function describe(e: ValidationError, parent = ''): string[] {
+  const path = parent ? `${parent}.${e.property}` : e.property;
+  const own = Object.entries(e.constraints ?? {}).map(([kind, message]) =>
+    kind === 'whitelistValidation' ? `  ${path}: unknown setting` : `  ${path}: ${message.replace(new RegExp(`^${e.property} `), '')}`,
+  );
+  return [...own, ...(e.children ?? []).flatMap((c) => describe(c, path))];
+}

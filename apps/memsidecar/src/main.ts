@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { ConfigError, loadConfig } from './config/load-config';
+import type { MemsidecarConfig } from './config/config';
+import { NatsServerNotFound } from '@memsidecar/event-store';
+
+const LOG_LEVELS = {
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+} as const;
+
+function configFileFromArgs(argv: string[]): string | undefined {
+  const i = argv.indexOf('--config');
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith('--config='))?.slice('--config='.length);
+}
+
+const splitHostPort = (addr: string): [string, number] => {
+  const i = addr.lastIndexOf(':');
+  return [addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', Number(addr.slice(i + 1))];
+};
+
+export async function runService(config: MemsidecarConfig): Promise<void> {
+  const logger = new ConsoleLogger('memsidecar', { logLevels: [...LOG_LEVELS[config.logLevel]] });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false });
+  const [host, port] = splitHostPort(config.http.addr);
+  await app.listen(port, host);
+  const log = new Logger('memsidecar');
+  log.log(`memsidecar ready: NATS subjects ${config.subjectPrefix}.v1.>, HTTP http://${config.http.addr}`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.log(`${signal}: stopping intake, finishing in-flight requests, letting read models catch up`);
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000);
+    force.unref();
+    await app.close();
+    log.log('memsidecar stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+export async function main(): Promise<void> {
+  let config: MemsidecarConfig;
+  try {
+    config = loadConfig(process.env, configFileFromArgs(process.argv) ?? process.env.MEMSIDECAR_CONFIG);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  try {
+    await runService(config);
+  } catch (e) {
+    console.error(e instanceof NatsServerNotFound ? e.message : `memsidecar failed to start: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  }
+}
+

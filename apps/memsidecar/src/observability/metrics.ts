@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DispatchObserver, Outcome } from '@memsidecar/api';
+import type { Block } from '@memsidecar/core';
+import type { ProjectionRunner } from '@memsidecar/projections';
+
+export interface MetricsLogger {
+  error(message: string): void;
+}
+
+/** Prometheus metrics of one instance; tenants never appear as labels. */
+export class Metrics implements DispatchObserver {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'memsidecar_requests_total',
+    help: 'Requests by operation, result code and transport.',
+    labelNames: ['op', 'code', 'transport'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'memsidecar_request_duration_seconds',
+    help: 'Request latency by operation and transport.',
+    labelNames: ['op', 'transport'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly appended = new Counter({
+    name: 'memsidecar_events_appended_total',
+    help: 'Events this instance appended to the log, by block.',
+    labelNames: ['block'] as const,
+    registers: [this.registry],
+  });
+  readonly unanswered = new Counter({
+    name: 'memsidecar_fire_and_forget_errors_total',
+    help: 'Fire-and-forget requests (no reply subject) that failed, by operation and code.',
+    labelNames: ['op', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(private readonly logger: MetricsLogger) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'memsidecar_process_' });
+  }
+
+  /** Projection gauges are read from the runners at scrape time. */
+  watchProjections(runners: ProjectionRunner[]): void {
+    new Gauge({
+      name: 'memsidecar_projection_lag_events',
+      help: 'Events of the log a read model has not applied yet.',
+      labelNames: ['read_model'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const r of runners) this.set({ read_model: r.name }, r.lag);
+      },
+    });
+    new Gauge({
+      name: 'memsidecar_projection_applied_seq',
+      help: 'Highest log sequence a read model has applied.',
+      labelNames: ['read_model'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const r of runners) this.set({ read_model: r.name }, r.applied);
+      },
+    });
+  }
+
+  observe(o: Outcome): void {
+    this.requests.inc({ op: o.op, code: o.code, transport: o.transport });
+    this.latency.observe({ op: o.op, transport: o.transport }, o.seconds);
+  }
+
+  eventAppended(block: Block): void {
+    this.appended.inc({ block });
+  }
+
+  internalError(op: string, errorId: string, error: unknown): void {
+    this.logger.error(`internal error ${errorId} in ${op}: ${(error as Error)?.stack ?? String(error)}`);
+  }
+}

@@ -1,0 +1,95 @@
+import { Match, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
+import { MemError, operationSubject } from '@memsidecar/core';
+import type { Dispatcher, RequestHeaders } from '@memsidecar/api';
+
+export interface NatsApiLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+const encoder = new TextEncoder();
+
+/** Header values must stay on one line. */
+const headerSafe = (text: string): string => text.replace(/[\r\n]+/g, ' ').slice(0, 1024);
+
+const header = (msg: Msg, name: string): string | undefined => {
+  const value = msg.headers?.get(name, Match.IgnoreCase);
+  return value ? value : undefined;
+};
+
+export const natsHeaders = (msg: Msg): RequestHeaders => ({
+  authorization: header(msg, 'Authorization'),
+  requestId: header(msg, 'Mem-Request-Id'),
+  sessionId: header(msg, 'Mem-Session-Id'),
+  sessionToken: header(msg, 'Mem-Session-Token'),
+});
+
+/**
+ * The agent-facing NATS API: a NATS micro service named `memsidecar` with one endpoint per
+ * operation (`<prefix>.v1.<block>.<op>`), in a queue group, speaking plain JSON.
+ */
+export class NatsApi {
+  private service: Service | null = null;
+  private inFlight = 0;
+  private idle: (() => void) | null = null;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly dispatcher: Dispatcher,
+    private readonly options: { prefix: string; queueGroup: string; version: string },
+    private readonly logger: NatsApiLogger,
+    private readonly onUnanswered: (op: string, code: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const service = await new Svcm(this.nc).add({
+      name: 'memsidecar',
+      version: this.options.version,
+      description: 'Memory service for LLM agents',
+      queue: this.options.queueGroup,
+    });
+    for (const op of this.dispatcher.names) {
+      service.addEndpoint(op.replace(/\./g, '_'), {
+        subject: operationSubject(this.options.prefix, op),
+        handler: (_err, msg) => void this.handle(op, msg),
+        metadata: { op },
+      });
+    }
+    this.service = service;
+  }
+
+  private async handle(op: string, msg: ServiceMsg): Promise<void> {
+    this.inFlight++;
+    try {
+      const result = await this.dispatcher.dispatch(op, msg.data, natsHeaders(msg), 'nats');
+      msg.respond(JSON.stringify(result));
+    } catch (e) {
+      const error = e as MemError;
+      if (msg.reply) {
+        msg.respondError(error.status, headerSafe(error.message), encoder.encode(JSON.stringify({ error: error.toBody() })));
+      } else {
+        this.onUnanswered(op, error.code);
+        this.logger.warn(`fire-and-forget ${op} failed: ${error.code} ${error.message}`);
+      }
+    } finally {
+      if (--this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  /** Stops taking requests, then waits (bounded) for the ones in flight to answer. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    const service = this.service;
+    if (!service) return;
+    this.service = null;
+    await service.stop().catch(() => undefined);
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

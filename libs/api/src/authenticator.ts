@@ -1,0 +1,53 @@
+import type { KeyObject } from 'node:crypto';
+import { LruMap, MemError } from '@memsidecar/core';
+import { verifyToken, type Capability } from '@memsidecar/auth';
+
+export type AuthMode = 'token' | 'none';
+
+/** Every caller when auth is `none` (local development only): tenant `default`, every op. */
+export const DEVELOPMENT_PRINCIPAL: Capability = {
+  tenant: 'default',
+  agent: 'anonymous',
+  namespaces: ['*'],
+  ops: ['*'],
+  tokenId: '',
+  expiresAt: null,
+};
+
+/** Turns an `Authorization` value into a capability; verified tokens are remembered until they expire. */
+export class Authenticator {
+  private readonly verified = new LruMap<string, Capability>(10_000);
+
+  constructor(
+    private readonly mode: AuthMode,
+    private publicKeys: readonly KeyObject[],
+  ) {}
+
+  setPublicKeys(keys: readonly KeyObject[]): void {
+    this.publicKeys = keys;
+    this.verified.clear();
+  }
+
+  authenticate(authorization: string | undefined, now: Date): Capability {
+    if (this.mode === 'none') return DEVELOPMENT_PRINCIPAL;
+    const token = bearerToken(authorization);
+    if (!token) throw new MemError('UNAUTHENTICATED', 'missing token: send "Authorization: Bearer <token>"');
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.expiresAt && cached.expiresAt.getTime() <= now.getTime()) {
+        this.verified.delete(token);
+        throw new MemError('UNAUTHENTICATED', 'token expired');
+      }
+      return cached;
+    }
+    const capability = verifyToken(token, this.publicKeys, now);
+    this.verified.set(token, capability);
+    return capability;
+  }
+}
+
+const bearerToken = (authorization: string | undefined): string | undefined => {
+  const value = authorization?.trim();
+  if (!value) return undefined;
+  return /^bearer\s+/i.test(value) ? value.replace(/^bearer\s+/i, '').trim() : value;
+};

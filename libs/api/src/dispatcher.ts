@@ -1,0 +1,111 @@
+import { MemError, isMemError, newId, type Clock } from '@memsidecar/core';
+import { allowsNamespace, allowsOp } from '@memsidecar/auth';
+import type { Authenticator } from './authenticator';
+import type { Operation, RequestContext } from './operation';
+import { parseBody, validateInput } from './validation';
+
+/** Transport-level facts of one request, whatever carried it. */
+export interface RequestHeaders {
+  authorization?: string;
+  requestId?: string;
+  sessionId?: string;
+  sessionToken?: string;
+}
+
+export interface Outcome {
+  op: string;
+  code: string;
+  seconds: number;
+  transport: string;
+  tenant?: string;
+}
+
+export interface DispatchObserver {
+  observe(outcome: Outcome): void;
+  internalError(op: string, errorId: string, error: unknown): void;
+}
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const SESSION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The one path every request takes, whatever the transport: authenticate, validate, authorize
+ * (before anything is read, so existence never leaks), then run the operation.
+ */
+export class Dispatcher {
+  private readonly operations = new Map<string, Operation>();
+
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly clock: Clock,
+    private readonly observer: DispatchObserver,
+  ) {}
+
+  register(operations: Operation[]): void {
+    for (const op of operations) {
+      if (this.operations.has(op.name)) throw new Error(`operation ${op.name} registered twice`);
+      this.operations.set(op.name, op);
+    }
+  }
+
+  get names(): string[] {
+    return [...this.operations.keys()];
+  }
+
+  operation(name: string): Operation | undefined {
+    return this.operations.get(name);
+  }
+
+  /** Runs one request; rejects with a MemError only (anything else becomes INTERNAL with an id). */
+  async dispatch(name: string, body: Uint8Array | string | Record<string, unknown> | undefined, headers: RequestHeaders, transport: string): Promise<unknown> {
+    const started = process.hrtime.bigint();
+    let tenant: string | undefined;
+    try {
+      const op = this.operations.get(name);
+      if (!op) throw new MemError('NOT_FOUND', `unknown operation ${name}`);
+      const now = this.clock.now();
+      const principal = this.authenticator.authenticate(headers.authorization, now);
+      tenant = principal.tenant;
+      const ctx: RequestContext = { principal, now, ...checkedHeaders(headers) };
+      const input = validateInput(op.input, isPlainBody(body) ? body : parseBody(body));
+      authorize(ctx, op, op.namespace(input));
+      const result = await op.handle(input, ctx);
+      this.observe(name, 'OK', started, transport, tenant);
+      return result;
+    } catch (e) {
+      const error = this.toMemError(name, e);
+      this.observe(name, error.code, started, transport, tenant);
+      throw error;
+    }
+  }
+
+  private toMemError(op: string, e: unknown): MemError {
+    if (isMemError(e)) return e;
+    const errorId = newId();
+    this.observer.internalError(op, errorId, e);
+    return new MemError('INTERNAL', `internal error ${errorId}`, undefined, { errorId });
+  }
+
+  private observe(op: string, code: string, started: bigint, transport: string, tenant?: string): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.observer.observe({ op, code, seconds, transport, tenant });
+  }
+}
+
+const isPlainBody = (b: unknown): b is Record<string, unknown> =>
+  b !== null && typeof b === 'object' && !(b instanceof Uint8Array) && !Array.isArray(b);
+
+function checkedHeaders(h: RequestHeaders): Pick<RequestContext, 'requestId' | 'sessionId' | 'sessionToken'> {
+  if (h.requestId !== undefined && !REQUEST_ID.test(h.requestId))
+    throw new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: must be 1-128 printable ASCII characters', undefined, { field: 'Mem-Request-Id' });
+  if (h.sessionId !== undefined && !SESSION_ID.test(h.sessionId))
+    throw new MemError('INVALID_ARGUMENT', 'Mem-Session-Id: must be 1-128 characters of [A-Za-z0-9_.:-]', undefined, { field: 'Mem-Session-Id' });
+  return { requestId: h.requestId, sessionId: h.sessionId, sessionToken: h.sessionToken };
+}
+
+function authorize(ctx: RequestContext, op: Operation, ns: string): void {
+  const cap = ctx.principal;
+  if (!allowsOp(cap, op.name)) throw new MemError('PERMISSION_DENIED', `token does not allow op ${op.name}`, undefined, { op: op.name });
+  if (!allowsNamespace(cap, op.block, ns))
+    throw new MemError('PERMISSION_DENIED', `token does not cover namespace ${op.block}/${ns}`, undefined, { ns: `${op.block}/${ns}` });
+}

@@ -1,0 +1,5 @@
+export * from './operation';
+export * from './validation';
+export * from './authenticator';
+export * from './dispatcher';
+export * from './block';

@@ -1,0 +1,35 @@
+import type { Block, CommandMeta } from '@memsidecar/core';
+import type { Capability } from '@memsidecar/auth';
+
+/** Who is asking, and the impure facts of this request, resolved once at the edge. */
+export interface RequestContext {
+  principal: Capability;
+  now: Date;
+  requestId?: string;
+  sessionId?: string;
+  sessionToken?: string;
+}
+
+/**
+ * One operation of the contract, transport-neutral: every transport maps its request onto
+ * `input` (a class-validator DTO) and calls `handle` through the dispatcher.
+ */
+export interface Operation<I extends object = any, O = unknown> {
+  /** Fully qualified name, also the op scope a token needs: `kv.put`. */
+  name: string;
+  block: Block;
+  mutation: boolean;
+  input: new () => I;
+  /** The namespace the request touches, checked against the token before anything is read. */
+  namespace(input: I): string;
+  handle(input: I, ctx: RequestContext): Promise<O>;
+}
+
+export const commandMeta = (ctx: RequestContext): CommandMeta => ({
+  now: ctx.now,
+  tenant: ctx.principal.tenant,
+  agent: ctx.principal.agent,
+  tokenId: ctx.principal.tokenId || undefined,
+  sessionId: ctx.sessionId,
+  requestId: ctx.requestId,
+});

@@ -1,0 +1,74 @@
+import { plainToInstance } from 'class-transformer';
+import { registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
+import { NS_PATTERN, invalidArgument } from '@memsidecar/core';
+
+const VALIDATOR_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, forbidUnknownValues: true };
+
+/** Parses a request body: absent means `{}`, anything but a JSON object is INVALID_ARGUMENT. */
+export function parseBody(raw: Uint8Array | string | undefined): Record<string, unknown> {
+  const text = typeof raw === 'string' ? raw : raw && raw.length ? Buffer.from(raw).toString('utf8') : '';
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw invalidArgument('body', `malformed JSON (${(e as Error).message})`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('body', 'must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** Builds the DTO and validates it; the first problem becomes INVALID_ARGUMENT naming the field. */
+export function validateInput<T extends object>(dto: new () => T, body: Record<string, unknown>): T {
+  const input = plainToInstance(dto, body, { enableImplicitConversion: false });
+  const errors = validateSync(input, VALIDATOR_OPTIONS);
+  if (errors.length > 0) {
+    const [path, message] = firstProblem(errors[0]);
+    throw invalidArgument(path, message);
+  }
+  return input;
+}
+
+function firstProblem(error: ValidationError, parent = ''): [string, string] {
+  const path = parent ? (/^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`) : error.property;
+  if (error.constraints) {
+    const [kind, message] = Object.entries(error.constraints)[0];
+    if (kind === 'whitelistValidation') return [path, 'unknown field'];
+    return [path, message.replace(new RegExp(`^${error.property} `), '')];
+  }
+  if (error.children?.length) return firstProblem(error.children[0], path);
+  return [path, 'is invalid'];
+}
+
+const custom = (name: string, message: string, test: (value: unknown) => boolean, options?: ValidationOptions) =>
+  (target: object, propertyName: string) =>
+    registerDecorator({ name, target: target.constructor, propertyName, options: { message, ...options }, validator: { validate: test } });
+
+export const IsNamespace = () => custom('isNamespace', 'must be 1-128 characters of [A-Za-z0-9_.:-]', (v) => typeof v === 'string' && NS_PATTERN.test(v));
+
+/** 1–512 bytes of well-formed UTF-8 without NUL. */
+export const isValidKey = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.isWellFormed() && !v.includes('\0') && Buffer.byteLength(v, 'utf8') <= 512;
+
+export const IsKey = (options?: ValidationOptions) => custom('isKey', 'must be 1-512 bytes of UTF-8 without NUL', isValidKey, options);
+
+/** Present (null counts), JSON-serialisable, and not undefined. */
+export const IsJsonValue = () => custom('isJsonValue', 'is required and must be a JSON value', (v) => v !== undefined);
+
+export const IsStringMap = () =>
+  custom(
+    'isStringMap',
+    'must be an object of string values (at most 64 entries, keys 1-128 characters)',
+    (v) =>
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.keys(v).length <= 64 &&
+      Object.entries(v).every(([k, x]) => k.length > 0 && k.length <= 128 && typeof x === 'string' && x.length <= 4096),
+  );
+
+/** Size of a JSON value as stored, checked against a configured limit. */
+export function assertJsonSize(field: string, value: unknown, maxBytes: number): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+  if (bytes > maxBytes) throw invalidArgument(field, `is ${bytes} bytes, over the limit of ${maxBytes}`);
+}

@@ -1,0 +1,3 @@
+export * from './paseto-v4';
+export * from './keys';
+export * from './capability';

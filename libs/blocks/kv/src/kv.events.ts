@@ -1,0 +1,18 @@
+import type { DomainEvent } from '@memsidecar/core';
+
+export interface KvValueSetData {
+  value: unknown;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  metadata: Record<string, string> | null;
+}
+
+export interface KvValueDeletedData {
+  version: number;
+}
+
+export type KvValueSet = DomainEvent<'kv.value_set', KvValueSetData>;
+export type KvValueDeleted = DomainEvent<'kv.value_deleted', KvValueDeletedData>;
+export type KvEvent = KvValueSet | KvValueDeleted;

@@ -1,0 +1,49 @@
+import type { Database } from '@memsidecar/projections';
+
+export interface KvRow {
+  key: string;
+  value?: unknown;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date | null;
+  metadata: Record<string, string> | null;
+}
+
+const COLUMNS = 'key, version, created_at, updated_at, expires_at, metadata';
+const LIVE = '(expires_at IS NULL OR expires_at > $3)';
+
+/** Reads of the kv read model; expiry is judged against the service's clock, passed in as `now`. */
+export class KvQueries {
+  constructor(private readonly db: Database) {}
+
+  async get(tenant: string, ns: string, key: string, now: Date): Promise<KvRow | null> {
+    const rows = await this.db.query<KvRow>(
+      `SELECT ${COLUMNS}, value FROM kv_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key = $4`,
+      [tenant, ns, now, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  async getMany(tenant: string, ns: string, keys: string[], now: Date): Promise<KvRow[]> {
+    return this.db.query<KvRow>(
+      `SELECT ${COLUMNS}, value FROM kv_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key = ANY($4::text[]) ORDER BY key`,
+      [tenant, ns, now, [...new Set(keys)]],
+    );
+  }
+
+  /** Keys in byte order after `startAfter`, fetching one extra row to tell whether more follow. */
+  async list(
+    tenant: string,
+    ns: string,
+    o: { prefix: string; startAfter: string; limit: number; includeValues: boolean },
+    now: Date,
+  ): Promise<KvRow[]> {
+    return this.db.query<KvRow>(
+      `SELECT ${COLUMNS}${o.includeValues ? ', value' : ''} FROM kv_entries
+       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND key > $5
+       ORDER BY key LIMIT $6`,
+      [tenant, ns, now, o.prefix, o.startAfter, o.limit + 1],
+    );
+  }
+}

@@ -1,0 +1,7 @@
+export * from './database';
+export * from './projection';
+export * from './projection-runner';
+export * from './read-models';
+export * from './checkpoint.entity';
+export * from './applied-request.entity';
+export { ProjectionBookkeeping1763769600000 } from './migrations/1763769600000-projection-bookkeeping';

@@ -1,0 +1,191 @@
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { MemError, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
+import { decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
+import type { Database } from './database';
+import type { Projection } from './projection';
+
+const MAX_BATCH = 500;
+const MAX_BUFFERED = 5_000;
+const RETRY_DELAY_MS = 500;
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+}
+
+export interface RunnerLogger {
+  log(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Keeps one read model up to date: an ordered consumer over the block's subjects, starting after
+ * the checkpoint; each batch of rows and the checkpoint commit in one transaction, and events at or
+ * below the checkpoint are skipped, so instances sharing a database and replays never apply twice.
+ */
+export class ProjectionRunner {
+  private appliedSeq = 0;
+  private pendingInStream = 0;
+  private buffer: StoredEvent[] = [];
+  private waiters: Waiter[] = [];
+  private messages: ConsumerMessages | null = null;
+  private draining: Promise<void> | null = null;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    readonly projection: Projection,
+    private readonly store: EventStore,
+    private readonly db: Database,
+    private readonly logger: RunnerLogger,
+  ) {}
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  get filter(): string {
+    return blockEventsFilter(this.store.options.prefix, this.projection.block);
+  }
+
+  /** Highest stream sequence whose effects are in the read model. */
+  get applied(): number {
+    return this.appliedSeq;
+  }
+
+  /** Events of this block in the log that the read model has not applied yet (as last seen). */
+  get lag(): number {
+    return this.pendingInStream + this.buffer.length;
+  }
+
+  async start(): Promise<void> {
+    await this.db.query(`INSERT INTO mem_checkpoints (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [this.name]);
+    this.appliedSeq = await this.checkpoint();
+    const consumer = await this.store.js.consumers.get(this.store.stream, {
+      filter_subjects: this.filter,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.appliedSeq + 1,
+    });
+    this.messages = await consumer.consume({ max_messages: 1024 });
+    this.loop = this.pump(this.messages);
+  }
+
+  /** Stops taking events once everything received so far is applied. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+    await this.loop;
+    await this.draining;
+  }
+
+  /** Resolves once the read model has applied `seq`; DEADLINE_EXCEEDED after `timeoutMs`. */
+  waitFor(seq: number, timeoutMs: number): Promise<void> {
+    if (seq <= this.appliedSeq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new MemError('DEADLINE_EXCEEDED', `read model ${this.name} did not reach sequence ${seq} within ${timeoutMs} ms`, undefined, {
+            field: 'minSeq',
+            applied: this.appliedSeq,
+          }),
+        );
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Waits until every event of this block that is in the log now (up to `upTo`) is applied. */
+  async catchUp(timeoutMs: number, upTo = Number.MAX_SAFE_INTEGER): Promise<void> {
+    if (upTo <= this.appliedSeq) return;
+    const last = await this.store.lastSeq(this.filter);
+    await this.waitFor(Math.min(last, upTo), timeoutMs);
+  }
+
+  async checkpoint(): Promise<number> {
+    const rows = await this.db.query<{ seq: string }>(`SELECT seq FROM mem_checkpoints WHERE name = $1`, [this.name]);
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  private async pump(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      this.buffer.push(decodeStoredEvent(m.data, m.seq));
+      this.pendingInStream = m.info.pending;
+      this.draining ??= this.drain();
+      if (this.buffer.length >= MAX_BUFFERED) await this.draining;
+      if (this.stopped) break;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.buffer.length > 0) {
+        const batch = this.buffer.slice(0, MAX_BATCH);
+        await this.applyWithRetry(batch);
+        this.buffer.splice(0, batch.length);
+        this.advance(batch[batch.length - 1].seq);
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async applyWithRetry(batch: StoredEvent[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.applyBatch(batch);
+        return;
+      } catch (e) {
+        this.logger.error(`read model ${this.name} could not apply seq ${batch[0].seq}..${batch[batch.length - 1].seq}: ${(e as Error).message}; retrying`);
+        if (this.stopped) throw e;
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  private async applyBatch(batch: StoredEvent[]): Promise<void> {
+    await this.db.dataSource.transaction(async (manager) => {
+      const rows = await manager.query(`SELECT seq FROM mem_checkpoints WHERE name = $1 FOR UPDATE`, [this.name]);
+      const checkpoint = Number(rows[0].seq);
+      const fresh = batch.filter((e) => e.seq > checkpoint);
+      if (fresh.length === 0) return;
+      await this.projection.apply(manager, fresh);
+      await recordRequests(manager, fresh);
+      await manager.query(`UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1`, [
+        this.name,
+        fresh[fresh.length - 1].seq,
+      ]);
+    });
+  }
+
+  private advance(seq: number): void {
+    if (seq <= this.appliedSeq) return;
+    this.appliedSeq = seq;
+    const ready = this.waiters.filter((w) => w.seq <= seq);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.seq > seq);
+    for (const w of ready) w.resolve();
+  }
+}
+
+async function recordRequests(manager: import('typeorm').EntityManager, events: StoredEvent[]): Promise<void> {
+  const withIds = events.filter((e) => e.requestId);
+  if (withIds.length === 0) return;
+  const params: unknown[] = [];
+  const values = withIds.map((e) => {
+    params.push(e.tenant, e.requestId, e.seq, e.block, e.at);
+    const i = params.length;
+    return `($${i - 4}, $${i - 3}, $${i - 2}, $${i - 1}, $${i})`;
+  });
+  await manager.query(
+    `INSERT INTO mem_requests (tenant, request_id, seq, block, at) VALUES ${values.join(', ')} ON CONFLICT DO NOTHING`,
+    params,
+  );
+}

@@ -1,0 +1,5 @@
+export * from './nats';
+export * from './postgres';
+export * from './service';
+export * from './client';
+export * from './decider-spec';

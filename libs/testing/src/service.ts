@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { issueToken, readSigningKeys, type IssueRequest } from '@memsidecar/auth';
+
+const REPO = resolve(__dirname, '..', '..', '..');
+const ENTRY = join(REPO, 'bin', 'memsidecar.js');
+
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+
+export interface ServiceOptions {
+  natsUrl: string;
+  /** A Postgres URL; without one the service uses PGlite in its data dir. */
+  databaseUrl?: string;
+  dataDir?: string;
+  auth?: 'token' | 'none';
+  env?: Record<string, string>;
+}
+
+/** One memsidecar process, built from this checkout, driven as a user would. */
+export class RunningService {
+  private output = '';
+  private exit: Promise<number | null>;
+
+  private constructor(
+    private child: ChildProcess,
+    readonly options: Required<Pick<ServiceOptions, 'natsUrl' | 'dataDir'>> & ServiceOptions,
+    readonly httpUrl: string,
+  ) {
+    this.exit = new Promise((r) => child.once('exit', (code) => r(code)));
+  }
+
+  static async start(o: ServiceOptions): Promise<RunningService> {
+    const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'memsidecar-data-'));
+    const httpAddr = `127.0.0.1:${await freePort()}`;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      MEMSIDECAR_NATS_URL: o.natsUrl,
+      MEMSIDECAR_DATA_DIR: dataDir,
+      MEMSIDECAR_HTTP_ADDR: httpAddr,
+      MEMSIDECAR_GRPC_ADDR: `127.0.0.1:${await freePort()}`,
+      MEMSIDECAR_AUTH: o.auth ?? 'token',
+      ...(o.databaseUrl ? { MEMSIDECAR_DATABASE_URL: o.databaseUrl } : {}),
+      ...o.env,
+    };
+    const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const service = new RunningService(child, { ...o, dataDir }, `http://${httpAddr}`);
+    await service.ready();
+    return service;
+  }
+
+  private ready(): Promise<void> {
+    return new Promise((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`service not ready in time:\n${this.output}`)), 90_000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        if (this.output.includes('memsidecar ready')) {
+          clearTimeout(timer);
+          done();
+        }
+      };
+      this.child.stdout!.on('data', onData);
+      this.child.stderr!.on('data', onData);
+      this.child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`service exited with ${code}:\n${this.output}`));
+      });
+    });
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
+  adminToken(): string {
+    return readFileSync(join(this.dataDir, 'admin.token'), 'utf8').trim();
+  }
+
+  /** A token signed with this service's own key. */
+  token(request: IssueRequest): string {
+    const keys = readSigningKeys(this.dataDir);
+    if (!keys) throw new Error('the service has no signing key');
+    return issueToken(request, keys.secretKey);
+  }
+
+  /** Graceful stop (SIGTERM) and the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    return this.exit;
+  }
+
+  /** A crash: SIGKILL, no chance to clean up. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
+  /** Starts the same service again on the same data dir and infrastructure. */
+  restart(): Promise<RunningService> {
+    return RunningService.start(this.options);
+  }
+}

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const lib = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@memsidecar/core': lib('./libs/core/src/index.ts'),
+      '@memsidecar/event-store': lib('./libs/event-store/src/index.ts'),
+      '@memsidecar/projections': lib('./libs/projections/src/index.ts'),
+      '@memsidecar/auth': lib('./libs/auth/src/index.ts'),
+      '@memsidecar/api': lib('./libs/api/src/index.ts'),
+      '@memsidecar/testing': lib('./libs/testing/src/index.ts'),
+      '@memsidecar/kv': lib('./libs/blocks/kv/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
