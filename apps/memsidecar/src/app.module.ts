@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { MemsidecarConfig } from './config/config';
+import type { MemsidecarConfig } from '@memsidecar/config';
 import { CoreModule } from './core/core.module';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
-import { BLOCKS } from './blocks';
+import { BLOCKS } from '@memsidecar/platform';
 
 @Module({})
 export class AppModule {

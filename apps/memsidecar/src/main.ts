@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { ConfigError, loadConfig } from './config/load-config';
-import type { MemsidecarConfig } from './config/config';
+import { ConfigError, loadConfig } from '@memsidecar/config';
+import type { MemsidecarConfig } from '@memsidecar/config';
 import { NatsServerNotFound } from '@memsidecar/event-store';
 
 const LOG_LEVELS = {

@@ -1,4 +1,4 @@
-import { KeyObject, generateKeyPairSync } from 'node:crypto';
+import { KeyObject, generateKeyPairSync, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { allowsNamespace, allowsOp, issueToken, verifyToken } from './capability';
 import { parsePublicKey, publicKeyHex } from './keys';
@@ -29,7 +29,7 @@ describe('auth - PASETO v4.public', () => {
   it('interoperates with the paseto library in both directions', async () => {
     const { PublicProtocol } = await import('paseto');
     const v4public = await import('paseto/v4/public');
-    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const pair = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const protocol = new PublicProtocol(v4public.SignFactory, v4public.VerifyFactory);
     const theirPublic = await v4public.PublicKeyFromCryptoKey(pair.publicKey);
     const theirSecret = await v4public.SecretKeyFromCryptoKey(pair.privateKey);

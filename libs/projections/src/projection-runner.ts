@@ -7,6 +7,7 @@ import type { Projection } from './projection';
 const MAX_BATCH = 500;
 const MAX_BUFFERED = 5_000;
 const RETRY_DELAY_MS = 500;
+const LOG_POLL_MS = 20;
 
 interface Waiter {
   seq: number;
@@ -91,22 +92,34 @@ export class ProjectionRunner {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new MemError('DEADLINE_EXCEEDED', `read model ${this.name} did not reach sequence ${seq} within ${timeoutMs} ms`, undefined, {
-            field: 'minSeq',
-            applied: this.appliedSeq,
-          }),
-        );
+        reject(this.deadlineExceeded(seq, timeoutMs));
       }, timeoutMs);
       this.waiters.push(waiter);
     });
   }
 
-  /** Waits until every event of this block that is in the log now (up to `upTo`) is applied. */
+  /**
+   * Waits until every event of this block up to `upTo` is applied (all of the log, by default).
+   * A sequence the log has not reached yet is waited for too, within the same deadline.
+   */
   async catchUp(timeoutMs: number, upTo = Number.MAX_SAFE_INTEGER): Promise<void> {
     if (upTo <= this.appliedSeq) return;
+    const deadline = Date.now() + timeoutMs;
+    if (upTo !== Number.MAX_SAFE_INTEGER) {
+      while ((await this.store.lastSeq(`${this.store.options.prefix}.evt.>`)) < upTo) {
+        if (Date.now() >= deadline) throw this.deadlineExceeded(upTo, timeoutMs);
+        await new Promise((r) => setTimeout(r, LOG_POLL_MS));
+      }
+    }
     const last = await this.store.lastSeq(this.filter);
-    await this.waitFor(Math.min(last, upTo), timeoutMs);
+    await this.waitFor(Math.min(last, upTo), Math.max(1, deadline - Date.now()));
+  }
+
+  private deadlineExceeded(seq: number, timeoutMs: number): MemError {
+    return new MemError('DEADLINE_EXCEEDED', `read model ${this.name} did not reach sequence ${seq} within ${timeoutMs} ms`, undefined, {
+      field: 'minSeq',
+      applied: this.appliedSeq,
+    });
   }
 
   async checkpoint(): Promise<number> {

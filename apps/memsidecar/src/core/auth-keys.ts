@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { generateSigningKeys, issueToken, parsePublicKey, readSigningKeys } from '@memsidecar/auth';
-import type { MemsidecarConfig } from '../config/config';
+import type { MemsidecarConfig } from '@memsidecar/config';
 
 export const adminTokenPath = (dataDir: string): string => join(dataDir, 'admin.token');
 

@@ -1,12 +1,12 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { systemClock } from '@memsidecar/core';
 import { Authenticator, Dispatcher, type BlockDefinition } from '@memsidecar/api';
-import { MemsidecarConfig } from '../config/config';
+import { MemsidecarConfig } from '@memsidecar/config';
 import { Metrics } from '../observability/metrics';
 import { NatsApi } from '../transports/nats-api';
 import { VERSION } from '../version';
 import { loadTrustedKeys } from './auth-keys';
-import { Infrastructure } from './infrastructure';
+import { Infrastructure } from '@memsidecar/platform';
 
 /** Starts the NATS API once the application is up and stops it first on shutdown. */
 @Injectable()
@@ -35,7 +35,11 @@ export class CoreModule {
         {
           provide: Infrastructure,
           inject: [Metrics],
-          useFactory: (metrics: Metrics) => Infrastructure.start(config, blocks, metrics, logger),
+          useFactory: async (metrics: Metrics) => {
+            const infra = await Infrastructure.start(config, blocks, logger, (block) => metrics.eventAppended(block));
+            metrics.watchProjections(infra.readModels.runners);
+            return infra;
+          },
         },
         {
           provide: Authenticator,

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Infrastructure } from '../core/infrastructure';
+import { Infrastructure } from '@memsidecar/platform';
 
 const READY_LAG_EVENTS = 10_000;
 

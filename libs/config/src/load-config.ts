@@ -21,6 +21,7 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
   MEMSIDECAR_GRPC_SOCKET: { path: ['grpc', 'socket'] },
   MEMSIDECAR_HTTP_ADDR: { path: ['http', 'addr'] },
   MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
+  MEMSIDECAR_READ_WAIT_MS: { path: ['limits', 'readWaitMs'], kind: 'int' },
 };
 
 /** Reads `--config FILE` / `MEMSIDECAR_CONFIG`, applies the environment, and validates the result. */

@@ -1,5 +1,5 @@
 import type { BlockDefinition } from '@memsidecar/api';
 import { kvBlock } from '@memsidecar/kv';
 
-/** The blocks this service serves; each brings its entities, migrations, projections and operations. */
+/** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
 export const BLOCKS: BlockDefinition[] = [kvBlock];

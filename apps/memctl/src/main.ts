@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@memsidecar/config';
+import { NatsServerNotFound } from '@memsidecar/event-store';
+import { UsageError, parseArgs } from './args';
+import { rebuild, status } from './commands/projections';
+import { issue, keygen } from './commands/token';
+
+const USAGE = `memctl — operator CLI for memsidecar (same config and data dir as the service)
+
+  memctl token keygen [--force]
+  memctl token issue --tenant T [--agent A] --ns 'kv/*,episodic/events' --ops 'kv.*,episodic.append' [--ttl 1h] [--id ID]
+  memctl projections status
+  memctl projections rebuild        (with the service stopped)
+
+Options: --config FILE (or MEMSIDECAR_CONFIG); MEMSIDECAR_* variables as for the service.`;
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const args = parseArgs(argv);
+  const config = () => loadConfig(process.env, (args.options.get('config') as string | undefined) ?? process.env.MEMSIDECAR_CONFIG);
+  const command = args.words.slice(0, 2).join(' ');
+  try {
+    switch (command) {
+      case 'token keygen':
+        return keygen(config(), args);
+      case 'token issue':
+        return issue(config(), args);
+      case 'projections status':
+        return await status(config());
+      case 'projections rebuild':
+        return await rebuild(config());
+      default:
+        console.log(USAGE);
+        if (args.words.length > 0 && !['help'].includes(args.words[0])) process.exitCode = 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof NatsServerNotFound) {
+      console.error(`memctl: ${e.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { BlockDefinition } from '@memsidecar/api';
+import type { Block } from '@memsidecar/core';
+import type { MemsidecarConfig } from '@memsidecar/config';
+import { AggregateRuntime, EventStore, NatsServerProcess } from '@memsidecar/event-store';
+import {
+  AppliedRequest,
+  Database,
+  ProjectionBookkeeping1763769600000,
+  ProjectionCheckpoint,
+  ProjectionRunner,
+  ReadModels,
+} from '@memsidecar/projections';
+
+export interface InfraLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const natsUrlPath = (dataDir: string): string => join(resolve(dataDir), 'nats.url');
+
+/** The log: a connection to NATS (starting the embedded server when no URL is set) and the stream. */
+export class EventLog {
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly store: EventStore,
+    private readonly embedded: NatsServerProcess | null,
+    private readonly dataDir: string,
+  ) {}
+
+  static async open(config: MemsidecarConfig, logger: InfraLogger): Promise<EventLog> {
+    const dataDir = resolve(config.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    let embedded: NatsServerProcess | null = null;
+    let servers = config.natsUrl;
+    if (!servers) {
+      embedded = await NatsServerProcess.start({ storeDir: join(dataDir, 'nats'), pidFile: join(dataDir, 'nats.pid') });
+      servers = embedded.url;
+      writeFileSync(natsUrlPath(dataDir), `${servers}\n`);
+      logger.log(`embedded nats-server with JetStream at ${servers} (store ${join(dataDir, 'nats')})`);
+    }
+    try {
+      const nc = await connect({ servers: servers.split(','), name: 'memsidecar', maxReconnectAttempts: -1 });
+      const store = await EventStore.open(nc, {
+        prefix: config.subjectPrefix,
+        stream: config.stream,
+        replicas: config.streamReplicas,
+        duplicateWindowMs: config.duplicateWindowMs,
+      });
+      return new EventLog(nc, store, embedded, dataDir);
+    } catch (e) {
+      await embedded?.stop();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => undefined);
+    if (this.embedded) {
+      await this.embedded.stop();
+      rmSync(natsUrlPath(this.dataDir), { force: true });
+    }
+  }
+}
+
+/** The read-model database with every block's tables migrated. */
+export function openReadModelDatabase(config: MemsidecarConfig, blocks: BlockDefinition[]): Promise<Database> {
+  return Database.open({
+    url: config.databaseUrl,
+    pgliteDir: join(resolve(config.dataDir), 'pg'),
+    entities: [ProjectionCheckpoint, AppliedRequest, ...blocks.flatMap((b) => b.entities)],
+    migrations: [ProjectionBookkeeping1763769600000, ...blocks.flatMap((b) => b.migrations)],
+  });
+}
+
+export const projectionRunners = (blocks: BlockDefinition[], log: EventLog, db: Database, logger: InfraLogger): ProjectionRunner[] =>
+  blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log.store, db, logger));
+
+/** Everything stateful one service instance owns: the log, the read models and the aggregates. */
+export class Infrastructure {
+  private stopped = false;
+
+  private constructor(
+    readonly config: MemsidecarConfig,
+    readonly log: EventLog,
+    readonly db: Database,
+    readonly readModels: ReadModels,
+    readonly runtime: AggregateRuntime,
+    private readonly logger: InfraLogger,
+  ) {}
+
+  get nc(): NatsConnection {
+    return this.log.nc;
+  }
+
+  static async start(
+    config: MemsidecarConfig,
+    blocks: BlockDefinition[],
+    logger: InfraLogger,
+    onAppended: (block: Block, seq: number) => void = () => {},
+  ): Promise<Infrastructure> {
+    const log = await EventLog.open(config, logger);
+    try {
+      const db = await openReadModelDatabase(config, blocks);
+      logger.log(config.databaseUrl ? 'read models in Postgres' : `read models in embedded PGlite (${join(resolve(config.dataDir), 'pg')})`);
+      const readModels = new ReadModels(projectionRunners(blocks, log, db, logger), db, config.limits.readWaitMs);
+      await readModels.start();
+      await readModels.catchUp(120_000);
+      const runtime = new AggregateRuntime(
+        log.store,
+        readModels,
+        { prefix: config.subjectPrefix, cachedAggregates: 100_000, conflictRetries: 20, rememberedRequests: 100_000 },
+        (block, seq) => {
+          readModels.noteAppended(block, seq);
+          onAppended(block, seq);
+        },
+      );
+      return new Infrastructure(config, log, db, readModels, runtime, logger);
+    } catch (e) {
+      await log.close();
+      throw e;
+    }
+  }
+
+  /** Lets the read models apply what was acknowledged, then closes everything in order. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.readModels.catchUp(this.config.shutdownTimeoutMs);
+    } catch (e) {
+      this.logger.warn(`read models did not catch up before shutdown: ${(e as Error).message}`);
+    }
+    await this.readModels.stop();
+    await this.db.close();
+    await this.log.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+}
