@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
 import { NS_PATTERN, invalidArgument } from '@memsidecar/core';

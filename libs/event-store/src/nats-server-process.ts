@@ -28,19 +28,26 @@ export class NatsServerNotFound extends Error {
   }
 }
 
+/** `MEMSIDECAR_NATS_SERVER_BIN` names the binary; otherwise PATH and the usual system folders. */
 export function findNatsServer(): string | null {
+  const explicit = process.env.MEMSIDECAR_NATS_SERVER_BIN;
+  if (explicit) return isExecutable(explicit) ? explicit : null;
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
   for (const dir of dirs) {
     const candidate = join(dir, 'nats-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
+    if (isExecutable(candidate)) return candidate;
   }
   return null;
 }
+
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** A `nats-server` child with JetStream; `url` is known once it accepts clients. */
 export class NatsServerProcess {

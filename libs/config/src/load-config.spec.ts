@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load-config';
+
+const yamlFile = (text: string) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'memsidecar-config-')), 'memsidecar.yaml');
+  writeFileSync(file, text);
+  return file;
+};
+
+describe('config - YAML and environment', () => {
+  it('has the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ dataDir: './.memsidecar', subjectPrefix: 'mem', stream: 'MEMSIDECAR' });
+    expect(c.natsUrl).toBeUndefined();
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.auth.mode).toBe('token');
+    expect(c.grpc.addr).toBe('127.0.0.1:7777');
+    expect(c.http.addr).toBe('127.0.0.1:8080');
+    expect(c.limits.maxValueBytes).toBe(256 * 1024);
+  });
+
+  it('reads a YAML file, and environment variables override it', () => {
+    const file = yamlFile('subjectPrefix: agents\nauth:\n  mode: none\nlimits:\n  maxValueBytes: 4096\n');
+    const c = loadConfig({ MEMSIDECAR_SUBJECT_PREFIX: 'memx', MEMSIDECAR_HTTP_ADDR: '0.0.0.0:9000' }, file);
+    expect(c.subjectPrefix).toBe('memx');
+    expect(c.auth.mode).toBe('none');
+    expect(c.limits.maxValueBytes).toBe(4096);
+    expect(c.http.addr).toBe('0.0.0.0:9000');
+  });
+
+  it('names every bad or unknown setting', () => {
+    const file = yamlFile('subjectPrefix: "a.b"\nauthh: {}\nlimits:\n  maxValueBytes: 3\n');
+    let message = '';
+    try {
+      loadConfig({ MEMSIDECAR_AUTH: 'sometimes' }, file);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = (e as Error).message;
+    }
+    expect(message).toContain('subjectPrefix: must be one subject token');
+    expect(message).toContain('authh: unknown setting');
+    expect(message).toContain('limits.maxValueBytes');
+    expect(message).toContain('auth.mode');
+  });
+
+  it('refuses a database URL that is not Postgres and a malformed number', () => {
+    expect(() => loadConfig({ MEMSIDECAR_DATABASE_URL: 'mysql://x' })).toThrow(/databaseUrl: must be a postgres:\/\/ URL/);
+    expect(() => loadConfig({ MEMSIDECAR_STREAM_REPLICAS: 'three' })).toThrow(/MEMSIDECAR_STREAM_REPLICAS must be a whole number/);
+  });
+});

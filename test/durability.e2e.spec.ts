@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsTestClient, RunningService, createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
+
+const run = promisify(execFile);
+const MEMCTL = resolve(__dirname, '..', 'bin', 'memctl.js');
+
+const snapshot = async (client: NatsTestClient, ns: string) => {
+  const items = [];
+  let startAfter: string | undefined;
+  do {
+    const page = await client.ok('kv.list', { ns, includeValues: true, limit: 1000, ...(startAfter ? { startAfter } : {}) });
+    items.push(...page.items);
+    startAfter = page.nextStartAfter ?? undefined;
+  } while (startAfter);
+  return items;
+};
+
+describe('durability - restarts and rebuilds on Postgres', () => {
+  let nats: TestNats;
+  let pg: TestDatabase;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    nats = await startTestNats();
+    pg = await createTestDatabase();
+    service = await RunningService.start({ natsUrl: nats.url, databaseUrl: pg.url });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await pg?.drop();
+    await nats?.stop();
+  });
+
+  it('every acknowledged write survives a SIGKILL and a restart', async () => {
+    const client = await NatsTestClient.connect(nats.url, service.adminToken());
+    const acknowledged = new Map<string, number>();
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, c) => {
+        for (let i = 0; i < 15; i++) {
+          const key = `c${c}/k${i % 5}`;
+          const { version } = await client.ok('kv.put', { ns: 'durable', key, value: { c, i } });
+          acknowledged.set(key, version);
+        }
+      }),
+    );
+    await service.kill();
+    service = await service.restart();
+    for (const [key, version] of acknowledged) {
+      expect(await client.ok('kv.get', { ns: 'durable', key }), key).toMatchObject({ found: true, version });
+    }
+    await client.close();
+  });
+
+  it('dropping the read models and rebuilding from the log gives the same state', async () => {
+    const client = await NatsTestClient.connect(nats.url, service.adminToken());
+    await client.ok('kv.delete', { ns: 'durable', key: 'c0/k0' });
+    await client.ok('kv.put', { ns: 'durable', key: 'ttl', value: 1, ttlMs: 3_600_000 });
+    const before = await snapshot(client, 'durable');
+    await service.stop();
+    const env = { ...process.env, MEMSIDECAR_NATS_URL: nats.url, MEMSIDECAR_DATABASE_URL: pg.url, MEMSIDECAR_DATA_DIR: service.dataDir };
+    const { stdout } = await run(process.execPath, [MEMCTL, 'projections', 'rebuild'], { env });
+    expect(stdout).toMatch(/kv_entries: rebuilt up to seq \d+/);
+    service = await service.restart();
+    expect(await snapshot(client, 'durable')).toEqual(before);
+    await client.close();
+  });
+});
+
+describe('durability - embedded defaults', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'memsidecar-embedded-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts its own nats-server and PGlite, writes nats.url and admin.token, and keeps state across restarts', async () => {
+    let service = await RunningService.start({ natsUrl: '', dataDir });
+    const url = readFileSync(join(dataDir, 'nats.url'), 'utf8').trim();
+    expect(url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    expect(service.logs).toContain('admin token');
+    let client = await NatsTestClient.connect(url, service.adminToken());
+    const put = await client.ok('kv.put', { ns: 'embedded', key: 'k', value: 'kept' });
+    await client.close();
+    expect(await service.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'nats.url'))).toBe(false);
+
+    service = await RunningService.start({ natsUrl: '', dataDir });
+    client = await NatsTestClient.connect(readFileSync(join(dataDir, 'nats.url'), 'utf8').trim(), service.adminToken());
+    expect(await client.ok('kv.get', { ns: 'embedded', key: 'k' })).toMatchObject({ value: 'kept', version: put.version });
+    await client.close();
+    await service.kill();
+
+    service = await RunningService.start({ natsUrl: '', dataDir });
+    client = await NatsTestClient.connect(readFileSync(join(dataDir, 'nats.url'), 'utf8').trim(), service.adminToken());
+    expect(await client.ok('kv.get', { ns: 'embedded', key: 'k' })).toMatchObject({ value: 'kept' });
+    await client.close();
+    await service.stop();
+  });
+
+  it('says which package to install when nats-server is missing', async () => {
+    const failed = RunningService.start({ natsUrl: '', dataDir: mkdtempSync(join(tmpdir(), 'memsidecar-nobin-')), env: { MEMSIDECAR_NATS_SERVER_BIN: '/nonexistent/nats-server' } });
+    await expect(failed).rejects.toThrow(/apt-get install nats-server/);
+  });
+});
