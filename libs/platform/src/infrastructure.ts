@@ -43,7 +43,7 @@ export class EventLog {
       logger.log(`embedded nats-server with JetStream at ${servers} (store ${join(dataDir, 'nats')})`);
     }
     try {
-      const nc = await connect({ servers: servers.split(','), name: 'memsidecar', maxReconnectAttempts: -1 });
+      const nc = await connect({ servers: servers.split(','), name: 'memsidecar', maxReconnectAttempts: -1, noAsyncTraces: true });
       const store = await EventStore.open(nc, {
         prefix: config.subjectPrefix,
         stream: config.stream,

@@ -1,12 +1,14 @@
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { MemError, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
 import { decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
-import type { Database } from './database';
+import type { Database, SqlExecutor } from './database';
 import type { Projection } from './projection';
 
 const MAX_BATCH = 500;
 const MAX_BUFFERED = 5_000;
 const RETRY_DELAY_MS = 500;
+/** With nobody waiting for a read, events gather this long so one transaction applies many. */
+const LINGER_MS = 5;
 const LOG_POLL_MS = 20;
 
 interface Waiter {
@@ -31,6 +33,7 @@ export class ProjectionRunner {
   private waiters: Waiter[] = [];
   private messages: ConsumerMessages | null = null;
   private draining: Promise<void> | null = null;
+  private lingering: NodeJS.Timeout | null = null;
   private stopped = false;
   private loop: Promise<void> | null = null;
 
@@ -76,7 +79,7 @@ export class ProjectionRunner {
     this.stopped = true;
     await this.messages?.close();
     await this.loop;
-    await this.draining;
+    await this.drainNow();
   }
 
   /** Resolves once the read model has applied `seq`; DEADLINE_EXCEEDED after `timeoutMs`. */
@@ -95,6 +98,7 @@ export class ProjectionRunner {
         reject(this.deadlineExceeded(seq, timeoutMs));
       }, timeoutMs);
       this.waiters.push(waiter);
+      this.scheduleDrain();
     });
   }
 
@@ -131,10 +135,29 @@ export class ProjectionRunner {
     for await (const m of messages) {
       this.buffer.push(decodeStoredEvent(m.data, m.seq));
       this.pendingInStream = m.info.pending;
-      this.draining ??= this.drain();
-      if (this.buffer.length >= MAX_BUFFERED) await this.draining;
+      this.scheduleDrain();
+      if (this.buffer.length >= MAX_BUFFERED) await this.drainNow();
       if (this.stopped) break;
     }
+  }
+
+  /** Applies at once when a reader waits or a batch is full; otherwise lingers briefly to batch. */
+  private scheduleDrain(): void {
+    if (this.draining || this.buffer.length === 0) return;
+    if (this.waiters.length > 0 || this.buffer.length >= MAX_BATCH || this.stopped || this.pendingInStream > 0) {
+      void this.drainNow();
+      return;
+    }
+    this.lingering ??= setTimeout(() => void this.drainNow(), LINGER_MS);
+  }
+
+  private drainNow(): Promise<void> {
+    if (this.lingering) {
+      clearTimeout(this.lingering);
+      this.lingering = null;
+    }
+    this.draining ??= this.drain();
+    return this.draining;
   }
 
   private async drain(): Promise<void> {
@@ -148,6 +171,7 @@ export class ProjectionRunner {
     } finally {
       this.draining = null;
     }
+    this.scheduleDrain();
   }
 
   private async applyWithRetry(batch: StoredEvent[]): Promise<void> {
@@ -163,19 +187,30 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * One transaction: claim the batch by moving the checkpoint (only if it is below the batch), or,
+   * when another instance got further, lock the checkpoint and apply just what is still new.
+   */
   private async applyBatch(batch: StoredEvent[]): Promise<void> {
-    await this.db.dataSource.transaction(async (manager) => {
-      const rows = await manager.query(`SELECT seq FROM mem_checkpoints WHERE name = $1 FOR UPDATE`, [this.name]);
-      const checkpoint = Number(rows[0].seq);
-      const fresh = batch.filter((e) => e.seq > checkpoint);
+    const first = batch[0].seq;
+    const last = batch[batch.length - 1].seq;
+    await this.db.transaction(async (sql) => {
+      const claimed = await sql.query(
+        `UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1 AND seq < $3 RETURNING seq`,
+        [this.name, last, first],
+      );
+      if (claimed.length === 1) return this.applyEvents(sql, batch);
+      const [{ seq }] = await sql.query<{ seq: string }>(`SELECT seq FROM mem_checkpoints WHERE name = $1 FOR UPDATE`, [this.name]);
+      const fresh = batch.filter((e) => e.seq > Number(seq));
       if (fresh.length === 0) return;
-      await this.projection.apply(manager, fresh);
-      await recordRequests(manager, fresh);
-      await manager.query(`UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1`, [
-        this.name,
-        fresh[fresh.length - 1].seq,
-      ]);
+      await this.applyEvents(sql, fresh);
+      await sql.query(`UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1`, [this.name, last]);
     });
+  }
+
+  private async applyEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
+    await this.projection.apply(sql, events);
+    await recordRequests(sql, events);
   }
 
   private advance(seq: number): void {
@@ -188,7 +223,7 @@ export class ProjectionRunner {
   }
 }
 
-async function recordRequests(manager: import('typeorm').EntityManager, events: StoredEvent[]): Promise<void> {
+async function recordRequests(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
   const withIds = events.filter((e) => e.requestId);
   if (withIds.length === 0) return;
   const params: unknown[] = [];
@@ -197,7 +232,7 @@ async function recordRequests(manager: import('typeorm').EntityManager, events: 
     const i = params.length;
     return `($${i - 4}, $${i - 3}, $${i - 2}, $${i - 1}, $${i})`;
   });
-  await manager.query(
+  await sql.query(
     `INSERT INTO mem_requests (tenant, request_id, seq, block, at) VALUES ${values.join(', ')} ON CONFLICT DO NOTHING`,
     params,
   );

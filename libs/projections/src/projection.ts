@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import type { Block, StoredEvent } from '@memsidecar/core';
+import type { SqlExecutor } from './database';
 
 /** A read model: folds one block's events into Postgres rows. Must be safe to apply in batches. */
 export interface Projection {
@@ -8,5 +8,5 @@ export interface Projection {
   block: Block;
   /** Tables this read model owns, emptied by a rebuild. */
   tables: string[];
-  apply(manager: EntityManager, events: StoredEvent[]): Promise<void>;
+  apply(sql: SqlExecutor, events: StoredEvent[]): Promise<void>;
 }

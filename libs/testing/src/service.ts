@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { issueToken, readSigningKeys, type IssueRequest } from '@memsidecar/auth';
 
-const REPO = resolve(__dirname, '..', '..', '..');
-const ENTRY = join(REPO, 'bin', 'memsidecar.js');
+/** The checkout this code runs from (source under vitest, or dist/ after a build). */
+const repoRoot = (): string => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'memsidecar.js'))) return dir;
+  }
+  throw new Error('cannot find the memsidecar checkout');
+};
+const ENTRY = join(repoRoot(), 'bin', 'memsidecar.js');
 
 export const freePort = (): Promise<number> =>
   new Promise((done, fail) => {

@@ -28,9 +28,9 @@ export async function rebuild(config: MemsidecarConfig): Promise<void> {
   try {
     for (const runner of projectionRunners(BLOCKS, log, db, quiet)) {
       const started = Date.now();
-      await db.dataSource.transaction(async (m) => {
-        for (const table of runner.projection.tables) await m.query(`TRUNCATE ${table}`);
-        await m.query(`UPDATE mem_checkpoints SET seq = 0, updated_at = now() WHERE name = $1`, [runner.name]);
+      await db.transaction(async (sql) => {
+        for (const table of runner.projection.tables) await sql.query(`TRUNCATE ${table}`);
+        await sql.query(`UPDATE mem_checkpoints SET seq = 0, updated_at = now() WHERE name = $1`, [runner.name]);
       });
       await runner.start();
       await runner.catchUp(24 * 3600_000);

@@ -1,6 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '@memsidecar/core';
-import type { Projection } from '@memsidecar/projections';
+import type { Projection, SqlExecutor } from '@memsidecar/projections';
 import type { KvEvent, KvValueSetData } from './kv.events';
 
 const ROWS_PER_STATEMENT = 500;
@@ -14,7 +13,7 @@ function newestPerKey(events: KvStored[]): KvStored[] {
   return [...newest.values()];
 }
 
-async function upsertValues(m: EntityManager, events: KvStored[]): Promise<void> {
+async function upsertValues(m: SqlExecutor, events: KvStored[]): Promise<void> {
   for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
     const params: unknown[] = [];
     const rows = events.slice(i, i + ROWS_PER_STATEMENT).map((e) => {
@@ -34,7 +33,7 @@ async function upsertValues(m: EntityManager, events: KvStored[]): Promise<void>
   }
 }
 
-async function deleteKeys(m: EntityManager, events: KvStored[]): Promise<void> {
+async function deleteKeys(m: SqlExecutor, events: KvStored[]): Promise<void> {
   for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
     const chunk = events.slice(i, i + ROWS_PER_STATEMENT);
     await m.query(
