@@ -23,5 +23,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
