@@ -1,6 +1,8 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client } from 'pg';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { timeEach, type Summary } from './stats';
 
 const PAYLOAD = JSON.stringify({ id: 'x', type: 'kv.value_set', data: { value: { hello: 'world', n: 42 }, version: 1 }, pad: 'p'.repeat(200) });
@@ -13,17 +15,19 @@ export interface Baselines {
   pgPointSelect: Summary;
 }
 
-/** Raw request/reply against a bare echo responder: the floor of any NATS API call. */
+/** Raw request/reply against a bare echo responder in its own process, as a sidecar would be. */
 async function requestReply(url: string, n: number): Promise<Summary> {
-  const server = await connect({ servers: url });
+  const responder = spawn(process.execPath, [join(__dirname, 'echo-responder.js'), url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((ready, fail) => {
+    responder.stdout.once('data', () => ready());
+    responder.once('exit', (code) => fail(new Error(`echo responder exited with ${code}`)));
+  });
   const client = await connect({ servers: url });
-  server.subscribe('bench.echo', { callback: (_e, m) => void m.respond(m.data) });
-  await server.flush();
   try {
     return await timeEach(n, () => client.request('bench.echo', PAYLOAD, { timeout: 5000 }));
   } finally {
-    await server.close();
     await client.close();
+    responder.stdin.end();
   }
 }
 
@@ -33,8 +37,9 @@ async function publish(nc: NatsConnection, n: number, pipelined: number): Promis
   await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['bench.raw.>'], storage: 'file' });
   const js = jetstream(nc);
   try {
-    const awaited = await timeEach(n, (i) => js.publish(`bench.raw.${i & 1023}`, PAYLOAD));
+    const awaited = n > 0 ? await timeEach(n, (i) => js.publish(`bench.raw.${i & 1023}`, PAYLOAD)) : { p50: 0, p99: 0, count: 0 };
     const window = 256;
+    if (pipelined === 0) return [awaited, 0];
     const started = process.hrtime.bigint();
     let inFlight: Promise<unknown>[] = [];
     for (let i = 0; i < pipelined; i++) {
@@ -75,14 +80,36 @@ async function postgres(url: string, n: number): Promise<[Summary, Summary]> {
   }
 }
 
-export async function measureBaselines(natsUrl: string, databaseUrl: string, n: number, pipelined: number): Promise<Baselines> {
-  const nc = await connect({ servers: natsUrl });
-  try {
-    const requestReplyLatency = await requestReply(natsUrl, n);
-    const [publishAwaited, publishPipelined] = await publish(nc, n, pipelined);
-    const [pgUpsert, pgPointSelect] = await postgres(databaseUrl, n);
-    return { requestReply: requestReplyLatency, publishAwaited, publishPipelined, pgUpsert, pgPointSelect };
-  } finally {
-    await nc.close();
+/** The raw baselines, each measured `rounds` times interleaved with the caller's own rounds. */
+export class RawBaselines {
+  private constructor(
+    private readonly natsUrl: string,
+    private readonly databaseUrl: string,
+    private readonly n: number,
+  ) {}
+
+  static create(natsUrl: string, databaseUrl: string, n: number): RawBaselines {
+    return new RawBaselines(natsUrl, databaseUrl, n);
+  }
+
+  async latencyRound(): Promise<Omit<Baselines, 'publishPipelined'>> {
+    const nc = await connect({ servers: this.natsUrl });
+    try {
+      const rr = await requestReply(this.natsUrl, this.n);
+      const [publishAwaited] = await publish(nc, this.n, 0);
+      const [pgUpsert, pgPointSelect] = await postgres(this.databaseUrl, this.n);
+      return { requestReply: rr, publishAwaited, pgUpsert, pgPointSelect };
+    } finally {
+      await nc.close();
+    }
+  }
+
+  async pipelined(messages: number): Promise<number> {
+    const nc = await connect({ servers: this.natsUrl });
+    try {
+      return (await publish(nc, 0, messages))[1];
+    } finally {
+      await nc.close();
+    }
   }
 }

@@ -33,5 +33,11 @@ export async function throughput(workers: number, perWorker: number, op: (worker
   return (workers * perWorker) / seconds;
 }
 
+/** The round whose p50 is the median of all rounds: one noisy round cannot decide the figures. */
+export function medianRound(rounds: Summary[]): Summary {
+  const sorted = [...rounds].sort((a, b) => a.p50 - b.p50);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 export const ms = (v: number): string => `${v.toFixed(3)} ms`;
 export const rate = (v: number): string => `${Math.round(v).toLocaleString('en-US')} ops/s`;

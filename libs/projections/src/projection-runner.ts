@@ -28,6 +28,8 @@ export interface RunnerLogger {
  */
 export class ProjectionRunner {
   private appliedSeq = 0;
+  /** Transactions committed and events applied, for the metrics. */
+  readonly stats = { batches: 0, events: 0 };
   private pendingInStream = 0;
   private buffer: StoredEvent[] = [];
   private waiters: Waiter[] = [];
@@ -165,6 +167,8 @@ export class ProjectionRunner {
       while (this.buffer.length > 0) {
         const batch = this.buffer.slice(0, MAX_BATCH);
         await this.applyWithRetry(batch);
+        this.stats.batches++;
+        this.stats.events += batch.length;
         this.buffer.splice(0, batch.length);
         this.advance(batch[batch.length - 1].seq);
       }

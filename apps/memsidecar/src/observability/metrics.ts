@@ -51,6 +51,26 @@ export class Metrics implements DispatchObserver {
         for (const r of runners) this.set({ read_model: r.name }, r.lag);
       },
     });
+    new Counter({
+      name: 'memsidecar_projection_batches_total',
+      help: 'Transactions a read model committed (each applies a batch of events).',
+      labelNames: ['read_model'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of runners) this.inc({ read_model: r.name }, r.stats.batches);
+      },
+    });
+    new Counter({
+      name: 'memsidecar_projection_events_total',
+      help: 'Events a read model applied.',
+      labelNames: ['read_model'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of runners) this.inc({ read_model: r.name }, r.stats.events);
+      },
+    });
     new Gauge({
       name: 'memsidecar_projection_applied_seq',
       help: 'Highest log sequence a read model has applied.',
@@ -62,9 +82,18 @@ export class Metrics implements DispatchObserver {
     });
   }
 
+  private readonly children = new Map<string, { requests: Counter.Internal; latency: Histogram.Internal<'op' | 'transport'> }>();
+
+  /** Label children are bound once per (op, code, transport): observing is then a plain add. */
   observe(o: Outcome): void {
-    this.requests.inc({ op: o.op, code: o.code, transport: o.transport });
-    this.latency.observe({ op: o.op, transport: o.transport }, o.seconds);
+    const key = `${o.op}\u0000${o.code}\u0000${o.transport}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = { requests: this.requests.labels(o.op, o.code, o.transport), latency: this.latency.labels(o.op, o.transport) };
+      this.children.set(key, child);
+    }
+    child.requests.inc();
+    child.latency.observe(o.seconds);
   }
 
   eventAppended(block: Block): void {
