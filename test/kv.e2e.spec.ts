@@ -278,6 +278,8 @@ describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s'
     });
 
     it('serves /healthz, /readyz and Prometheus /metrics', async () => {
+      await client.ok('kv.put', { ns: 'metrics', key: 'k', value: 1 });
+      await client.ok('kv.get', { ns: 'metrics', key: 'k' });
       expect((await fetch(`${service.httpUrl}/healthz`)).status).toBe(200);
       const ready = await fetch(`${service.httpUrl}/readyz`);
       expect(ready.status).toBe(200);
