@@ -1,6 +1,7 @@
 import type { Block } from './envelope';
 
 const SAFE = /^[A-Za-z0-9_-]$/;
+const ALL_SAFE = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Turns any string into one valid NATS subject token, reversibly and without collisions:
@@ -9,6 +10,7 @@ const SAFE = /^[A-Za-z0-9_-]$/;
  */
 export function encodeToken(value: string): string {
   if (value.length === 0) return '~';
+  if (ALL_SAFE.test(value)) return value;
   let out = '';
   for (const ch of value) {
     if (SAFE.test(ch)) {

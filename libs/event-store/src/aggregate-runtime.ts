@@ -79,15 +79,20 @@ export class AggregateRuntime {
     return this.enqueue(subject, () => this.run(type, subject, address, command, meta));
   }
 
+  /** Runs `work` after every earlier command of the same aggregate has finished. */
   private enqueue<T>(subject: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.mailboxes.get(subject) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
+    const previous = this.mailboxes.get(subject);
+    const next = previous ? previous.then(work, work) : work();
+    const settled: Promise<void> = next.then(
+      () => this.release(subject, settled),
+      () => this.release(subject, settled),
+    );
     this.mailboxes.set(subject, settled);
-    void settled.then(() => {
-      if (this.mailboxes.get(subject) === settled) this.mailboxes.delete(subject);
-    });
     return next;
+  }
+
+  private release(subject: string, settled: Promise<unknown>): void {
+    if (this.mailboxes.get(subject) === settled) this.mailboxes.delete(subject);
   }
 
   private async run<S, C, E extends DomainEvent>(

@@ -8,7 +8,7 @@ const MAX_BATCH = 500;
 const MAX_BUFFERED = 5_000;
 const RETRY_DELAY_MS = 500;
 /** With nobody waiting for a read, events gather this long so one transaction applies many. */
-const LINGER_MS = 5;
+const LINGER_MS = 20;
 const LOG_POLL_MS = 20;
 
 interface Waiter {
