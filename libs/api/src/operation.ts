@@ -33,3 +33,22 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
   sessionId: ctx.sessionId,
   requestId: ctx.requestId,
 });
+
+/**
+ * Declares an operation of `block` named `<block>.<name>`; the namespace checked against the token
+ * is the input's `ns` unless `namespace` says otherwise.
+ */
+export function operation<I extends { ns?: string }>(
+  block: Block,
+  name: string,
+  spec: { mutation: boolean; input: new () => I; handle(input: I, ctx: RequestContext): Promise<unknown>; namespace?(input: I): string },
+): Operation<I> {
+  return {
+    name: `${block}.${name}`,
+    block,
+    mutation: spec.mutation,
+    input: spec.input,
+    namespace: spec.namespace ?? ((i) => i.ns ?? 'default'),
+    handle: spec.handle,
+  };
+}

@@ -17,28 +17,23 @@ export class HealthController {
   /** Ready when NATS and the database answer and no read model lags far behind the log. */
   @Get('readyz')
   async readyz(@Res() res: Response): Promise<void> {
-    const checks: Record<string, unknown> = {};
-    let ready = true;
-    try {
-      await this.infra.nc.flush();
-      checks.nats = 'ok';
-    } catch (e) {
-      checks.nats = (e as Error).message;
-      ready = false;
-    }
-    try {
-      await this.infra.db.ping();
-      checks.database = 'ok';
-    } catch (e) {
-      checks.database = (e as Error).message;
-      ready = false;
-    }
+    const checks: Record<string, unknown> = {
+      nats: await outcome(() => this.infra.nc.flush()),
+      database: await outcome(() => this.infra.db.ping()),
+    };
     const projections: Record<string, { applied: number; lag: number }> = {};
-    for (const r of this.infra.readModels.runners) {
-      projections[r.name] = { applied: r.applied, lag: r.lag };
-      if (r.lag > READY_LAG_EVENTS) ready = false;
-    }
+    for (const r of this.infra.readModels.runners) projections[r.name] = { applied: r.applied, lag: r.lag };
     checks.projections = projections;
+    const ready = checks.nats === 'ok' && checks.database === 'ok' && Object.values(projections).every((p) => p.lag <= READY_LAG_EVENTS);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   }
 }
+
+const outcome = async (check: () => Promise<unknown>): Promise<string> => {
+  try {
+    await check();
+    return 'ok';
+  } catch (e) {
+    return (e as Error).message;
+  }
+};

@@ -40,46 +40,22 @@ export class Metrics implements DispatchObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'memsidecar_process_' });
   }
 
-  /** Projection gauges are read from the runners at scrape time. */
+  /** Read-model figures are read from the runners at scrape time. */
   watchProjections(runners: ProjectionRunner[]): void {
-    new Gauge({
-      name: 'memsidecar_projection_lag_events',
-      help: 'Events of the log a read model has not applied yet.',
-      labelNames: ['read_model'] as const,
-      registers: [this.registry],
-      collect() {
-        for (const r of runners) this.set({ read_model: r.name }, r.lag);
-      },
-    });
-    new Counter({
-      name: 'memsidecar_projection_batches_total',
-      help: 'Transactions a read model committed (each applies a batch of events).',
-      labelNames: ['read_model'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const r of runners) this.inc({ read_model: r.name }, r.stats.batches);
-      },
-    });
-    new Counter({
-      name: 'memsidecar_projection_events_total',
-      help: 'Events a read model applied.',
-      labelNames: ['read_model'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const r of runners) this.inc({ read_model: r.name }, r.stats.events);
-      },
-    });
-    new Gauge({
-      name: 'memsidecar_projection_applied_seq',
-      help: 'Highest log sequence a read model has applied.',
-      labelNames: ['read_model'] as const,
-      registers: [this.registry],
-      collect() {
-        for (const r of runners) this.set({ read_model: r.name }, r.applied);
-      },
-    });
+    const perReadModel = (name: string, help: string, value: (r: ProjectionRunner) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['read_model'] as const,
+        registers: [this.registry],
+        collect() {
+          for (const r of runners) this.set({ read_model: r.name }, value(r));
+        },
+      });
+    perReadModel('memsidecar_projection_lag_events', 'Events of the log a read model has not applied yet.', (r) => r.lag);
+    perReadModel('memsidecar_projection_applied_seq', 'Highest log sequence a read model has applied.', (r) => r.applied);
+    perReadModel('memsidecar_projection_batches_applied', 'Transactions a read model committed since start (each applies a batch).', (r) => r.stats.batches);
+    perReadModel('memsidecar_projection_events_applied', 'Events a read model applied since start.', (r) => r.stats.events);
   }
 
   private readonly children = new Map<string, { requests: Counter.Internal; latency: Histogram.Internal<'op' | 'transport'> }>();

@@ -1,6 +1,6 @@
 import { MemError, type StoredEvent } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { kvDecider, type KvCommand, type KvState } from './kv.decider';
 import type { KvEvent, KvValueSetData } from './kv.events';
 import { KvDeleteInput, KvGetInput, KvListInput, KvMgetInput, KvPutInput } from './kv.dto';
@@ -34,83 +34,59 @@ function expectType(event: StoredEvent, type: KvEvent['type']): void {
 export function kvOperations(deps: BlockDependencies): Operation[] {
   const queries = new KvQueries(deps.db);
   const address = (ctx: RequestContext, ns: string, key: string) => ({ tenant: ctx.principal.tenant, ns, entity: key });
+  const run = (ctx: RequestContext, ns: string, key: string, command: KvCommand) =>
+    deps.runtime.handle(kvAggregate, address(ctx, ns, key), command, commandMeta(ctx));
 
-  const put: Operation<KvPutInput> = {
-    name: 'kv.put',
-    block: 'kv',
-    mutation: true,
-    input: KvPutInput,
-    namespace: (i) => i.ns,
-    async handle(i, ctx) {
-      assertJsonSize('value', i.value, deps.limits.maxValueBytes);
-      const command: KvCommand = { type: 'PutValue', value: i.value, ttlMs: i.ttlMs, ifVersion: i.ifVersion, metadata: i.metadata };
-      const { event } = await deps.runtime.handle(kvAggregate, address(ctx, i.ns, i.key), command, commandMeta(ctx));
-      expectType(event!, 'kv.value_set');
-      const d = event!.data as KvValueSetData;
-      return { version: d.version, createdAt: d.createdAt, updatedAt: d.updatedAt, expiresAt: d.expiresAt, seq: event!.seq };
-    },
-  };
-
-  const get: Operation<KvGetInput> = {
-    name: 'kv.get',
-    block: 'kv',
-    mutation: false,
-    input: KvGetInput,
-    namespace: (i) => i.ns,
-    async handle(i, ctx) {
-      await deps.readModels.ready('kv', i.minSeq);
-      const row = await queries.get(ctx.principal.tenant, i.ns, i.key, ctx.now);
-      return row ? { found: true, ...item(row) } : { found: false };
-    },
-  };
-
-  const mget: Operation<KvMgetInput> = {
-    name: 'kv.mget',
-    block: 'kv',
-    mutation: false,
-    input: KvMgetInput,
-    namespace: (i) => i.ns,
-    async handle(i, ctx) {
-      await deps.readModels.ready('kv', i.minSeq);
-      const rows = await queries.getMany(ctx.principal.tenant, i.ns, i.keys, ctx.now);
-      return { items: rows.map(item) };
-    },
-  };
-
-  const del: Operation<KvDeleteInput> = {
-    name: 'kv.delete',
-    block: 'kv',
-    mutation: true,
-    input: KvDeleteInput,
-    namespace: (i) => i.ns,
-    async handle(i, ctx) {
-      const command: KvCommand = { type: 'DeleteValue', ifVersion: i.ifVersion };
-      const { event } = await deps.runtime.handle(kvAggregate, address(ctx, i.ns, i.key), command, commandMeta(ctx));
-      if (!event) return { existed: false };
-      expectType(event, 'kv.value_deleted');
-      return { existed: true, seq: event.seq };
-    },
-  };
-
-  const list: Operation<KvListInput> = {
-    name: 'kv.list',
-    block: 'kv',
-    mutation: false,
-    input: KvListInput,
-    namespace: (i) => i.ns,
-    async handle(i, ctx) {
-      await deps.readModels.ready('kv', i.minSeq);
-      const limit = i.limit ?? deps.limits.defaultListLimit;
-      const rows = await queries.list(
-        ctx.principal.tenant,
-        i.ns,
-        { prefix: i.prefix ?? '', startAfter: i.startAfter ?? '', limit, includeValues: i.includeValues ?? false },
-        ctx.now,
-      );
-      const page = rows.slice(0, limit);
-      return { items: page.map(item), nextStartAfter: rows.length > limit ? page[page.length - 1].key : null };
-    },
-  };
-
-  return [put, get, mget, del, list];
+  return [
+    operation('kv', 'put', {
+      mutation: true,
+      input: KvPutInput,
+      async handle(i, ctx) {
+        assertJsonSize('value', i.value, deps.limits.maxValueBytes);
+        const { event } = await run(ctx, i.ns, i.key, { type: 'PutValue', value: i.value, ttlMs: i.ttlMs, ifVersion: i.ifVersion, metadata: i.metadata });
+        expectType(event!, 'kv.value_set');
+        const d = event!.data as KvValueSetData;
+        return { version: d.version, createdAt: d.createdAt, updatedAt: d.updatedAt, expiresAt: d.expiresAt, seq: event!.seq };
+      },
+    }),
+    operation('kv', 'get', {
+      mutation: false,
+      input: KvGetInput,
+      async handle(i, ctx) {
+        await deps.readModels.ready('kv', i.minSeq);
+        const row = await queries.get(ctx.principal.tenant, i.ns, i.key, ctx.now);
+        return row ? { found: true, ...item(row) } : { found: false };
+      },
+    }),
+    operation('kv', 'mget', {
+      mutation: false,
+      input: KvMgetInput,
+      async handle(i, ctx) {
+        await deps.readModels.ready('kv', i.minSeq);
+        return { items: (await queries.getMany(ctx.principal.tenant, i.ns, i.keys, ctx.now)).map(item) };
+      },
+    }),
+    operation('kv', 'delete', {
+      mutation: true,
+      input: KvDeleteInput,
+      async handle(i, ctx) {
+        const { event } = await run(ctx, i.ns, i.key, { type: 'DeleteValue', ifVersion: i.ifVersion });
+        if (!event) return { existed: false };
+        expectType(event, 'kv.value_deleted');
+        return { existed: true, seq: event.seq };
+      },
+    }),
+    operation('kv', 'list', {
+      mutation: false,
+      input: KvListInput,
+      async handle(i, ctx) {
+        await deps.readModels.ready('kv', i.minSeq);
+        const limit = i.limit ?? deps.limits.defaultListLimit;
+        const page = { prefix: i.prefix ?? '', startAfter: i.startAfter ?? '', limit, includeValues: i.includeValues ?? false };
+        const rows = await queries.list(ctx.principal.tenant, i.ns, page, ctx.now);
+        const items = rows.slice(0, limit);
+        return { items: items.map(item), nextStartAfter: rows.length > limit ? items[items.length - 1].key : null };
+      },
+    }),
+  ];
 }
