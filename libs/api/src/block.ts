@@ -1,14 +1,32 @@
 import type { Limits } from '@memsidecar/core';
-import type { AggregateRuntime } from '@memsidecar/event-store';
+import type { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import type { Database, Projection, ReadModels } from '@memsidecar/projections';
+import type { SessionGuard } from './dispatcher';
 import type { Operation } from './operation';
 
-/** What a block's operations may use; built once by the service. */
+export interface BlockLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What a block's operations and workers may use; built once per service instance. */
 export interface BlockDependencies {
   runtime: AggregateRuntime;
   readModels: ReadModels;
   db: Database;
+  store: EventStore;
   limits: Limits;
+  /** Identifies this service instance in the log (e.g. who detected an orphaned session). */
+  instanceId: string;
+  logger: BlockLogger;
+}
+
+/** A background loop of a block (sweepers, detectors); every instance runs one of each. */
+export interface BlockWorker {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 /** Everything the service needs to know about one block, exported by the block's library. */
@@ -18,4 +36,7 @@ export interface BlockDefinition {
   migrations: Function[];
   projections: Projection[];
   operations(deps: BlockDependencies): Operation[];
+  workers?(deps: BlockDependencies): BlockWorker[];
+  /** The block that owns sessions checks `Mem-Session-Id`/`Mem-Session-Token` for every request. */
+  sessionGuard?(deps: BlockDependencies): SessionGuard;
 }

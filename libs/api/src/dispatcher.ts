@@ -1,7 +1,7 @@
 import { MemError, isMemError, newId, type Clock } from '@memsidecar/core';
 import { allowsNamespace, allowsOp } from '@memsidecar/auth';
 import type { Authenticator } from './authenticator';
-import type { Operation, RequestContext } from './operation';
+import type { Operation, RequestContext, StreamSink } from './operation';
 import { parseBody, validateInput } from './validation';
 
 /** Transport-level facts of one request, whatever carried it. */
@@ -11,6 +11,8 @@ export interface RequestHeaders {
   sessionId?: string;
   sessionToken?: string;
 }
+
+export type RequestBody = Uint8Array | string | Record<string, unknown> | undefined;
 
 export interface Outcome {
   op: string;
@@ -25,6 +27,11 @@ export interface DispatchObserver {
   internalError(op: string, errorId: string, error: unknown): void;
 }
 
+/** Checks that `Mem-Session-Id`/`Mem-Session-Token` name an open session of the tenant. */
+export interface SessionGuard {
+  verify(tenant: string, sessionId: string, sessionToken: string | undefined): Promise<void>;
+}
+
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const SESSION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -34,6 +41,7 @@ const SESSION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
  */
 export class Dispatcher {
   private readonly operations = new Map<string, Operation>();
+  private sessionGuard: SessionGuard | null = null;
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -48,6 +56,10 @@ export class Dispatcher {
     }
   }
 
+  useSessionGuard(guard: SessionGuard): void {
+    this.sessionGuard = guard;
+  }
+
   get names(): string[] {
     return [...this.operations.keys()];
   }
@@ -57,7 +69,29 @@ export class Dispatcher {
   }
 
   /** Runs one request; rejects with a MemError only (anything else becomes INTERNAL with an id). */
-  async dispatch(name: string, body: Uint8Array | string | Record<string, unknown> | undefined, headers: RequestHeaders, transport: string): Promise<unknown> {
+  dispatch(name: string, body: RequestBody, headers: RequestHeaders, transport: string): Promise<unknown> {
+    return this.run(name, body, headers, transport, (op, input, ctx) => op.handle(input, ctx));
+  }
+
+  /** Runs a streaming operation, handing each item to `sink`; errors before the first item reject. */
+  dispatchStream(name: string, body: RequestBody, headers: RequestHeaders, transport: string, sink: StreamSink): Promise<void> {
+    return this.run(name, body, headers, transport, async (op, input, ctx) => {
+      if (!op.stream) throw new MemError('INVALID_ARGUMENT', `${name} is not a streaming operation`);
+      await op.stream(input, ctx, sink);
+    });
+  }
+
+  isStreaming(name: string): boolean {
+    return this.operations.get(name)?.stream !== undefined;
+  }
+
+  private async run<T>(
+    name: string,
+    body: RequestBody,
+    headers: RequestHeaders,
+    transport: string,
+    execute: (op: Operation, input: object, ctx: RequestContext) => Promise<T>,
+  ): Promise<T> {
     const started = process.hrtime.bigint();
     let tenant: string | undefined;
     try {
@@ -69,7 +103,8 @@ export class Dispatcher {
       const ctx: RequestContext = { principal, now, ...checkedHeaders(headers) };
       const input = validateInput(op.input, isPlainBody(body) ? body : parseBody(body));
       authorize(ctx, op, op.namespace(input));
-      const result = await op.handle(input, ctx);
+      if (ctx.sessionId) await this.verifySession(ctx);
+      const result = await execute(op, input, ctx);
       this.observe(name, 'OK', started, transport, tenant);
       return result;
     } catch (e) {
@@ -77,6 +112,11 @@ export class Dispatcher {
       this.observe(name, error.code, started, transport, tenant);
       throw error;
     }
+  }
+
+  private async verifySession(ctx: RequestContext): Promise<void> {
+    if (!this.sessionGuard) throw new MemError('FAILED_PRECONDITION', 'Mem-Session-Id: sessions are not served here', 'SESSION_CLOSED');
+    await this.sessionGuard.verify(ctx.principal.tenant, ctx.sessionId!, ctx.sessionToken);
   }
 
   private toMemError(op: string, e: unknown): MemError {

@@ -14,6 +14,9 @@ export interface RequestContext {
  * One operation of the contract, transport-neutral: every transport maps its request onto
  * `input` (a class-validator DTO) and calls `handle` through the dispatcher.
  */
+/** Where a streaming operation writes its items, in order; resolves once the item is handed over. */
+export type StreamSink = (item: unknown) => Promise<void>;
+
 export interface Operation<I extends object = any, O = unknown> {
   /** Fully qualified name, also the op scope a token needs: `kv.put`. */
   name: string;
@@ -23,6 +26,8 @@ export interface Operation<I extends object = any, O = unknown> {
   /** The namespace the request touches, checked against the token before anything is read. */
   namespace(input: I): string;
   handle(input: I, ctx: RequestContext): Promise<O>;
+  /** Set on streaming operations (e.g. `episodic.tail`): items go to `sink`, `handle` is not used. */
+  stream?(input: I, ctx: RequestContext, sink: StreamSink): Promise<void>;
 }
 
 export const commandMeta = (ctx: RequestContext): CommandMeta => ({
@@ -41,14 +46,23 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
 export function operation<I extends { ns?: string }>(
   block: Block,
   name: string,
-  spec: { mutation: boolean; input: new () => I; handle(input: I, ctx: RequestContext): Promise<unknown>; namespace?(input: I): string },
+  spec: {
+    mutation: boolean;
+    input: new () => I;
+    handle?(input: I, ctx: RequestContext): Promise<unknown>;
+    stream?(input: I, ctx: RequestContext, sink: StreamSink): Promise<void>;
+    namespace?(input: I): string;
+  },
 ): Operation<I> {
+  const { handle, stream } = spec;
+  if (!handle === !stream) throw new Error(`${block}.${name} needs exactly one of handle and stream`);
   return {
     name: `${block}.${name}`,
     block,
     mutation: spec.mutation,
     input: spec.input,
     namespace: spec.namespace ?? ((i) => i.ns ?? 'default'),
-    handle: spec.handle,
+    handle: handle ?? (() => Promise.reject(new Error(`${block}.${name} is a streaming operation`))),
+    stream,
   };
 }

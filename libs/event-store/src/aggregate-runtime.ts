@@ -23,6 +23,12 @@ export interface AggregateType<S, C, E extends DomainEvent> {
   block: Block;
   decider: Decider<S, C, E>;
   history: 'last-event' | 'full';
+  /**
+   * Optional I/O before each decision (e.g. a look-up in a read model that the state is too big to
+   * hold). It sees the state and sequence the decision will be based on and returns the command to
+   * decide; it runs inside the aggregate's mailbox, again after every reload.
+   */
+  prepare?(command: C, current: { state: S; seq: number }): Promise<C>;
 }
 
 export interface Handled<E extends DomainEvent = DomainEvent> {
@@ -121,7 +127,8 @@ export class AggregateRuntime {
     for (let attempt = 0; ; attempt++) {
       let event: E | null;
       try {
-        event = type.decider.decide(command, current.state, meta);
+        const prepared = type.prepare ? await type.prepare(command, current) : command;
+        event = type.decider.decide(prepared, current.state, meta);
       } catch (e) {
         if (!isMemError(e)) throw e;
         if (await refresh()) continue;

@@ -1,6 +1,7 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
-import { systemClock } from '@memsidecar/core';
-import { Authenticator, Dispatcher, type BlockDefinition } from '@memsidecar/api';
+import { hostname } from 'node:os';
+import { newId, systemClock } from '@memsidecar/core';
+import { Authenticator, Dispatcher, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
 import { MemsidecarConfig } from '@memsidecar/config';
 import { Metrics } from '../observability/metrics';
 import { NatsApi } from '../transports/nats-api';
@@ -8,17 +9,30 @@ import { VERSION } from '../version';
 import { loadTrustedKeys } from './auth-keys';
 import { Infrastructure } from '@memsidecar/platform';
 
-/** Starts the NATS API once the application is up and stops it first on shutdown. */
+/** What the blocks were given, and the background workers they run on this instance. */
+export class BlockHost {
+  constructor(
+    readonly deps: BlockDependencies,
+    readonly workers: BlockWorker[],
+  ) {}
+}
+
+/** Starts the NATS API and the block workers once the application is up; stops them first on shutdown. */
 @Injectable()
-export class NatsApiLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(private readonly api: NatsApi) {}
+export class ServingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly api: NatsApi,
+    private readonly host: BlockHost,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.api.start();
+    for (const worker of this.host.workers) worker.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.api.stop();
+    await Promise.all(this.host.workers.map((w) => w.stop()));
   }
 }
 
@@ -51,12 +65,29 @@ export class CoreModule {
           },
         },
         {
+          provide: BlockHost,
+          inject: [Infrastructure],
+          useFactory: (infra: Infrastructure) => {
+            const deps: BlockDependencies = {
+              runtime: infra.runtime,
+              readModels: infra.readModels,
+              db: infra.db,
+              store: infra.log.store,
+              limits: config.limits,
+              instanceId: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
+              logger,
+            };
+            return new BlockHost(deps, blocks.flatMap((b) => b.workers?.(deps) ?? []));
+          },
+        },
+        {
           provide: Dispatcher,
-          inject: [Authenticator, Metrics, Infrastructure],
-          useFactory: (auth: Authenticator, metrics: Metrics, infra: Infrastructure) => {
+          inject: [Authenticator, Metrics, BlockHost],
+          useFactory: (auth: Authenticator, metrics: Metrics, host: BlockHost) => {
             const dispatcher = new Dispatcher(auth, systemClock, metrics);
-            const deps = { runtime: infra.runtime, readModels: infra.readModels, db: infra.db, limits: config.limits };
-            for (const block of blocks) dispatcher.register(block.operations(deps));
+            for (const block of blocks) dispatcher.register(block.operations(host.deps));
+            const guard = blocks.find((b) => b.sessionGuard)?.sessionGuard?.(host.deps);
+            if (guard) dispatcher.useSessionGuard(guard);
             return dispatcher;
           },
         },
@@ -68,9 +99,9 @@ export class CoreModule {
               metrics.unanswered.inc({ op, code }),
             ),
         },
-        NatsApiLifecycle,
+        ServingLifecycle,
       ],
-      exports: [MemsidecarConfig, Metrics, Infrastructure, Authenticator, Dispatcher, NatsApi],
+      exports: [MemsidecarConfig, Metrics, Infrastructure, Authenticator, Dispatcher, NatsApi, BlockHost],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Match, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { Empty, Match, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import { MemError, operationSubject } from '@memsidecar/core';
 import type { Dispatcher, RequestHeaders } from '@memsidecar/api';
@@ -62,8 +62,8 @@ export class NatsApi {
   private async handle(op: string, msg: ServiceMsg): Promise<void> {
     this.inFlight++;
     try {
-      const result = await this.dispatcher.dispatch(op, msg.data, natsHeaders(msg), 'nats');
-      msg.respond(JSON.stringify(result));
+      if (this.dispatcher.isStreaming(op)) await this.stream(op, msg);
+      else msg.respond(JSON.stringify(await this.dispatcher.dispatch(op, msg.data, natsHeaders(msg), 'nats')));
     } catch (e) {
       const error = e as MemError;
       if (msg.reply) {
@@ -75,6 +75,22 @@ export class NatsApi {
     } finally {
       if (--this.inFlight === 0) this.idle?.();
     }
+  }
+
+  /**
+   * A streaming reply: one message per item to the requester's inbox, then an empty message with
+   * `Mem-End: true`. Publishing never waits for the reader, so a slow or vanished one blocks nothing;
+   * the operation's own bounds (`maxEvents`, `maxMs`) end the stream.
+   */
+  private async stream(op: string, msg: ServiceMsg): Promise<void> {
+    const reply = msg.reply;
+    if (!reply) throw new MemError('INVALID_ARGUMENT', `${op} needs a reply subject`);
+    await this.dispatcher.dispatchStream(op, msg.data, natsHeaders(msg), 'nats', async (item) => {
+      this.nc.publish(reply, JSON.stringify(item));
+    });
+    const end = headers();
+    end.set('Mem-End', 'true');
+    this.nc.publish(reply, Empty, { headers: end });
   }
 
   /** Stops taking requests, then waits (bounded) for the ones in flight to answer. */
