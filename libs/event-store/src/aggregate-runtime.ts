@@ -28,7 +28,7 @@ export interface AggregateType<S, C, E extends DomainEvent> {
    * hold). It sees the state and sequence the decision will be based on and returns the command to
    * decide; it runs inside the aggregate's mailbox, again after every reload.
    */
-  prepare?(command: C, current: { state: S; seq: number }): Promise<C>;
+  prepare?(command: C, current: { state: S; seq: number }, address: Omit<AggregateAddress, 'block'>): Promise<C>;
 }
 
 export interface Handled<E extends DomainEvent = DomainEvent> {
@@ -127,7 +127,7 @@ export class AggregateRuntime {
     for (let attempt = 0; ; attempt++) {
       let event: E | null;
       try {
-        const prepared = type.prepare ? await type.prepare(command, current) : command;
+        const prepared = type.prepare ? await type.prepare(command, current, address) : command;
         event = type.decider.decide(prepared, current.state, meta);
       } catch (e) {
         if (!isMemError(e)) throw e;

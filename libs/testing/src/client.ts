@@ -1,4 +1,4 @@
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, headers, type NatsConnection } from '@nats-io/transport-node';
 
 export interface Reply<T = any> {
   ok: boolean;
@@ -50,6 +50,34 @@ export class NatsTestClient {
     const reply = await this.call<T>(op, body, o);
     if (!reply.ok) throw new Error(`${op} failed: ${JSON.stringify(reply.error)}`);
     return reply.body;
+  }
+
+  /**
+   * A streaming request: collects every reply message until the one with `Mem-End: true`.
+   * `onItem` sees each item as it arrives (e.g. to write more while the stream is live).
+   */
+  async stream<T = any>(op: string, body: unknown, o: CallOptions & { onItem?: (item: T, index: number) => void } = {}): Promise<{ items: T[]; error?: Reply['error'] }> {
+    const inbox = createInbox();
+    const sub = this.nc.subscribe(inbox);
+    const h = headers();
+    const token = o.token ?? this.token;
+    if (token) h.set('Authorization', `Bearer ${token}`);
+    this.nc.publish(`${this.prefix}.v1.${op}`, JSON.stringify(body), { headers: h, reply: inbox });
+    const items: T[] = [];
+    const timer = setTimeout(() => sub.unsubscribe(), o.timeoutMs ?? 30_000);
+    try {
+      for await (const m of sub) {
+        if (m.headers?.get('Mem-End') === 'true') return { items };
+        const parsed = JSON.parse(m.string());
+        if (m.headers?.get('Nats-Service-Error-Code')) return { items, error: parsed.error };
+        items.push(parsed);
+        o.onItem?.(parsed, items.length - 1);
+      }
+      throw new Error(`${op} stream ended without Mem-End after ${items.length} items`);
+    } finally {
+      clearTimeout(timer);
+      sub.unsubscribe();
+    }
   }
 
   /** Publishes without a reply subject (fire-and-forget). */

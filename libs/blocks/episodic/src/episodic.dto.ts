@@ -1,0 +1,157 @@
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
+import { IsNamespace, IsStringMap } from '@memsidecar/api';
+
+const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
+
+class Namespaced {
+  @IsNamespace()
+  ns: string;
+}
+
+export class EpisodicAppendInput extends Namespaced {
+  @IsString()
+  @Length(1, 128)
+  type: string;
+
+  @IsOptional()
+  payload?: unknown;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  sessionId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  role?: string;
+
+  @IsOptional()
+  @IsStringMap()
+  metadata?: Record<string, string>;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 256)
+  dedupKey?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  supersedes?: string[];
+}
+
+export class EpisodicRangeInput extends Namespaced {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CURSOR)
+  afterCursor?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CURSOR)
+  beforeCursor?: number;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  after?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  before?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  sessionId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  role?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  type?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @IsOptional()
+  @IsBoolean()
+  reverse?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  includeDeleted?: boolean;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  minSeq?: number;
+}
+
+export class EpisodicExpireInput extends Namespaced {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CURSOR)
+  beforeCursor?: number;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  before?: string;
+
+  @IsIn(['soft', 'hard'])
+  action: 'soft' | 'hard';
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxRows: number;
+}
+
+export class EpisodicTailInput extends Namespaced {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_CURSOR)
+  afterCursor?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxEvents?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  maxMs?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  minSeq?: number;
+}
