@@ -43,7 +43,7 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
  * Declares an operation of `block` named `<block>.<name>`; the namespace checked against the token
  * is the input's `ns` unless `namespace` says otherwise.
  */
-export function operation<I extends { ns?: string }>(
+export function operation<I extends object>(
   block: Block,
   name: string,
   spec: {
@@ -61,7 +61,7 @@ export function operation<I extends { ns?: string }>(
     block,
     mutation: spec.mutation,
     input: spec.input,
-    namespace: spec.namespace ?? ((i) => i.ns ?? 'default'),
+    namespace: spec.namespace ?? ((i) => (i as { ns?: string }).ns ?? 'default'),
     handle: handle ?? (() => Promise.reject(new Error(`${block}.${name} is a streaming operation`))),
     stream,
   };

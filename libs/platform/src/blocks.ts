@@ -1,6 +1,8 @@
 import type { BlockDefinition } from '@memsidecar/api';
 import { episodicBlock } from '@memsidecar/episodic';
 import { kvBlock } from '@memsidecar/kv';
+import { leaseBlock } from '@memsidecar/lease';
+import { sessionBlock } from '@memsidecar/session';
 
 /** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
-export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock];
+export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock];

@@ -1,0 +1,23 @@
+import { RunningService, createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
+
+export interface BenchEnvironment {
+  nats: TestNats;
+  pg: TestDatabase;
+  service: RunningService;
+  embedded: boolean;
+}
+
+/** A nats-server child, a fresh Postgres database and the service on them, torn down afterwards. */
+export async function withBenchService(run: (env: BenchEnvironment) => Promise<void>): Promise<void> {
+  const nats = await startTestNats();
+  const pg = await createTestDatabase();
+  const embedded = process.env.BENCH_DATABASE === 'pglite';
+  const service = await RunningService.start({ natsUrl: nats.url, databaseUrl: embedded ? undefined : pg.url });
+  try {
+    await run({ nats, pg, service, embedded });
+  } finally {
+    await service.stop();
+    await pg.drop();
+    await nats.stop();
+  }
+}

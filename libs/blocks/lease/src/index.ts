@@ -1,0 +1,12 @@
+export * from './lease.events';
+export * from './lease.decider';
+export * from './lease.dto';
+export * from './lease-entry.entity';
+export * from './lease.aggregate';
+export * from './lease.projection';
+export * from './lease.queries';
+export * from './lease.operations';
+export * from './lease.expiry';
+export * from './lease.sessions';
+export { LeaseEntries1763769600300 } from './migrations/1763769600300-lease-entries';
+export * from './lease.block';

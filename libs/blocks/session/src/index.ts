@@ -1,0 +1,13 @@
+export * from './session.events';
+export * from './session.decider';
+export * from './session.dto';
+export * from './session-entry.entity';
+export * from './session.projection';
+export * from './session.queries';
+export * from './session.aggregate';
+export * from './session.operations';
+export * from './session.guard';
+export * from './session-token';
+export * from './orphan-detector';
+export * from './session.block';
+export { SessionEntries1763769600400 } from './migrations/1763769600400-session-entries';
