@@ -1,28 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsTestClient, RunningService, createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NatsTestClient, serviceFixture, sleep } from '@memsidecar/testing';
 const cursors = (reply: { events: { cursor: number }[] }) => reply.events.map((e) => e.cursor);
 
 describe.each(['postgres', 'pglite'] as const)('episodic - end to end over NATS on %s', (kind) => {
-  let nats: TestNats;
-  let pg: TestDatabase | undefined;
-  let service: RunningService;
+  const f = serviceFixture(kind);
   let client: NatsTestClient;
   const append = (ns: string, body: Record<string, unknown> = {}) => client.ok('episodic.append', { ns, type: 'message', ...body });
-
-  beforeAll(async () => {
-    nats = await startTestNats();
-    pg = kind === 'postgres' ? await createTestDatabase() : undefined;
-    service = await RunningService.start({ natsUrl: nats.url, databaseUrl: pg?.url });
-    client = await NatsTestClient.connect(nats.url, service.adminToken());
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    await service?.stop();
-    await pg?.drop();
-    await nats?.stop();
+  beforeAll(() => {
+    client = f.client;
   });
 
   describe('append and cursors', () => {
@@ -36,7 +21,7 @@ describe.each(['postgres', 'pglite'] as const)('episodic - end to end over NATS 
     });
 
     it('1000 concurrent appends from 20 clients get 1000 distinct, dense cursors', async () => {
-      const clients = await Promise.all(Array.from({ length: 20 }, () => NatsTestClient.connect(nats.url, service.adminToken())));
+      const clients = await Promise.all(Array.from({ length: 20 }, () => NatsTestClient.connect(f.nats.url, f.service.adminToken())));
       const got: number[] = [];
       try {
         await Promise.all(
@@ -172,7 +157,7 @@ describe.each(['postgres', 'pglite'] as const)('episodic - end to end over NATS 
     });
 
     it('a tail on a namespace the token does not cover is refused before anything is sent', async () => {
-      const narrow = client.withToken(service.token({ tenant: 'default', namespaces: ['episodic/other'], ops: ['episodic.*'] }));
+      const narrow = client.withToken(f.service.token({ tenant: 'default', namespaces: ['episodic/other'], ops: ['episodic.*'] }));
       const { items, error } = await narrow.stream('episodic.tail', { ns: 'tail', afterCursor: 0 });
       expect(items).toEqual([]);
       expect(error).toMatchObject({ code: 'PERMISSION_DENIED' });

@@ -1,35 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { issueToken, readSigningKeys } from '@memsidecar/auth';
-import {
-  NatsTestClient,
-  RunningService,
-  createTestDatabase,
-  startTestNats,
-  type TestDatabase,
-  type TestNats,
-} from '@memsidecar/testing';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { NatsTestClient, serviceFixture, sleep } from '@memsidecar/testing';
 
 describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s', (kind) => {
-  let nats: TestNats;
-  let pg: TestDatabase | undefined;
-  let service: RunningService;
+  const f = serviceFixture(kind, { MEMSIDECAR_READ_WAIT_MS: '1500' });
   let client: NatsTestClient;
-
-  beforeAll(async () => {
-    nats = await startTestNats();
-    pg = kind === 'postgres' ? await createTestDatabase() : undefined;
-    service = await RunningService.start({ natsUrl: nats.url, databaseUrl: pg?.url, env: { MEMSIDECAR_READ_WAIT_MS: '1500' } });
-    client = await NatsTestClient.connect(nats.url, service.adminToken());
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    await service?.stop();
-    await pg?.drop();
-    await nats?.stop();
+  beforeAll(() => {
+    client = f.client;
   });
 
   describe('values and versions', () => {
@@ -94,7 +72,7 @@ describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s'
     });
 
     it('50 clients x 100 puts on one key end at version 5000', async () => {
-      const clients = await Promise.all(Array.from({ length: 50 }, () => NatsTestClient.connect(nats.url, service.adminToken())));
+      const clients = await Promise.all(Array.from({ length: 50 }, () => NatsTestClient.connect(f.nats.url, f.service.adminToken())));
       try {
         await Promise.all(
           clients.map(async (c, ci) => {
@@ -200,7 +178,7 @@ describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s'
 
   describe('tokens and tenants', () => {
     const scoped = (ns: string[], ops: string[], tenant = 'default', ttlMs?: number) =>
-      service.token({ tenant, agent: 'tester', namespaces: ns, ops, ttlMs });
+      f.service.token({ tenant, agent: 'tester', namespaces: ns, ops, ttlMs });
 
     it('a missing, malformed, expired or foreign token is UNAUTHENTICATED', async () => {
       const foreignKey = generateKeyPairSync('ed25519').privateKey;
@@ -231,7 +209,7 @@ describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s'
       expect(await other.ok('kv.get', { ns: 'values', key: 'k0' })).toMatchObject({ value: 'theirs', version: 1 });
     });
 
-    const readKey = () => readSigningKeys(service.dataDir)!.secretKey;
+    const readKey = () => readSigningKeys(f.service.dataDir)!.secretKey;
   });
 
   describe('request ids and fire-and-forget', () => {
@@ -280,11 +258,11 @@ describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s'
     it('serves /healthz, /readyz and Prometheus /metrics', async () => {
       await client.ok('kv.put', { ns: 'metrics', key: 'k', value: 1 });
       await client.ok('kv.get', { ns: 'metrics', key: 'k' });
-      expect((await fetch(`${service.httpUrl}/healthz`)).status).toBe(200);
-      const ready = await fetch(`${service.httpUrl}/readyz`);
+      expect((await fetch(`${f.service.httpUrl}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${f.service.httpUrl}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: 'ready', checks: { nats: 'ok', database: 'ok', projections: { kv_entries: { lag: 0 } } } });
-      const metrics = await (await fetch(`${service.httpUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${f.service.httpUrl}/metrics`)).text();
       expect(metrics).toMatch(/memsidecar_requests_total\{op="kv.put",code="OK",transport="nats"\} \d+/);
       expect(metrics).toMatch(/memsidecar_request_duration_seconds_bucket\{le="0.001",op="kv.get",transport="nats"\}/);
       expect(metrics).toMatch(/memsidecar_events_appended_total\{block="kv"\} \d+/);

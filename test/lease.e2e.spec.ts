@@ -1,49 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateSubject, type StoredEvent } from '@memsidecar/core';
-import { EventStore } from '@memsidecar/event-store';
-import { NatsTestClient, RunningService, createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { aggregateSubject } from '@memsidecar/core';
+import { NatsTestClient, serviceFixture, sleep, waitFor } from '@memsidecar/testing';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const leaseSubject = (ns: string, key: string) => aggregateSubject('mem', { block: 'lease', tenant: 'default', ns, entity: key });
 
-/** Polls until `done` holds or the time runs out, returning the last value seen. */
-async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
-
 describe.each(['postgres', 'pglite'] as const)('lease - end to end over NATS on %s', (kind) => {
-  let nats: TestNats;
-  let pg: TestDatabase | undefined;
-  let service: RunningService;
+  const f = serviceFixture(kind, { MEMSIDECAR_READ_WAIT_MS: '1500' });
   let client: NatsTestClient;
-  let store: EventStore;
-
-  beforeAll(async () => {
-    nats = await startTestNats();
-    pg = kind === 'postgres' ? await createTestDatabase() : undefined;
-    service = await RunningService.start({ natsUrl: nats.url, databaseUrl: pg?.url, env: { MEMSIDECAR_READ_WAIT_MS: '1500' } });
-    client = await NatsTestClient.connect(nats.url, service.adminToken());
-    store = await EventStore.open(client.nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
+  beforeAll(() => {
+    client = f.client;
   });
 
-  afterAll(async () => {
-    await client?.close();
-    await service?.stop();
-    await pg?.drop();
-    await nats?.stop();
-  });
-
-  const logOf = async (ns: string, key: string): Promise<StoredEvent[]> => {
-    const events: StoredEvent[] = [];
-    for await (const e of store.read({ filter: leaseSubject(ns, key) })) events.push(e);
-    return events;
-  };
+  const logOf = (ns: string, key: string) => f.logOf(leaseSubject(ns, key));
 
   const acquire = (ns: string, key: string, more: Record<string, unknown> = {}) => client.ok('lease.acquire', { ns, key, ttlMs: 30_000, ...more });
 
@@ -91,7 +60,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - end to end over NATS on 
 
   describe('contention', () => {
     it('exactly one of 50 concurrent acquires on a free key wins; the others get LEASE_HELD', async () => {
-      const clients = await Promise.all(Array.from({ length: 50 }, () => NatsTestClient.connect(nats.url, service.adminToken())));
+      const clients = await Promise.all(Array.from({ length: 50 }, () => NatsTestClient.connect(f.nats.url, f.service.adminToken())));
       try {
         const replies = await Promise.all(clients.map((c) => c.call('lease.acquire', { ns: 'race', key: 'hot', ttlMs: 30_000 }, { timeoutMs: 30_000 })));
         const winners = replies.filter((r) => r.ok);
@@ -213,7 +182,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - end to end over NATS on 
     });
 
     it('a token without lease.acquire is PERMISSION_DENIED and acquires nothing', async () => {
-      const reader = client.withToken(service.token({ tenant: 'default', agent: 'reader', namespaces: ['lease/*'], ops: ['lease.inspect', 'lease.list'] }));
+      const reader = client.withToken(f.service.token({ tenant: 'default', agent: 'reader', namespaces: ['lease/*'], ops: ['lease.inspect', 'lease.list'] }));
       const reply = await reader.call('lease.acquire', { ns: 'perm', key: 'k', ttlMs: 1000 });
       expect(reply).toMatchObject({ ok: false, status: 403, error: { code: 'PERMISSION_DENIED' } });
       expect(await reader.ok('lease.inspect', { ns: 'perm', key: 'k' })).toEqual({ held: false });

@@ -1,46 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateSubject, type StoredEvent } from '@memsidecar/core';
-import { EventStore } from '@memsidecar/event-store';
-import { NatsTestClient, RunningService, createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
+import { aggregateSubject } from '@memsidecar/core';
+import {
+  NatsTestClient,
+  RunningService,
+  createTestDatabase,
+  readLog,
+  serviceFixture,
+  sleep,
+  startTestNats,
+  waitFor,
+  type TestDatabase,
+  type TestNats,
+} from '@memsidecar/testing';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function logOf(client: NatsTestClient, subject: string): Promise<StoredEvent[]> {
-  const store = await EventStore.open(client.nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
-  const events: StoredEvent[] = [];
-  for await (const e of store.read({ filter: subject })) events.push(e);
-  return events;
-}
+const logOf = readLog;
 
 const sessionSubject = (id: string) => aggregateSubject('mem', { block: 'session', tenant: 'default', ns: 'default', entity: id });
 
-async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(25);
-  }
-}
 
 describe.each(['postgres', 'pglite'] as const)('sessions - end to end over NATS on %s', (kind) => {
-  let nats: TestNats;
-  let pg: TestDatabase | undefined;
-  let service: RunningService;
+  const f = serviceFixture(kind);
   let client: NatsTestClient;
-
-  beforeAll(async () => {
-    nats = await startTestNats();
-    pg = kind === 'postgres' ? await createTestDatabase() : undefined;
-    service = await RunningService.start({ natsUrl: nats.url, databaseUrl: pg?.url });
-    client = await NatsTestClient.connect(nats.url, service.adminToken());
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    await service?.stop();
-    await pg?.drop();
-    await nats?.stop();
+  beforeAll(() => {
+    client = f.client;
   });
 
   const headersOf = (s: { sessionId: string; sessionToken: string }) => ({ 'Mem-Session-Id': s.sessionId, 'Mem-Session-Token': s.sessionToken });
@@ -91,8 +73,8 @@ describe.each(['postgres', 'pglite'] as const)('sessions - end to end over NATS 
     expect(s.warnings.join(' ')).toMatch(/timeoutMs is deprecated.*heartbeatTimeoutMs/);
     const both = await client.ok('session.open', { heartbeatIntervalMs: 1000, timeoutMs: 7000, heartbeatTimeoutMs: 9000 });
     expect(both.heartbeatTimeoutMs).toBe(9000);
-    await waitFor(async () => service.logs, (l) => l.includes('timeoutMs is deprecated'));
-    expect(service.logs).toContain('timeoutMs is deprecated');
+    await waitFor(async () => f.service.logs, (l) => l.includes('timeoutMs is deprecated'));
+    expect(f.service.logs).toContain('timeoutMs is deprecated');
   });
 
   it.each([

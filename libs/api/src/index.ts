@@ -3,3 +3,4 @@ export * from './validation';
 export * from './authenticator';
 export * from './dispatcher';
 export * from './block';
+export * from './periodic-worker';

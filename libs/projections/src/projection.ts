@@ -10,3 +10,13 @@ export interface Projection {
   tables: string[];
   apply(sql: SqlExecutor, events: StoredEvent[]): Promise<void>;
 }
+
+/**
+ * For read models of aggregates whose events carry their whole state: within one batch only each
+ * aggregate's newest event matters.
+ */
+export function newestPerAggregate<E extends StoredEvent>(events: E[]): E[] {
+  const newest = new Map<string, E>();
+  for (const e of events) newest.set(`${e.tenant}\u0000${e.ns}\u0000${e.entity}`, e);
+  return [...newest.values()];
+}

@@ -1,17 +1,10 @@
 import type { StoredEvent } from '@memsidecar/core';
-import type { Projection, SqlExecutor } from '@memsidecar/projections';
+import { newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { KvEvent, KvValueSetData } from './kv.events';
 
 const ROWS_PER_STATEMENT = 500;
 
 type KvStored = StoredEvent<KvEvent>;
-
-/** kv events carry the key's whole state, so a batch only needs each key's newest event. */
-function newestPerKey(events: KvStored[]): KvStored[] {
-  const newest = new Map<string, KvStored>();
-  for (const e of events) newest.set(`${e.tenant}\u0000${e.ns}\u0000${e.entity}`, e);
-  return [...newest.values()];
-}
 
 async function upsertValues(m: SqlExecutor, events: KvStored[]): Promise<void> {
   for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
@@ -49,7 +42,7 @@ export const kvProjection: Projection = {
   block: 'kv',
   tables: ['kv_entries'],
   async apply(m, events) {
-    const newest = newestPerKey(events as KvStored[]);
+    const newest = newestPerAggregate(events as KvStored[]);
     await upsertValues(m, newest.filter((e) => e.type === 'kv.value_set'));
     await deleteKeys(m, newest.filter((e) => e.type === 'kv.value_deleted'));
   },

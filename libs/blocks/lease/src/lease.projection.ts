@@ -1,18 +1,11 @@
 import type { StoredEvent } from '@memsidecar/core';
-import type { Projection, SqlExecutor } from '@memsidecar/projections';
+import { newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { LeaseData, LeaseEvent } from './lease.events';
 
 const ROWS_PER_STATEMENT = 500;
 const COLUMNS = 13;
 
 type LeaseStored = StoredEvent<LeaseEvent>;
-
-/** Lease events carry the key's whole state, so a batch only needs each key's newest event. */
-function newestPerKey(events: LeaseStored[]): LeaseStored[] {
-  const newest = new Map<string, LeaseStored>();
-  for (const e of events) newest.set(`${e.tenant}\u0000${e.ns}\u0000${e.entity}`, e);
-  return [...newest.values()];
-}
 
 async function upsertLeases(m: SqlExecutor, events: LeaseStored[]): Promise<void> {
   for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
@@ -41,6 +34,6 @@ export const leaseProjection: Projection = {
   block: 'lease',
   tables: ['lease_entries'],
   async apply(m, events) {
-    await upsertLeases(m, newestPerKey(events as LeaseStored[]));
+    await upsertLeases(m, newestPerAggregate(events as LeaseStored[]));
   },
 };

@@ -1,4 +1,4 @@
-import type { BlockDependencies, BlockWorker } from '@memsidecar/api';
+import { periodicWorker, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
 import { sessionAddress, sessionAggregate } from './session.aggregate';
 import { releaseLeasesOf } from './session.operations';
 import { SessionQueries } from './session.queries';
@@ -8,60 +8,21 @@ const MAX_SLEEP_MS = 100;
 const BATCH = 100;
 
 /**
- * Every instance runs one: it wakes at the next heartbeat deadline (at most every 100 ms), and
+ * Every instance runs one: it wakes at the next heartbeat deadline (at most every 100 ms) and
  * records each overdue session as orphaned. With several instances the expected-sequence append
  * lets exactly one record it; that one releases the session's leases.
  */
 export function orphanDetector(deps: BlockDependencies): BlockWorker {
   const queries = new SessionQueries(deps.db);
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
-
-  const sweep = async () => {
-    const now = new Date();
-    for (const { tenant, session_id } of await queries.overdue(now, BATCH)) {
-      const meta = { now: new Date(), tenant, agent: 'memsidecar', tokenId: undefined };
+  return periodicWorker('session-orphan-detector', deps.logger, async () => {
+    for (const { tenant, session_id } of await queries.overdue(new Date(), BATCH)) {
+      const meta = { now: new Date(), tenant, agent: 'memsidecar' };
       const { event, replayed } = await deps.runtime.handle(sessionAggregate, sessionAddress(tenant, session_id), { type: 'OrphanSession', detectedBy: deps.instanceId }, meta);
       if (!event || replayed) continue;
       const released = await releaseLeasesOf(deps, tenant, session_id, 'session_orphaned', meta);
       deps.logger.log(`session ${session_id} of tenant ${tenant} orphaned (${(event.data as { closeReason: string }).closeReason}); released ${released} lease(s)`);
     }
-  };
-
-  const sleepMs = async () => {
     const next = await queries.nextDeadline();
-    const until = next ? next.getTime() - Date.now() : MAX_SLEEP_MS;
-    return Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, until));
-  };
-
-  return {
-    name: 'session-orphan-detector',
-    start() {
-      running = true;
-      loop = (async () => {
-        while (running) {
-          let pause = MAX_SLEEP_MS;
-          try {
-            await sweep();
-            pause = await sleepMs();
-          } catch (e) {
-            deps.logger.error(`orphan detector: ${(e as Error).message}`);
-          }
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pause);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-        }
-      })();
-    },
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-    },
-  };
+    return Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, next ? next.getTime() - Date.now() : MAX_SLEEP_MS));
+  });
 }

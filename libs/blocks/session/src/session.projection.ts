@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@memsidecar/core';
-import type { Projection } from '@memsidecar/projections';
+import { newestPerAggregate, type Projection } from '@memsidecar/projections';
 import type { SessionData, SessionEvent } from './session.events';
 
 type Stored = StoredEvent<SessionEvent>;
@@ -10,9 +10,7 @@ export const sessionProjection: Projection = {
   block: 'session',
   tables: ['session_entries'],
   async apply(sql, events) {
-    const newest = new Map<string, Stored>();
-    for (const e of events as Stored[]) newest.set(`${e.tenant}\u0000${e.entity}`, e);
-    for (const e of newest.values()) {
+    for (const e of newestPerAggregate(events as Stored[])) {
       const d = e.data as SessionData;
       const deadline = new Date(Date.parse(d.lastHeartbeatAt) + d.heartbeatTimeoutMs).toISOString();
       await sql.query(
