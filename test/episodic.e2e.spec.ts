@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NatsTestClient, serviceFixture, sleep } from '@memsidecar/testing';
+import { NatsTestClient, sleep } from '@memsidecar/testing';
+import { serviceFixture } from './support/fixture';
 const cursors = (reply: { events: { cursor: number }[] }) => reply.events.map((e) => e.cursor);
 
 describe.each(['postgres', 'pglite'] as const)('episodic - end to end over NATS on %s', (kind) => {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { issueToken, readSigningKeys } from '@memsidecar/auth';
-import { NatsTestClient, serviceFixture, sleep } from '@memsidecar/testing';
+import { NatsTestClient, sleep } from '@memsidecar/testing';
+import { serviceFixture } from './support/fixture';
 
 describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s', (kind) => {
   const f = serviceFixture(kind, { MEMSIDECAR_READ_WAIT_MS: '1500' });

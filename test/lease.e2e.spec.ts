@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aggregateSubject } from '@memsidecar/core';
-import { NatsTestClient, serviceFixture, sleep, waitFor } from '@memsidecar/testing';
+import { NatsTestClient, sleep, waitFor } from '@memsidecar/testing';
+import { serviceFixture } from './support/fixture';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const leaseSubject = (ns: string, key: string) => aggregateSubject('mem', { block: 'lease', tenant: 'default', ns, entity: key });

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateSubject } from '@memsidecar/core';
-import {
-  NatsTestClient,
-  RunningService,
-  createTestDatabase,
-  readLog,
-  serviceFixture,
-  sleep,
-  startTestNats,
-  waitFor,
-  type TestDatabase,
-  type TestNats,
-} from '@memsidecar/testing';
+import { NatsTestClient, RunningService, createTestDatabase, readLog, sleep, startTestNats, waitFor, type TestDatabase, type TestNats } from '@memsidecar/testing';
+import { serviceFixture } from './support/fixture';
 
 const logOf = readLog;
 

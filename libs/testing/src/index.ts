@@ -3,4 +3,4 @@ export * from './postgres';
 export * from './service';
 export * from './client';
 export * from './decider-spec';
-export * from './fixture';
+export * from './log';

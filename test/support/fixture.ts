@@ -1,10 +1,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { StoredEvent } from '@memsidecar/core';
-import { EventStore } from '@memsidecar/event-store';
-import { NatsTestClient } from './client';
-import { startTestNats, type TestNats } from './nats';
-import { createTestDatabase, type TestDatabase } from './postgres';
-import { RunningService } from './service';
+import {
+  NatsTestClient,
+  RunningService,
+  createTestDatabase,
+  readLog,
+  startTestNats,
+  type TestDatabase,
+  type TestNats,
+} from '@memsidecar/testing';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -38,23 +42,4 @@ export function serviceFixture(kind: DatabaseKind, env: Record<string, string> =
     await fixture.nats?.stop();
   });
   return fixture;
-}
-
-export async function readLog(client: NatsTestClient, filter: string): Promise<StoredEvent[]> {
-  const store = await EventStore.open(client.nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
-  const events: StoredEvent[] = [];
-  for await (const e of store.read({ filter })) events.push(e);
-  return events;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `done` holds or the time runs out, returning the last value seen. */
-export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(25);
-  }
 }

@@ -1,0 +1,22 @@
+import type { StoredEvent } from '@memsidecar/core';
+import { EventStore } from '@memsidecar/event-store';
+import type { NatsTestClient } from './client';
+
+export async function readLog(client: NatsTestClient, filter: string): Promise<StoredEvent[]> {
+  const store = await EventStore.open(client.nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
+  const events: StoredEvent[] = [];
+  for await (const e of store.read({ filter })) events.push(e);
+  return events;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `done` holds or the time runs out, returning the last value seen. */
+export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(25);
+  }
+}
