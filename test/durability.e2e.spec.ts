@@ -61,13 +61,28 @@ describe('durability - restarts and rebuilds on Postgres', () => {
     const client = await NatsTestClient.connect(nats.url, service.adminToken());
     await client.ok('kv.delete', { ns: 'durable', key: 'c0/k0' });
     await client.ok('kv.put', { ns: 'durable', key: 'ttl', value: 1, ttlMs: 3_600_000 });
+    const first = await client.ok('episodic.append', { ns: 'durable', type: 'note', payload: 1, dedupKey: 'a' });
+    await client.ok('episodic.append', { ns: 'durable', type: 'note', payload: 2, supersedes: [first.id] });
+    await client.ok('episodic.append', { ns: 'durable', type: 'note', payload: 3 });
+    await client.ok('episodic.expire', { ns: 'durable', beforeCursor: 3, action: 'hard', maxRows: 1 });
+    const lease = await client.ok('lease.acquire', { ns: 'durable', key: 'lock', ttlMs: 3_600_000 });
+    const session = await client.ok('session.open', { sessionId: 'durable-session' });
+    await client.ok('session.checkpoint', { sessionId: 'durable-session', sessionToken: session.sessionToken, state: { step: 3 }, turn: 3 });
+    const otherState = async () => ({
+      events: await client.ok('episodic.range', { ns: 'durable', includeDeleted: true }),
+      leases: await client.ok('lease.list', { ns: 'durable' }),
+      session: await client.ok('session.get', { sessionId: 'durable-session' }),
+    });
     const before = await snapshot(client, 'durable');
+    const beforeOthers = await otherState();
+    expect(beforeOthers.leases.items).toEqual([expect.objectContaining({ key: 'lock', holderId: lease.holderId })]);
     await service.stop();
     const env = { ...process.env, MEMSIDECAR_NATS_URL: nats.url, MEMSIDECAR_DATABASE_URL: pg.url, MEMSIDECAR_DATA_DIR: service.dataDir };
     const { stdout } = await run(process.execPath, [MEMCTL, 'projections', 'rebuild'], { env });
-    expect(stdout).toMatch(/kv_entries: rebuilt up to seq \d+/);
+    for (const model of ['kv_entries', 'episodic_events', 'lease_entries', 'session_entries']) expect(stdout).toMatch(new RegExp(`${model}: rebuilt up to seq \\d+`));
     service = await service.restart();
     expect(await snapshot(client, 'durable')).toEqual(before);
+    expect(await otherState()).toEqual(beforeOthers);
     await client.close();
   });
 });
