@@ -16,6 +16,7 @@ export default defineConfig({
       '@memsidecar/testing': lib('./libs/testing/src/index.ts'),
       '@memsidecar/episodic': lib('./libs/blocks/episodic/src/index.ts'),
       '@memsidecar/lease': lib('./libs/blocks/lease/src/index.ts'),
+      '@memsidecar/semantic': lib('./libs/blocks/semantic/src/index.ts'),
       '@memsidecar/session': lib('./libs/blocks/session/src/index.ts'),
       '@memsidecar/kv': lib('./libs/blocks/kv/src/index.ts'),
     },

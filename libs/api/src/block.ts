@@ -1,4 +1,5 @@
 import type { Limits } from '@memsidecar/core';
+import type { MemsidecarConfig } from '@memsidecar/config';
 import type { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import type { Database, Projection, ReadModels } from '@memsidecar/projections';
 import type { SessionGuard } from './dispatcher';
@@ -17,6 +18,8 @@ export interface BlockDependencies {
   db: Database;
   store: EventStore;
   limits: Limits;
+  /** The whole validated configuration, for block settings (e.g. the embedder). */
+  config: MemsidecarConfig;
   /** Identifies this service instance in the log (e.g. who detected an orphaned session). */
   instanceId: string;
   logger: BlockLogger;

@@ -55,6 +55,41 @@ export class HttpConfig {
   addr = '127.0.0.1:8080';
 }
 
+export class RemoteEmbedderConfig {
+  @IsOptional()
+  @IsString()
+  baseUrl?: string;
+
+  @IsOptional()
+  @IsString()
+  model?: string;
+
+  /** Name of the environment variable holding the API key (never the key itself). */
+  @IsOptional()
+  @IsString()
+  apiKeyEnv?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(16_384)
+  dimensions?: number;
+}
+
+export class SemanticConfig {
+  /** Embedder of namespaces that have none yet: `use-lite` (offline model), `hashing`, `openai` or `ollama`. */
+  @IsIn(['use-lite', 'hashing', 'openai', 'ollama'])
+  embedder: 'use-lite' | 'hashing' | 'openai' | 'ollama' = 'use-lite';
+
+  @IsInt()
+  @Min(0)
+  cacheSize = 4096;
+
+  @ValidateNested()
+  @Type(() => RemoteEmbedderConfig)
+  remote = new RemoteEmbedderConfig();
+}
+
 /** The service's whole configuration: YAML file, then environment variables, validated at boot. */
 export class MemsidecarConfig {
   @IsOptional()
@@ -105,6 +140,10 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => LimitsConfig)
   limits = new LimitsConfig();
+
+  @ValidateNested()
+  @Type(() => SemanticConfig)
+  semantic = new SemanticConfig();
 
   @ValidateNested()
   @Type(() => GrpcConfig)

@@ -22,6 +22,11 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
   MEMSIDECAR_HTTP_ADDR: { path: ['http', 'addr'] },
   MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
   MEMSIDECAR_READ_WAIT_MS: { path: ['limits', 'readWaitMs'], kind: 'int' },
+  MEMSIDECAR_EMBEDDER: { path: ['semantic', 'embedder'] },
+  MEMSIDECAR_EMBEDDER_URL: { path: ['semantic', 'remote', 'baseUrl'] },
+  MEMSIDECAR_EMBEDDER_MODEL: { path: ['semantic', 'remote', 'model'] },
+  MEMSIDECAR_EMBEDDER_DIMENSIONS: { path: ['semantic', 'remote', 'dimensions'], kind: 'int' },
+  MEMSIDECAR_EMBEDDER_API_KEY_ENV: { path: ['semantic', 'remote', 'apiKeyEnv'] },
 };
 
 /** Reads `--config FILE` / `MEMSIDECAR_CONFIG`, applies the environment, and validates the result. */

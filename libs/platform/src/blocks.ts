@@ -2,7 +2,8 @@ import type { BlockDefinition } from '@memsidecar/api';
 import { episodicBlock } from '@memsidecar/episodic';
 import { kvBlock } from '@memsidecar/kv';
 import { leaseBlock } from '@memsidecar/lease';
+import { semanticBlock } from '@memsidecar/semantic';
 import { sessionBlock } from '@memsidecar/session';
 
 /** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
-export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock];
+export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock];

@@ -74,6 +74,7 @@ export class CoreModule {
               db: infra.db,
               store: infra.log.store,
               limits: config.limits,
+              config,
               instanceId: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               logger,
             };

@@ -1,3 +1,4 @@
+import { loadConfig } from '@memsidecar/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_LIMITS, type StoredEvent } from '@memsidecar/core';
@@ -42,7 +43,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     });
     readModels = new ReadModels([new ProjectionRunner(leaseProjection, store, db, logger)], db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, instanceId: 'test-a', logger };
+    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', logger };
   });
 
   afterAll(async () => {

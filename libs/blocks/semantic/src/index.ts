@@ -1,0 +1,11 @@
+export * from './embedders';
+export * from './vector-codec';
+export * from './semantic.events';
+export * from './semantic.decider';
+export * from './semantic.dto';
+export * from './semantic-record.entity';
+export * from './semantic.projection';
+export * from './semantic.search';
+export * from './semantic.operations';
+export * from './semantic.block';
+export { SemanticRecords1763769600500, INDEXED_DIMENSIONS } from './migrations/1763769600500-semantic-records';

@@ -1,0 +1,199 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsNamespace, IsStringMap } from '@memsidecar/api';
+
+const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const RECORD_ID_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' };
+const MAX_DIMENSION = 4096;
+
+export class RecordDto {
+  @IsOptional()
+  @Matches(RECORD_ID, RECORD_ID_MESSAGE)
+  id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(32_768)
+  content?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_DIMENSION)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
+  vector?: number[];
+
+  @IsOptional()
+  payload?: unknown;
+
+  @IsOptional()
+  @IsStringMap()
+  metadata?: Record<string, string>;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  validFrom?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  validTo?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(RECORD_ID, { each: true, ...RECORD_ID_MESSAGE })
+  supersedes?: string[];
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  ifVersion?: number;
+}
+
+export class SemanticUpsertInput {
+  @IsNamespace()
+  ns: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => RecordDto)
+  records: RecordDto[];
+}
+
+export class PredicateDto {
+  @IsString()
+  @Length(1, 128)
+  field: string;
+
+  @IsIn(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in'])
+  op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in';
+
+  @IsDefined()
+  value: unknown;
+}
+
+export class SemanticSearchInput {
+  @IsNamespace()
+  ns: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 8192)
+  queryText?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_DIMENSION)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
+  queryVector?: number[];
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  topK?: number;
+
+  @IsOptional()
+  @IsIn(['dense', 'sparse', 'hybrid'])
+  mode?: 'dense' | 'sparse' | 'hybrid';
+
+  @IsOptional()
+  @IsStringMap()
+  filter?: Record<string, string>;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @ValidateNested({ each: true })
+  @Type(() => PredicateDto)
+  predicates?: PredicateDto[];
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  minScore?: number;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  includeInvalidated?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  includePayload?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  includeVector?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  idsOnly?: boolean;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdAfter?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdBefore?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  minSeq?: number;
+}
+
+export class SemanticDeleteInput {
+  @IsNamespace()
+  ns: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @Matches(RECORD_ID, { each: true, ...RECORD_ID_MESSAGE })
+  ids: string[];
+
+  @IsOptional()
+  @IsBoolean()
+  hard?: boolean;
+}
+
+export class SemanticExpireInput {
+  @IsNamespace()
+  ns: string;
+
+  @IsStringMap()
+  filter: Record<string, string>;
+
+  @IsIn(['invalidate', 'soft', 'hard'])
+  action: 'invalidate' | 'soft' | 'hard';
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxRows: number;
+}

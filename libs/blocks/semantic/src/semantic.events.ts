@@ -1,0 +1,27 @@
+import type { DomainEvent } from '@memsidecar/core';
+
+/** One record as stored: the vector is base64 float32, exactly as searched. */
+export interface StoredRecord {
+  id: string;
+  version: number;
+  content: string | null;
+  vector: string;
+  payload: unknown;
+  metadata: Record<string, string> | null;
+  validFrom: string;
+  validTo: string | null;
+  supersedes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Every event carries the namespace's embedder and dimension, fixed by its first upsert. */
+export interface NamespaceSettings {
+  embedder: string;
+  dimension: number;
+}
+
+export type RecordsUpserted = DomainEvent<'semantic.records_upserted', NamespaceSettings & { records: StoredRecord[] }>;
+export type RecordsDeleted = DomainEvent<'semantic.records_deleted', NamespaceSettings & { ids: string[]; existed: boolean[]; hard: boolean; at: string }>;
+export type RecordsExpired = DomainEvent<'semantic.records_expired', NamespaceSettings & { ids: string[]; action: 'invalidate' | 'soft' | 'hard'; at: string }>;
+export type SemanticEvent = RecordsUpserted | RecordsDeleted | RecordsExpired;

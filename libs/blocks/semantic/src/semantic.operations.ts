@@ -1,0 +1,184 @@
+import { MemError, invalidArgument, newId } from '@memsidecar/core';
+import type { AggregateType } from '@memsidecar/event-store';
+import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
+import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
+import { SemanticDeleteInput, SemanticExpireInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
+import { embedderFromConfig, embedderUnavailable, type Embedder } from './embedders';
+import { SemanticSearch, reciprocalRankFusion, vectorOf, type HitRow, type SearchFilter } from './semantic.search';
+import { encodeVector, normalize } from './vector-codec';
+
+/** The aggregate is one namespace's index: its embedder and dimension, and the batch it accepts. */
+export const NAMESPACE_INDEX = 'index';
+/** Keeps one upsert event well below NATS's default 1 MiB message size. */
+const MAX_EVENT_BYTES = 768 * 1024;
+const FUSION_DEPTH = 50;
+
+/** Versions, existence and expiry candidates are read in the aggregate's mailbox, once the read model caught up. */
+function semanticAggregate(deps: BlockDependencies): AggregateType<SemanticState, SemanticCommand, SemanticEvent> {
+  return {
+    block: 'semantic',
+    decider: semanticDecider,
+    history: 'last-event',
+    async prepare(command, current, { tenant, ns }) {
+      await deps.readModels.ready('semantic', current.seq || undefined);
+      switch (command.type) {
+        case 'UpsertRecords': {
+          const rows = await deps.db.query<{ id: string; version: number; created_at: Date }>(
+            `SELECT id, version, created_at FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`,
+            [tenant, ns, command.records.map((r) => r.id)],
+          );
+          const found: Record<string, CurrentRecord> = Object.fromEntries(rows.map((r) => [r.id, { version: r.version, createdAt: r.created_at.toISOString() }]));
+          return { ...command, current: found };
+        }
+        case 'DeleteRecords': {
+          const rows = await deps.db.query<{ id: string }>(
+            `SELECT id FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) ${command.hard ? '' : 'AND deleted_at IS NULL'}`,
+            [tenant, ns, command.ids],
+          );
+          const present = new Set(rows.map((r) => r.id));
+          return { ...command, existed: command.ids.map((id) => present.has(id)) };
+        }
+        case 'ExpireRecords': {
+          const live = { invalidate: 'AND deleted_at IS NULL AND (valid_to IS NULL OR valid_to > now())', soft: 'AND deleted_at IS NULL', hard: '' }[command.action];
+          const rows = await deps.db.query<{ id: string }>(
+            `SELECT id FROM semantic_records WHERE tenant = $1 AND ns = $2 AND metadata @> $3::jsonb ${live} ORDER BY created_at, id LIMIT ${command.maxRows}`,
+            [tenant, ns, JSON.stringify(command.filter)],
+          );
+          return { ...command, ids: rows.map((r) => r.id) };
+        }
+      }
+    },
+  };
+}
+
+async function toRecordInputs(records: RecordDto[], embedder: Embedder, maxPayloadBytes: number): Promise<{ inputs: RecordInput[]; embedded: boolean }> {
+  records.forEach((r, i) => {
+    if (r.content === undefined && r.vector === undefined) throw invalidArgument(`records[${i}].content`, 'content or vector is required');
+    if (r.payload !== undefined) assertJsonSize(`records[${i}].payload`, r.payload, maxPayloadBytes);
+    if (r.validFrom && r.validTo && Date.parse(r.validTo) <= Date.parse(r.validFrom)) throw invalidArgument(`records[${i}].validTo`, 'must be after validFrom');
+  });
+  const toEmbed = records.map((r, i) => ({ r, i })).filter(({ r }) => r.vector === undefined);
+  let vectors: number[][] = [];
+  if (toEmbed.length > 0) {
+    try {
+      vectors = await embedder.embed(toEmbed.map(({ r }) => r.content!));
+    } catch (e) {
+      throw embedderUnavailable(embedder.id, e);
+    }
+  }
+  const byIndex = new Map(toEmbed.map(({ i }, k) => [i, vectors[k]]));
+  const inputs = records.map((r, i) => {
+    const vector = r.vector ?? byIndex.get(i)!;
+    return { ...r, id: r.id ?? newId(), vector, vectorB64: encodeVector(vector) } as RecordInput;
+  });
+  const dims = new Set(inputs.map((r) => r.vector.length));
+  if (dims.size > 1) throw invalidArgument('records', `vectors of one batch must share one dimension, got ${[...dims].join(', ')}`);
+  return { inputs, embedded: toEmbed.length > 0 };
+}
+
+export function semanticOperations(deps: BlockDependencies): Operation[] {
+  const embedder = embedderFromConfig(deps.config.semantic);
+  const search = new SemanticSearch(deps.db);
+  const aggregate = semanticAggregate(deps);
+  const run = (ctx: RequestContext, ns: string, command: SemanticCommand) =>
+    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_INDEX }, command, commandMeta(ctx));
+  const reused = () => new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
+
+  return [
+    operation('semantic', 'upsert', {
+      mutation: true,
+      input: SemanticUpsertInput,
+      async handle(i, ctx) {
+        const { inputs, embedded } = await toRecordInputs(i.records, embedder, deps.limits.maxValueBytes);
+        const bytes = inputs.reduce((n, r) => n + r.vectorB64.length + Buffer.byteLength(JSON.stringify({ ...r, vector: undefined }) ?? ''), 0);
+        if (bytes > MAX_EVENT_BYTES) throw invalidArgument('records', `batch is ${bytes} bytes; split it (at most ${MAX_EVENT_BYTES} bytes per upsert)`);
+        const { event } = await run(ctx, i.ns, { type: 'UpsertRecords', embedder: embedded ? embedder.id : null, records: inputs });
+        if (!event || event.type !== 'semantic.records_upserted') throw reused();
+        return { items: (event.data as RecordsUpserted['data']).records.map((r) => ({ id: r.id, version: r.version })), seq: event.seq };
+      },
+    }),
+    operation('semantic', 'search', {
+      mutation: false,
+      input: SemanticSearchInput,
+      async handle(i, ctx) {
+        const mode = i.mode ?? 'dense';
+        if (i.queryText !== undefined && i.queryVector !== undefined) throw invalidArgument('queryText', 'give queryText or queryVector, not both');
+        if (i.queryText === undefined && i.queryVector === undefined) throw invalidArgument('queryText', 'queryText or queryVector is required');
+        if (mode !== 'dense' && i.queryText === undefined) throw invalidArgument('queryText', `is required for ${mode} search`);
+        await deps.readModels.ready('semantic', i.minSeq);
+        const ns = await search.namespace(ctx.principal.tenant, i.ns);
+        const topK = i.topK ?? 10;
+        const asOf = i.asOf ? new Date(i.asOf) : undefined;
+        const f: SearchFilter = {
+          tenant: ctx.principal.tenant,
+          ns: i.ns,
+          filter: i.filter,
+          predicates: i.predicates,
+          createdAfter: i.createdAfter ? new Date(i.createdAfter) : undefined,
+          createdBefore: i.createdBefore ? new Date(i.createdBefore) : undefined,
+          validAt: i.includeInvalidated ? null : (asOf ?? ctx.now),
+          present: !asOf,
+        };
+        const denseQuery = async (): Promise<number[]> => {
+          if (i.queryVector) {
+            if (ns && i.queryVector.length !== ns.dimension) throw invalidArgument('queryVector', `must have ${ns.dimension} dimensions (the namespace's)`);
+            return normalize(i.queryVector);
+          }
+          if (ns && ns.embedder !== embedder.id) {
+            throw invalidArgument('queryText', ns.embedder === EXTERNAL ? 'this namespace holds caller-given vectors only: search it with queryVector' : `namespace embeds with ${ns.embedder}, not served here`);
+          }
+          try {
+            return normalize((await embedder.embed([i.queryText!]))[0]);
+          } catch (e) {
+            throw embedderUnavailable(embedder.id, e);
+          }
+        };
+        let rows: HitRow[] = [];
+        if (ns) {
+          if (mode === 'dense') rows = await search.dense(f, await denseQuery(), topK);
+          else if (mode === 'sparse') rows = await search.sparse(f, i.queryText!, topK);
+          else rows = reciprocalRankFusion([await search.dense(f, await denseQuery(), FUSION_DEPTH), await search.sparse(f, i.queryText!, FUSION_DEPTH)]).slice(0, topK);
+        }
+        if (i.minScore !== undefined) rows = rows.filter((r) => r.score >= i.minScore!);
+        return {
+          hits: rows.map((r) =>
+            i.idsOnly
+              ? { id: r.id, score: r.score }
+              : {
+                  id: r.id,
+                  score: r.score,
+                  content: r.content,
+                  metadata: r.metadata,
+                  version: r.version,
+                  validFrom: r.valid_from.toISOString(),
+                  validTo: r.valid_to ? r.valid_to.toISOString() : null,
+                  ...(i.includePayload ? { payload: r.payload } : {}),
+                  ...(i.includeVector ? { vector: vectorOf(r) } : {}),
+                },
+          ),
+        };
+      },
+    }),
+    operation('semantic', 'delete', {
+      mutation: true,
+      input: SemanticDeleteInput,
+      async handle(i, ctx) {
+        const { event } = await run(ctx, i.ns, { type: 'DeleteRecords', ids: i.ids, hard: i.hard ?? false });
+        if (!event) return { existed: i.ids.map(() => false) };
+        if (event.type !== 'semantic.records_deleted') throw reused();
+        return { existed: (event.data as RecordsDeleted['data']).existed, seq: event.seq };
+      },
+    }),
+    operation('semantic', 'expire', {
+      mutation: true,
+      input: SemanticExpireInput,
+      async handle(i, ctx) {
+        const { event } = await run(ctx, i.ns, { type: 'ExpireRecords', action: i.action, filter: i.filter, maxRows: i.maxRows });
+        if (!event) return { affected: 0 };
+        if (event.type !== 'semantic.records_expired') throw reused();
+        return { affected: (event.data as RecordsExpired['data']).ids.length, seq: event.seq };
+      },
+    }),
+  ];
+}

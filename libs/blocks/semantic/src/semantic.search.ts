@@ -1,0 +1,148 @@
+import { invalidArgument } from '@memsidecar/core';
+import type { Database } from '@memsidecar/projections';
+import { INDEXED_DIMENSIONS } from './migrations/1763769600500-semantic-records';
+import type { PredicateDto } from './semantic.dto';
+import { decodeVector } from './vector-codec';
+
+export interface SearchFilter {
+  tenant: string;
+  ns: string;
+  filter?: Record<string, string>;
+  predicates?: PredicateDto[];
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Validity is judged at this time; null disables the lifecycle filter (includeInvalidated). */
+  validAt: Date | null;
+  /** True for the present (`asOf` absent): soft-deleted records are out whenever they were deleted. */
+  present: boolean;
+}
+
+export interface HitRow {
+  id: string;
+  version: number;
+  content: string | null;
+  vector: string;
+  payload: unknown;
+  metadata: Record<string, string>;
+  valid_from: Date;
+  valid_to: Date | null;
+  score: number;
+}
+
+const NUMERIC = `'^\\s*-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$'`;
+const COLUMNS = 'id, version, content, vector, payload, metadata, valid_from, valid_to';
+
+/** Builds the shared WHERE clause; numeric comparisons on non-numeric values simply do not match. */
+function where(f: SearchFilter, params: unknown[]): string {
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const parts = [`tenant = ${add(f.tenant)}`, `ns = ${add(f.ns)}`];
+  if (f.filter && Object.keys(f.filter).length) parts.push(`metadata @> ${add(JSON.stringify(f.filter))}::jsonb`);
+  (f.predicates ?? []).forEach((p, i) => parts.push(predicateSql(p, i, add)));
+  if (f.createdAfter) parts.push(`created_at > ${add(f.createdAfter)}`);
+  if (f.createdBefore) parts.push(`created_at < ${add(f.createdBefore)}`);
+  if (f.validAt) {
+    const t = add(f.validAt);
+    parts.push(f.present ? 'deleted_at IS NULL' : `(deleted_at IS NULL OR deleted_at > ${t})`);
+    parts.push(`valid_from <= ${t} AND (valid_to IS NULL OR valid_to > ${t})`);
+  }
+  return parts.join(' AND ');
+}
+
+function predicateSql(p: PredicateDto, i: number, add: (v: unknown) => string): string {
+  const field = add(p.field);
+  const value = `metadata->>${field}`;
+  const bad = (problem: string) => invalidArgument(`predicates[${i}].value`, problem);
+  switch (p.op) {
+    case 'eq':
+    case 'neq': {
+      if (!['string', 'number', 'boolean'].includes(typeof p.value)) throw bad(`must be a string, number or boolean for ${p.op}`);
+      return `${value} ${p.op === 'eq' ? '=' : '<>'} ${add(String(p.value))}`;
+    }
+    case 'in': {
+      if (!Array.isArray(p.value) || p.value.length === 0 || p.value.length > 100 || !p.value.every((v) => ['string', 'number'].includes(typeof v))) {
+        throw bad('must be a list of 1-100 strings or numbers for in');
+      }
+      return `${value} = ANY(${add(p.value.map(String))}::text[])`;
+    }
+    default: {
+      if (typeof p.value !== 'number' || !Number.isFinite(p.value)) throw bad(`must be a finite number for ${p.op}`);
+      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+      return `(CASE WHEN ${value} ~ ${NUMERIC} THEN (${value})::double precision END) ${op} ${add(p.value)}`;
+    }
+  }
+}
+
+/** Dense and full-text search over the read model; pgvector's HNSW where present, else an exact scan. */
+export class SemanticSearch {
+  private pgvector: Promise<boolean> | null = null;
+
+  constructor(private readonly db: Database) {}
+
+  /** Whether the read model has pgvector's column (decided by the migration). */
+  usesPgvector(): Promise<boolean> {
+    this.pgvector ??= this.db
+      .query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'semantic_records' AND column_name = 'embedding_v') AS present`)
+      .then((r) => r[0].present);
+    return this.pgvector;
+  }
+
+  async namespace(tenant: string, ns: string): Promise<{ embedder: string; dimension: number } | null> {
+    const rows = await this.db.query<{ embedder: string; dimension: number }>(`SELECT embedder, dimension FROM semantic_namespaces WHERE tenant = $1 AND ns = $2`, [tenant, ns]);
+    return rows[0] ?? null;
+  }
+
+  /** Cosine similarity, best first; `query` must be unit length. */
+  async dense(f: SearchFilter, query: number[], limit: number): Promise<HitRow[]> {
+    const params: unknown[] = [];
+    const clause = where(f, params);
+    const dim = query.length;
+    if ((await this.usesPgvector()) && INDEXED_DIMENSIONS.includes(dim)) {
+      params.push(`[${query.join(',')}]`);
+      const q = `$${params.length}::vector(${dim})`;
+      const sql = `SELECT ${COLUMNS}, 1 - ((embedding_v::vector(${dim})) <=> ${q}) AS score FROM semantic_records
+                   WHERE ${clause} AND dim = ${dim} ORDER BY (embedding_v::vector(${dim})) <=> ${q} LIMIT ${limit}`;
+      const rows = await this.db.transaction(async (tx) => {
+        // Filtered HNSW scans keep looking until enough rows pass the filter.
+        await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, limit * 2)}`);
+        return tx.query<HitRow>(sql, params);
+      });
+      return rows.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+    }
+    params.push(query);
+    return this.db.query<HitRow>(
+      `SELECT ${COLUMNS}, (SELECT sum(a * b) FROM unnest(embedding, $${params.length}::real[]) AS t(a, b)) AS score
+       FROM semantic_records WHERE ${clause} AND dim = ${dim} ORDER BY score DESC, id LIMIT ${limit}`,
+      params,
+    );
+  }
+
+  /** Postgres full-text rank of `text` (web-search syntax), best first. */
+  async sparse(f: SearchFilter, text: string, limit: number): Promise<HitRow[]> {
+    const params: unknown[] = [];
+    const clause = where(f, params);
+    params.push(text);
+    return this.db.query<HitRow>(
+      `SELECT ${COLUMNS}, ts_rank(tsv, q) AS score FROM semantic_records, websearch_to_tsquery('english', $${params.length}) q
+       WHERE ${clause} AND tsv @@ q ORDER BY score DESC, id LIMIT ${limit}`,
+      params,
+    );
+  }
+}
+
+/** Reciprocal-rank fusion (k = 60) of two ranked lists; ties broken by id. */
+export function reciprocalRankFusion(lanes: HitRow[][], k = 60): HitRow[] {
+  const fused = new Map<string, HitRow>();
+  for (const lane of lanes) {
+    lane.forEach((row, rank) => {
+      const previous = fused.get(row.id);
+      fused.set(row.id, { ...row, score: (previous?.score ?? 0) + 1 / (k + rank + 1) });
+    });
+  }
+  return [...fused.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+}
+
+export const vectorOf = (row: HitRow): number[] => decodeVector(row.vector);
