@@ -19,6 +19,7 @@ export default defineConfig({
       '@memsidecar/semantic': lib('./libs/blocks/semantic/src/index.ts'),
       '@memsidecar/session': lib('./libs/blocks/session/src/index.ts'),
       '@memsidecar/kv': lib('./libs/blocks/kv/src/index.ts'),
+      '@memsidecar/artifact': lib('./libs/blocks/artifact/src/index.ts'),
     },
   },
   test: {

@@ -4,8 +4,9 @@
  */
 import { coordinationBench } from './coordination';
 import { kvBench } from './kv';
+import { semanticBench } from './semantic';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

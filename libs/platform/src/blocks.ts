@@ -1,4 +1,5 @@
 import type { BlockDefinition } from '@memsidecar/api';
+import { artifactBlock } from '@memsidecar/artifact';
 import { episodicBlock } from '@memsidecar/episodic';
 import { kvBlock } from '@memsidecar/kv';
 import { leaseBlock } from '@memsidecar/lease';
@@ -6,4 +7,4 @@ import { semanticBlock } from '@memsidecar/semantic';
 import { sessionBlock } from '@memsidecar/session';
 
 /** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
-export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock];
+export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock];

@@ -3,6 +3,7 @@ import type { Database } from '@memsidecar/projections';
 import { INDEXED_DIMENSIONS } from './migrations/1763769600500-semantic-records';
 import type { PredicateDto } from './semantic.dto';
 import { decodeVector } from './vector-codec';
+import { ExactIndex } from './exact-index';
 
 export interface SearchFilter {
   tenant: string;
@@ -78,8 +79,11 @@ function predicateSql(p: PredicateDto, i: number, add: (v: unknown) => string): 
 /** Dense and full-text search over the read model; pgvector's HNSW where present, else an exact scan. */
 export class SemanticSearch {
   private pgvector: Promise<boolean> | null = null;
+  private readonly exact: ExactIndex;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.exact = new ExactIndex(db);
+  }
 
   /** Whether the read model has pgvector's column (decided by the migration). */
   usesPgvector(): Promise<boolean> {
@@ -107,17 +111,21 @@ export class SemanticSearch {
       const rows = await this.db.transaction(async (tx) => {
         // Filtered HNSW scans keep looking until enough rows pass the filter.
         await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, limit * 2)}`);
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(200, limit * 4))}`);
         return tx.query<HitRow>(sql, params);
       });
       return rows.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
     }
-    params.push(query);
-    return this.db.query<HitRow>(
-      `SELECT ${COLUMNS}, (SELECT sum(a * b) FROM unnest(embedding, $${params.length}::real[]) AS t(a, b)) AS score
-       FROM semantic_records WHERE ${clause} AND dim = ${dim} ORDER BY score DESC, id LIMIT ${limit}`,
-      params,
-    );
+    const candidates = await this.db.query<{ id: string; version: number }>(`SELECT id, version FROM semantic_records WHERE ${clause} AND dim = ${dim}`, params);
+    const top = await this.exact.top(f, candidates, query, limit);
+    if (top.length === 0) return [];
+    const rows = await this.db.query<Omit<HitRow, 'score'>>(`SELECT ${COLUMNS} FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
+      f.tenant,
+      f.ns,
+      top.map((t) => t.id),
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return top.filter((t) => byId.has(t.id)).map((t) => ({ ...byId.get(t.id)!, score: t.score }));
   }
 
   /** Postgres full-text rank of `text` (web-search syntax), best first. */
