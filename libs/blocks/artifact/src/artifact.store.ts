@@ -1,0 +1,29 @@
+import { MemError, aggregateSubject } from '@memsidecar/core';
+import { commandMeta, type BlockDependencies, type RequestContext } from '@memsidecar/api';
+import type { StoreArtifact } from './artifact.decider';
+import type { ArtifactStoredData } from './artifact.events';
+import { artifactAddress, artifactAggregate } from './artifact.aggregate';
+import { refOfVersion, type ArtifactRef } from './artifact.blobs';
+
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+export const requestIdReused = () =>
+  new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
+
+/** Points artifact `id` at a blob already written; returns the ref, also for a retried request. */
+export async function storeArtifact(
+  deps: BlockDependencies,
+  ctx: RequestContext,
+  ns: string,
+  command: StoreArtifact,
+  requestId = ctx.requestId,
+): Promise<{ ref: ArtifactRef; blob: string }> {
+  const address = artifactAddress(ctx.principal.tenant, ns, command.id);
+  const { event } = await deps.runtime.handle(artifactAggregate, address, command, { ...commandMeta(ctx), requestId });
+  // No event: the same blob is already stored (a retried commit); its event is the newest one.
+  const stored = event ?? (await deps.store.last(aggregateSubject(deps.store.options.prefix, { block: 'artifact', ...address })));
+  if (!stored || stored.type !== 'artifact.stored') throw requestIdReused();
+  const d = stored.data as ArtifactStoredData;
+  return { ref: refOfVersion(d, stored.seq), blob: d.blob };
+}
+

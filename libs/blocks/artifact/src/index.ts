@@ -1,0 +1,17 @@
+export * from './artifact.events';
+export * from './artifact.decider';
+export * from './artifact-upload.decider';
+export * from './artifact.aggregate';
+export * from './artifact.dto';
+export * from './artifact-entry.entity';
+export * from './artifact.projection';
+export * from './artifact.queries';
+export * from './blob-store';
+export * from './fs-blob-store';
+export * from './jetstream-blob-store';
+export * from './artifact.settings';
+export * from './artifact.operations';
+export * from './artifact-upload.operations';
+export * from './artifact.workers';
+export { ArtifactEntries1763769600600 } from './migrations/1763769600600-artifact-entries';
+export * from './artifact.block';
