@@ -2,11 +2,12 @@
  * `npm run bench [kv|coordination]`: figures through the running service next to raw NATS,
  * JetStream and Postgres baselines measured in the same run. Not part of the test run.
  */
+import { artifactBench } from './artifact';
 import { coordinationBench } from './coordination';
 import { kvBench } from './kv';
 import { semanticBench } from './semantic';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
