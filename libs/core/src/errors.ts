@@ -60,3 +60,7 @@ export const failedPrecondition = (reason: ErrorReason, message: string, details
   new MemError('FAILED_PRECONDITION', message, reason, details);
 
 export const isMemError = (e: unknown): e is MemError => e instanceof MemError;
+
+/** A `Mem-Request-Id` that already named a different change: its original result cannot answer this one. */
+export const requestIdReused = (): MemError =>
+  new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });

@@ -1,18 +1,4 @@
-import {
-  LruMap,
-  MemError,
-  aggregateSubject,
-  encodeToken,
-  isMemError,
-  newId,
-  type AggregateAddress,
-  type Block,
-  type CommandMeta,
-  type Decider,
-  type DomainEvent,
-  type EventEnvelope,
-  type StoredEvent,
-} from '@memsidecar/core';
+import { requestIdReused, LruMap, MemError, aggregateSubject, encodeToken, isMemError, newId, type AggregateAddress, type Block, type CommandMeta, type Decider, type DomainEvent, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { ConcurrencyConflict, type EventStore } from './event-store';
 
 /**
@@ -206,9 +192,7 @@ export class AggregateRuntime {
       throw new MemError('INTERNAL', `request ${meta.requestId} maps to an event that is not its own (seq ${seq})`);
     }
     if (original.block !== block || original.ns !== address.ns || original.entity !== address.entity) {
-      throw new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, {
-        field: 'Mem-Request-Id',
-      });
+      throw requestIdReused();
     }
     return { event: original as StoredEvent<E>, replayed: true };
   }

@@ -1,4 +1,4 @@
-import { MemError, failedPrecondition, newId } from '@memsidecar/core';
+import { requestIdReused, MemError, failedPrecondition, newId } from '@memsidecar/core';
 import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { openUpload, uploadDecider, type UploadPart, type UploadState } from './artifact-upload.decider';
 import type { UploadAppendedData, UploadEvent } from './artifact.events';
@@ -6,7 +6,7 @@ import { formatUploadId, parseUploadId, uploadAddress, uploadAggregate, uploadSu
 import { ArtifactUploadAppendInput, ArtifactUploadBeginInput, ArtifactUploadCommitInput } from './artifact.dto';
 import { decodeData, discard, once, stagedBlobName, versionBlobName } from './artifact.blobs';
 import { MAX_DATA_BYTES, artifactContext } from './artifact.settings';
-import { DEFAULT_CONTENT_TYPE, requestIdReused, storeArtifact } from './artifact.store';
+import { DEFAULT_CONTENT_TYPE, storeArtifact } from './artifact.store';
 import type { BlobKey, BlobStore } from './blob-store';
 
 /** The upload's state as the log has it now, folded from all its events. */

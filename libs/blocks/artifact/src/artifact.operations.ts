@@ -1,4 +1,4 @@
-import { MemError, newId, type StoredEvent } from '@memsidecar/core';
+import { requestIdReused, MemError, newId, type StoredEvent } from '@memsidecar/core';
 import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import type { ArtifactEvent } from './artifact.events';
 import { artifactAddress, artifactAggregate } from './artifact.aggregate';
@@ -8,7 +8,7 @@ import { blobRange, decodeData, discard, once, readRange, refOfRow, versionBlobN
 import { MAX_DATA_BYTES, MAX_STREAM_CHUNK_BYTES, artifactContext } from './artifact.settings';
 import type { BlobKey } from './blob-store';
 import { artifactUploadOperations } from './artifact-upload.operations';
-import { DEFAULT_CONTENT_TYPE, requestIdReused, storeArtifact } from './artifact.store';
+import { DEFAULT_CONTENT_TYPE, storeArtifact } from './artifact.store';
 
 export function artifactOperations(deps: BlockDependencies): Operation[] {
   const { blobs } = artifactContext(deps);

@@ -1,4 +1,4 @@
-import { MemError, aggregateSubject } from '@memsidecar/core';
+import { requestIdReused, aggregateSubject } from '@memsidecar/core';
 import { commandMeta, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import type { StoreArtifact } from './artifact.decider';
 import type { ArtifactStoredData } from './artifact.events';
@@ -6,9 +6,6 @@ import { artifactAddress, artifactAggregate } from './artifact.aggregate';
 import { refOfVersion, type ArtifactRef } from './artifact.blobs';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
-
-export const requestIdReused = () =>
-  new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
 
 /** Points artifact `id` at a blob already written; returns the ref, also for a retried request. */
 export async function storeArtifact(

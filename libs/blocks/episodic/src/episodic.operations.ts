@@ -1,4 +1,4 @@
-import { MemError, aggregateSubject, invalidArgument, newId } from '@memsidecar/core';
+import { requestIdReused, MemError, aggregateSubject, invalidArgument, newId } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { episodicDecider, type EpisodicCommand, type EpisodicState } from './episodic.decider';
@@ -58,7 +58,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
         };
         const { event } = await run(ctx, i.ns, command);
         if (event) {
-          if (event.type !== 'episodic.event_appended') throw reusedRequestId();
+          if (event.type !== 'episodic.event_appended') throw requestIdReused();
           const d = event.data as EpisodicEventAppendedData;
           return { id: d.eventId, cursor: d.cursor, createdAt: d.createdAt, deduplicated: false, seq: event.seq };
         }
@@ -86,7 +86,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
         const selection = { beforeCursor: i.beforeCursor, before: i.before ? new Date(i.before) : undefined, maxRows: i.maxRows };
         const { event } = await run(ctx, i.ns, { type: 'ExpireEvents', action: i.action, selection });
         if (!event) return { affected: 0 };
-        if (event.type !== 'episodic.events_expired') throw reusedRequestId();
+        if (event.type !== 'episodic.events_expired') throw requestIdReused();
         return { affected: (event.data as { cursors: number[] }).cursors.length, seq: event.seq };
       },
     }),
@@ -108,6 +108,4 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
   ];
 }
 
-const reusedRequestId = () =>
-  new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
 

@@ -1,4 +1,4 @@
-import { MemError, type StoredEvent } from '@memsidecar/core';
+import { requestIdReused, type StoredEvent } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { kvDecider, type KvCommand, type KvState } from './kv.decider';
@@ -28,7 +28,7 @@ const item = (row: KvRow) => ({
 /** A repeated request id must name the same kind of change it named the first time. */
 function expectType(event: StoredEvent, type: KvEvent['type']): void {
   if (event.type !== type)
-    throw new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
+    throw requestIdReused();
 }
 
 export function kvOperations(deps: BlockDependencies): Operation[] {

@@ -1,4 +1,4 @@
-import { MemError, invalidArgument, newId, type StoredEvent } from '@memsidecar/core';
+import { requestIdReused, invalidArgument, newId, type StoredEvent } from '@memsidecar/core';
 import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import type { LeaseCommand } from './lease.decider';
 import type { LeaseData, LeaseEvent } from './lease.events';
@@ -19,7 +19,7 @@ const details = (row: LeaseRow) => ({
 /** A repeated request id must name the same kind of change it named the first time. */
 function dataOf(event: StoredEvent<LeaseEvent> | null, type: LeaseEvent['type']): LeaseData {
   if (!event || event.type !== type)
-    throw new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
+    throw requestIdReused();
   return event.data as LeaseData;
 }
 

@@ -1,4 +1,4 @@
-import { MemError, invalidArgument, newId } from '@memsidecar/core';
+import { requestIdReused, invalidArgument, newId } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
@@ -83,7 +83,6 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
   const aggregate = semanticAggregate(deps);
   const run = (ctx: RequestContext, ns: string, command: SemanticCommand) =>
     deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_INDEX }, command, commandMeta(ctx));
-  const reused = () => new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
 
   return [
     operation('semantic', 'upsert', {
@@ -94,7 +93,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         const bytes = inputs.reduce((n, r) => n + r.vectorB64.length + Buffer.byteLength(JSON.stringify({ ...r, vector: undefined }) ?? ''), 0);
         if (bytes > MAX_EVENT_BYTES) throw invalidArgument('records', `batch is ${bytes} bytes; split it (at most ${MAX_EVENT_BYTES} bytes per upsert)`);
         const { event } = await run(ctx, i.ns, { type: 'UpsertRecords', embedder: embedded ? embedder.id : null, records: inputs });
-        if (!event || event.type !== 'semantic.records_upserted') throw reused();
+        if (!event || event.type !== 'semantic.records_upserted') throw requestIdReused();
         return { items: (event.data as RecordsUpserted['data']).records.map((r) => ({ id: r.id, version: r.version })), seq: event.seq };
       },
     }),
@@ -166,7 +165,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
       async handle(i, ctx) {
         const { event } = await run(ctx, i.ns, { type: 'DeleteRecords', ids: i.ids, hard: i.hard ?? false });
         if (!event) return { existed: i.ids.map(() => false) };
-        if (event.type !== 'semantic.records_deleted') throw reused();
+        if (event.type !== 'semantic.records_deleted') throw requestIdReused();
         return { existed: (event.data as RecordsDeleted['data']).existed, seq: event.seq };
       },
     }),
@@ -176,7 +175,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
       async handle(i, ctx) {
         const { event } = await run(ctx, i.ns, { type: 'ExpireRecords', action: i.action, filter: i.filter, maxRows: i.maxRows });
         if (!event) return { affected: 0 };
-        if (event.type !== 'semantic.records_expired') throw reused();
+        if (event.type !== 'semantic.records_expired') throw requestIdReused();
         return { affected: (event.data as RecordsExpired['data']).ids.length, seq: event.seq };
       },
     }),

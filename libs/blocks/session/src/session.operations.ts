@@ -1,4 +1,4 @@
-import { MemError, invalidArgument, newId, type CommandMeta, type StoredEvent } from '@memsidecar/core';
+import { requestIdReused, MemError, invalidArgument, newId, type CommandMeta, type StoredEvent } from '@memsidecar/core';
 import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { releaseSessionLeases } from '@memsidecar/lease';
 import type { SessionCommand } from './session.decider';
@@ -43,7 +43,7 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
   const run = (ctx: RequestContext, sessionId: string, command: SessionCommand) =>
     deps.runtime.handle(sessionAggregate, sessionAddress(ctx.principal.tenant, sessionId), command, commandMeta(ctx));
   const data = (event: StoredEvent<SessionEvent> | null, type: SessionEvent['type']) => {
-    if (!event || event.type !== type) throw new MemError('INVALID_ARGUMENT', 'Mem-Request-Id: already used for a different operation', undefined, { field: 'Mem-Request-Id' });
+    if (!event || event.type !== type) throw requestIdReused();
     return event.data as SessionData;
   };
   const namespace = () => SESSION_NS;
