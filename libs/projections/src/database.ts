@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import type { Pool } from 'pg';
+import { MemError } from '@memsidecar/core';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -71,8 +72,12 @@ export class Database {
       name = `mem_q${this.statementNames.size + 1}`;
       this.statementNames.set(sql, name);
     }
-    const result = await this.pool.query({ name, text: sql, values: params });
-    return result.rows as T[];
+    try {
+      const result = await this.pool.query({ name, text: sql, values: params });
+      return result.rows as T[];
+    } catch (e) {
+      throw asUnavailable(e);
+    }
   }
 
   /**
@@ -81,7 +86,7 @@ export class Database {
    * per batch, same connection pool.
    */
   async transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((e) => Promise.reject(asUnavailable(e)));
     try {
       await client.query('BEGIN');
       const result = await work({ query: async (sql, params) => (await client.query(sql, params as unknown[])).rows });
@@ -89,7 +94,7 @@ export class Database {
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
+      throw asUnavailable(e);
     } finally {
       client.release();
     }
@@ -103,4 +108,17 @@ export class Database {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.closeEmbedded();
   }
+}
+
+/** Postgres error classes and socket errors that mean "the database is not reachable right now". */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Unreachable storage becomes UNAVAILABLE (nothing applied); every other error passes through. */
+export function asUnavailable(e: unknown): unknown {
+  const code = (e as { code?: string })?.code;
+  const message = (e as Error)?.message ?? '';
+  if ((code && CONNECTION_CODES.has(code)) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+    return new MemError('UNAVAILABLE', `database unavailable: ${message}`);
+  }
+  return e;
 }

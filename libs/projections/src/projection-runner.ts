@@ -67,13 +67,40 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.db.query(`INSERT INTO mem_checkpoints (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [this.name]);
     this.appliedSeq = await this.checkpoint();
+    await this.subscribe();
+    this.loop = this.follow();
+  }
+
+  /** An ordered consumer from the first event not yet applied (or buffered). */
+  private async subscribe(): Promise<void> {
+    const next = Math.max(this.appliedSeq, this.buffer.at(-1)?.seq ?? 0) + 1;
     const consumer = await this.store.js.consumers.get(this.store.stream, {
       filter_subjects: this.filter,
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.appliedSeq + 1,
+      opt_start_seq: next,
     });
     this.messages = await consumer.consume({ max_messages: 1024 });
-    this.loop = this.pump(this.messages);
+  }
+
+  /** Pumps events until stopped; a consumer that ends underneath (stream or server trouble) is recreated. */
+  private async follow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.pump(this.messages!);
+      } catch (e) {
+        this.logger.error(`read model ${this.name}: consumer failed: ${(e as Error).message}`);
+      }
+      while (!this.stopped) {
+        this.logger.error(`read model ${this.name}: consumer ended; recreating it from sequence ${this.appliedSeq + 1}`);
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+        try {
+          if (!this.stopped) await this.subscribe();
+          break;
+        } catch (e) {
+          this.logger.error(`read model ${this.name}: ${(e as Error).message}`);
+        }
+      }
+    }
   }
 
   /** Stops taking events once everything received so far is applied. */
