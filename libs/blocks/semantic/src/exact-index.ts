@@ -31,9 +31,16 @@ export class ExactIndex {
     const stale = candidates.filter((c) => entries.get(c.id)?.version !== c.version).map((c) => c.id);
     if (stale.length > 0) await this.load(key, entries, stale);
     const q = Float32Array.from(query);
-    const scored = candidates.map((c) => ({ id: c.id, score: dot(q, entries.get(c.id)!.unit) }));
-    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return scored.slice(0, k);
+    const best: { id: string; score: number }[] = [];
+    for (const c of candidates) {
+      const hit = { id: c.id, score: dot(q, entries.get(c.id)!.unit) };
+      if (best.length === k && !better(hit, best[k - 1])) continue;
+      let at = best.length;
+      while (at > 0 && better(hit, best[at - 1])) at--;
+      best.splice(at, 0, hit);
+      if (best.length > k) best.pop();
+    }
+    return best;
   }
 
   private namespace(key: string): Map<string, Entry> {
@@ -74,6 +81,9 @@ export class ExactIndex {
     }
   }
 }
+
+/** Higher score first; equal scores by id, as the SQL paths order them. */
+const better = (a: { id: string; score: number }, b: { id: string; score: number }): boolean => a.score > b.score || (a.score === b.score && a.id < b.id);
 
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
