@@ -18,6 +18,7 @@ export default defineConfig({
       '@memsidecar/lease': lib('./libs/blocks/lease/src/index.ts'),
       '@memsidecar/semantic': lib('./libs/blocks/semantic/src/index.ts'),
       '@memsidecar/session': lib('./libs/blocks/session/src/index.ts'),
+      '@memsidecar/facts': lib('./libs/blocks/facts/src/index.ts'),
       '@memsidecar/kv': lib('./libs/blocks/kv/src/index.ts'),
       '@memsidecar/artifact': lib('./libs/blocks/artifact/src/index.ts'),
     },
