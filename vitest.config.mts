@@ -11,6 +11,7 @@ export default defineConfig({
       '@memsidecar/projections': lib('./libs/projections/src/index.ts'),
       '@memsidecar/auth': lib('./libs/auth/src/index.ts'),
       '@memsidecar/api': lib('./libs/api/src/index.ts'),
+      '@memsidecar/mcp': lib('./libs/mcp/src/index.ts'),
       '@memsidecar/config': lib('./libs/config/src/index.ts'),
       '@memsidecar/platform': lib('./libs/platform/src/index.ts'),
       '@memsidecar/testing': lib('./libs/testing/src/index.ts'),

@@ -4,6 +4,7 @@ import { NatsServerNotFound } from '@memsidecar/event-store';
 import { UsageError, parseArgs } from './args';
 import { rebuild, status } from './commands/projections';
 import { issue, keygen } from './commands/token';
+import { mcp } from './commands/mcp';
 
 const USAGE = `memctl — operator CLI for memsidecar (same config and data dir as the service)
 
@@ -11,13 +12,14 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
   memctl token issue --tenant T [--agent A] --ns 'kv/*,episodic/events' --ops 'kv.*,episodic.append' [--ttl 1h] [--id ID]
   memctl projections status
   memctl projections rebuild        (with the service stopped)
+  memctl mcp [--token T]            MCP over stdio for one agent (token also from MEMSIDECAR_TOKEN)
 
 Options: --config FILE (or MEMSIDECAR_CONFIG); MEMSIDECAR_* variables as for the service.`;
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const args = parseArgs(argv);
   const config = () => loadConfig(process.env, (args.options.get('config') as string | undefined) ?? process.env.MEMSIDECAR_CONFIG);
-  const command = args.words.slice(0, 2).join(' ');
+  const command = args.words[0] === 'mcp' ? 'mcp' : args.words.slice(0, 2).join(' ');
   try {
     switch (command) {
       case 'token keygen':
@@ -28,6 +30,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         return await status(config());
       case 'projections rebuild':
         return await rebuild(config());
+      case 'mcp':
+        return await mcp(config(), args);
       default:
         console.log(USAGE);
         if (args.words.length > 0 && !['help'].includes(args.words[0])) process.exitCode = 2;

@@ -3,6 +3,7 @@ import type { MemsidecarConfig } from '@memsidecar/config';
 import { CoreModule } from './core/core.module';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
+import { McpController } from './http/mcp.controller';
 import { BLOCKS } from '@memsidecar/platform';
 
 @Module({})
@@ -11,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, BLOCKS)],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, McpController],
     };
   }
 }

@@ -5,7 +5,7 @@ import { Authenticator, Dispatcher, type BlockDefinition, type BlockDependencies
 import { MemsidecarConfig } from '@memsidecar/config';
 import { Metrics } from '../observability/metrics';
 import { NatsApi } from '../transports/nats-api';
-import { VERSION } from '../version';
+import { VERSION } from '@memsidecar/config';
 import { loadTrustedKeys } from './auth-keys';
 import { Infrastructure } from '@memsidecar/platform';
 

@@ -1,0 +1,3 @@
+export * from './tools';
+export * from './server';
+export * from './nats-caller';
