@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { serviceFixture } from './support/fixture';
 
 const MEMCTL = resolve(__dirname, '..', 'bin', 'memctl.js');
+const FACT_TOOLS = ['memory_write', 'memory_search', 'memory_tick', 'memory_status', 'memory_reflect', 'memory_export', 'memory_purge'];
 const BLOCK_TOOLS = ['kv_get', 'kv_put', 'episodic_append', 'episodic_range', 'semantic_search', 'semantic_upsert', 'lease_acquire', 'lease_release'];
 
 type ToolResult = { isError?: boolean; content: { type: string; text: string }[] };
@@ -46,7 +47,7 @@ describe('mcp - over stdio (memctl mcp) and streamable HTTP (/mcp)', () => {
     it('lists the block tools and runs them against the service', async () => {
       const client = await connectWith(f.service.adminToken());
       const names = (await client.listTools()).tools.map((t) => t.name);
-      expect(names).toEqual(expect.arrayContaining(BLOCK_TOOLS));
+      expect(names).toEqual(expect.arrayContaining([...FACT_TOOLS, ...BLOCK_TOOLS]));
       const put = json(await client.callTool({ name: 'kv_put', arguments: { ns: `mcp-${transport}`, key: 'k', value: { via: transport } } }));
       expect(put).toMatchObject({ version: 1, seq: expect.any(Number) });
       expect(json(await client.callTool({ name: 'kv_get', arguments: { ns: `mcp-${transport}`, key: 'k' } }))).toMatchObject({ found: true, value: { via: transport } });
@@ -57,6 +58,20 @@ describe('mcp - over stdio (memctl mcp) and streamable HTTP (/mcp)', () => {
       expect(json(await client.callTool({ name: 'semantic_search', arguments: { ns: `mcp-${transport}`, queryText: 'blue green deploy' } })).hits[0].id).toBe('n1');
       const lease = json(await client.callTool({ name: 'lease_acquire', arguments: { ns: `mcp-${transport}`, key: 'lock', ttlMs: 10_000 } }));
       expect(json(await client.callTool({ name: 'lease_release', arguments: { ns: `mcp-${transport}`, key: 'lock', holderId: lease.holderId } }))).toMatchObject({ existed: true });
+    });
+
+    it('serves the seven memory tools', async () => {
+      const client = await connectWith(f.service.adminToken());
+      const session = `agent-${transport}`;
+      expect(json(await client.callTool({ name: 'memory_write', arguments: { content: `D[db-${transport}]: postgres 15`, scope: `db-${transport}`, session_id: session } }))).toMatchObject({ status: 'stored' });
+      expect(json(await client.callTool({ name: 'memory_search', arguments: { query: `db-${transport}` } })).facts[0]).toMatchObject({ content: 'postgres 15' });
+      expect(json(await client.callTool({ name: 'memory_tick', arguments: { turn: 1, message: 'db work is merged', session_id: session } })).cooled).toEqual([`db-${transport}`]);
+      expect(json(await client.callTool({ name: 'memory_status', arguments: { session_id: session } })).block).toContain('MEMORY_SPEC');
+      expect(json(await client.callTool({ name: 'memory_reflect', arguments: { topic: `db-${transport}` } })).groups.decisions).toHaveLength(1);
+      expect(json(await client.callTool({ name: 'memory_export', arguments: { status: 'cold' } })).lines).toContain(`D[db-${transport}]: postgres 15`);
+      expect(json(await client.callTool({ name: 'memory_purge', arguments: { older_than_days: 30 } }))).toEqual({ purged: 0 });
+      const bad = await client.callTool({ name: 'memory_write', arguments: { content: 'no notation here' } });
+      expect(text(bad)).toMatch(/^INVALID_ARGUMENT: content:.*T\[target\]: content/);
     });
 
     it("returns the contract's error code as a tool error", async () => {

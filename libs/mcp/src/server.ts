@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isMemError } from '@memsidecar/core';
-import { BLOCK_TOOLS, type OperationCaller, type ToolSpec } from './tools';
+import { randomUUID } from 'node:crypto';
+import { ALL_TOOLS, type OperationCaller, type ToolSpec } from './tools';
 
 const withoutUndefined = (args: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
@@ -13,7 +14,7 @@ export function toolError(e: unknown): { isError: true; content: { type: 'text';
 }
 
 /** An MCP server whose tools call the contract's operations through `call`. */
-export function createMcpServer(call: OperationCaller, version: string, tools: ToolSpec[] = BLOCK_TOOLS): McpServer {
+export function createMcpServer(call: OperationCaller, version: string, tools: ToolSpec[] = ALL_TOOLS, sessionId = `mcp-${randomUUID()}`): McpServer {
   const server = new McpServer({ name: 'memsidecar', version });
   for (const tool of tools) {
     server.registerTool(
@@ -21,7 +22,7 @@ export function createMcpServer(call: OperationCaller, version: string, tools: T
       { title: tool.title, description: tool.description, inputSchema: tool.input, annotations: { readOnlyHint: tool.readOnly } },
       async (args: Record<string, unknown>) => {
         try {
-          const result = await call(tool.op, withoutUndefined(args));
+          const result = await call(tool.op, withoutUndefined(tool.body ? tool.body(args, { sessionId }) : args));
           return { content: [{ type: 'text' as const, text: JSON.stringify(result) }] };
         } catch (e) {
           return toolError(e);

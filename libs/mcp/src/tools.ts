@@ -10,6 +10,8 @@ export interface ToolSpec {
   op: string;
   readOnly: boolean;
   input: z.ZodRawShape;
+  /** Turns the tool's arguments into the operation's body (default: as given). */
+  body?: (args: Record<string, unknown>, defaults: { sessionId: string }) => Record<string, unknown>;
 }
 
 const ns = z.string().describe('namespace: 1-128 characters of [A-Za-z0-9_.:-]');
@@ -109,3 +111,72 @@ export const BLOCK_TOOLS: ToolSpec[] = [
     input: { ns, key, holderId: z.string() },
   },
 ];
+
+const scope = z.string().optional().describe('scope label: a unit of work such as a feature or a bug fix');
+const sessionId = z.string().optional().describe('session id (defaults to one per MCP connection)');
+
+/** The seven memory tools, named and shaped as agents know them from MEMORY_SPEC tooling. */
+export const FACT_TOOLS: ToolSpec[] = [
+  {
+    name: 'memory_write',
+    title: 'Store a fact',
+    description: 'Stores one fact in MEMORY_SPEC notation, "T[target]: content" with T one of C (constraint) D (decision) V (value) ? (unknown) ✓ (done) ~ (obsolete). Call it for any constraint, decision or value established.',
+    op: 'facts.write',
+    readOnly: false,
+    input: { content: z.string(), scope, session_id: sessionId },
+    body: (a, d) => ({ content: a.content, scope: a.scope, sessionId: a.session_id ?? d.sessionId }),
+  },
+  {
+    name: 'memory_search',
+    title: 'Search facts',
+    description: 'Full-text search over hot and cold facts (default 5, at most 20). Call it before answering on a topic with history.',
+    op: 'facts.search',
+    readOnly: true,
+    input: { query: z.string(), scope, limit: z.number().int().min(1).max(20).optional() },
+  },
+  {
+    name: 'memory_tick',
+    title: 'Advance the turn',
+    description: 'Call on every user message with the turn number and the message: closes finished scopes (closing words, idle turns, topic shifts).',
+    op: 'facts.tick',
+    readOnly: false,
+    input: { turn: z.number().int().min(0), message: z.string(), session_id: sessionId },
+    body: (a, d) => ({ turn: a.turn, message: a.message, sessionId: a.session_id ?? d.sessionId }),
+  },
+  {
+    name: 'memory_status',
+    title: 'Memory block',
+    description: 'Returns the block to put in the system prompt (legend, pressure gauge, hot facts), within the token budget. Call at session start.',
+    op: 'facts.status',
+    readOnly: true,
+    input: { session_id: sessionId },
+    body: (a, d) => ({ sessionId: a.session_id ?? d.sessionId }),
+  },
+  {
+    name: 'memory_reflect',
+    title: 'Reflect on a topic',
+    description: 'Groups what is known about a topic by type: constraints, decisions, values, unknowns, done, obsolete.',
+    op: 'facts.reflect',
+    readOnly: true,
+    input: { topic: z.string(), limit: z.number().int().min(1).max(20).optional() },
+  },
+  {
+    name: 'memory_export',
+    title: 'Export facts',
+    description: 'All facts as notation lines, optionally of one scope and status (active, cold, all).',
+    op: 'facts.export',
+    readOnly: true,
+    input: { scope, status: z.enum(['active', 'cold', 'all']).optional() },
+  },
+  {
+    name: 'memory_purge',
+    title: 'Purge old facts',
+    description: 'Deletes superseded and archived facts for good, optionally only those older than N days.',
+    op: 'facts.purge',
+    readOnly: false,
+    input: { scope, older_than_days: z.number().int().min(0).optional() },
+    body: (a) => ({ scope: a.scope, olderThanDays: a.older_than_days }),
+  },
+];
+
+export const ALL_TOOLS: ToolSpec[] = [...FACT_TOOLS, ...BLOCK_TOOLS];

@@ -1,10 +1,11 @@
 import type { BlockDefinition } from '@memsidecar/api';
 import { artifactBlock } from '@memsidecar/artifact';
 import { episodicBlock } from '@memsidecar/episodic';
+import { factsBlock } from '@memsidecar/facts';
 import { kvBlock } from '@memsidecar/kv';
 import { leaseBlock } from '@memsidecar/lease';
 import { semanticBlock } from '@memsidecar/semantic';
 import { sessionBlock } from '@memsidecar/session';
 
 /** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
-export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock];
+export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock, factsBlock];

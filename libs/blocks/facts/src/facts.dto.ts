@@ -1,0 +1,99 @@
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+const NS = /^[A-Za-z0-9_.:-]{1,128}$/;
+const NS_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' };
+
+class InNamespace {
+  @IsOptional()
+  @Matches(NS, NS_MESSAGE)
+  ns?: string;
+}
+
+export class FactsWriteInput extends InNamespace {
+  @IsString()
+  @Length(1, 8192)
+  content: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  scope?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  sessionId?: string;
+}
+
+export class FactsSearchInput extends InNamespace {
+  @IsString()
+  @Length(1, 512)
+  query: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  scope?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  limit?: number;
+}
+
+export class FactsTickInput extends InNamespace {
+  @IsString()
+  @Length(1, 128)
+  sessionId: string;
+
+  @IsInt()
+  @Min(0)
+  turn: number;
+
+  @IsString()
+  @Length(0, 10_000)
+  message: string;
+}
+
+export class FactsStatusInput extends InNamespace {
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  sessionId?: string;
+}
+
+export class FactsReflectInput extends InNamespace {
+  @IsString()
+  @Length(1, 512)
+  topic: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  limit?: number;
+}
+
+export class FactsExportInput extends InNamespace {
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  scope?: string;
+
+  @IsOptional()
+  @IsIn(['active', 'cold', 'all'])
+  status?: 'active' | 'cold' | 'all';
+}
+
+export class FactsPurgeInput extends InNamespace {
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  scope?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  olderThanDays?: number;
+}

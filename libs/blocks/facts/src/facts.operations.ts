@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { MemError, newId, requestIdReused, type StoredEvent } from '@memsidecar/core';
+import type { AggregateType } from '@memsidecar/event-store';
+import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { factsDecider, type FactsCommand, type FactsState } from './facts.decider';
+import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
+import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from './facts.dto';
+import { PRESSURE, gauge, levelOf } from './facts.model';
+import { FactsQueries, type FactHit } from './facts.queries';
+import { formatFact, parseFactLine, type FactType } from './notation';
+import { statusBlock } from './status-block';
+import { TOPIC_SHIFT_TURNS } from './tick-decision';
+
+export const DEFAULT_NS = 'default';
+const STORE = 'store';
+const MAX_CHARS = 10_000;
+const TOKEN_BUDGET = 180;
+const settings = { maxChars: MAX_CHARS };
+
+const TYPE_GROUPS: [FactType, string][] = [
+  ['C', 'constraints'],
+  ['D', 'decisions'],
+  ['V', 'values'],
+  ['?', 'unknowns'],
+  ['✓', 'done'],
+  ['~', 'obsolete'],
+];
+
+const tier = (f: FactHit): string => (f.status === 'active' ? 'hot' : f.status);
+const wire = (f: FactHit) => ({ id: f.id, type: f.type, target: f.target, content: f.content, scope: f.scopeLabel, tier: tier(f), line: formatFact(f) });
+
+/** The store's state lives in the read model: each decision's view is read at the sequence it expects. */
+function factsAggregate(deps: BlockDependencies, queries: FactsQueries): AggregateType<FactsState, FactsCommand, FactsEvent> {
+  return {
+    block: 'facts',
+    decider: factsDecider,
+    history: 'last-event',
+    async prepare(command, current, { tenant, ns }) {
+      if (command.type !== 'WriteFact' && command.type !== 'Tick') return command;
+      await deps.readModels.ready('facts', current.seq || undefined);
+      const session = await queries.session(tenant, ns, command.sessionId);
+      if (command.type === 'Tick') {
+        return { ...command, view: { session, openScopes: await queries.openScopes(tenant, ns), recentScopeIds: await queries.recentScopeIds(tenant, ns, command.turn - TOPIC_SHIFT_TURNS) } };
+      }
+      return {
+        ...command,
+        view: {
+          counted: await queries.counted(tenant, ns),
+          duplicate: await queries.byHash(tenant, ns, command.hash),
+          labelled: command.scopeLabel ? await queries.scopeByLabel(tenant, ns, command.scopeLabel) : null,
+          sessionScope: await queries.scope(tenant, ns, session?.activeScopeId ?? null),
+          session,
+          settings,
+        },
+      };
+    },
+  };
+}
+
+export function factsOperations(deps: BlockDependencies): Operation[] {
+  const queries = new FactsQueries(deps.db);
+  const aggregate = factsAggregate(deps, queries);
+  const nsOf = (i: { ns?: string }) => i.ns ?? DEFAULT_NS;
+  const run = (ctx: RequestContext, ns: string, command: FactsCommand) =>
+    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: STORE }, command, commandMeta(ctx));
+  const scopeIdOf = async (ctx: RequestContext, ns: string, label: string | undefined) => {
+    if (!label) return null;
+    const scope = await queries.scopeByLabel(ctx.principal.tenant, ns, label);
+    if (!scope) throw new MemError('NOT_FOUND', `scope ${label} does not exist`, undefined, { field: 'scope' });
+    return scope.id;
+  };
+  const search = async (ctx: RequestContext, ns: string, query: string, scope: string | undefined, limit: number) => {
+    await deps.readModels.ready('facts');
+    const hits = await queries.search(ctx.principal.tenant, ns, query, await scopeIdOf(ctx, ns, scope), limit);
+    if (hits.length) await run(ctx, ns, { type: 'RecordAccess', ids: hits.map((h) => h.id) });
+    return hits;
+  };
+
+  return [
+    operation('facts', 'write', {
+      mutation: true,
+      input: FactsWriteInput,
+      async handle(i, ctx) {
+        const parsed = parseFactLine(i.content);
+        const line = formatFact(parsed);
+        const hash = createHash('sha256').update(line).digest('hex').slice(0, 16);
+        const ns = nsOf(i);
+        const { event } = await run(ctx, ns, { type: 'WriteFact', factId: newId(), newScopeId: newId(), parsed, hash, scopeLabel: i.scope, sessionId: i.sessionId });
+        if (!event) {
+          const existing = await queries.byHash(ctx.principal.tenant, ns, hash);
+          if (!existing) throw new MemError('INTERNAL', 'a duplicate fact was not found');
+          const g = gauge(await queries.counted(ctx.principal.tenant, ns), settings);
+          return { id: existing.id, status: 'duplicate', type: existing.type, target: existing.target, scope: existing.scopeLabel, superseded: [], truncated: parsed.truncated, pressure: { pct: g.pct, level: levelOf(g.pct) }, warnings: [] };
+        }
+        if (event.type !== 'facts.fact_written') throw requestIdReused();
+        const d = (event as StoredEvent<FactWrittenEvent>).data;
+        const warnings = [
+          ...(d.truncated ? ['content was cut to 400 characters'] : []),
+          ...(d.pressure.pct >= PRESSURE.warn ? [`memory at ${d.pressure.pct}%: purge superseded and archived facts, or close finished scopes`] : []),
+          ...(d.relief.merged.length ? [`merged ${d.relief.merged.length} duplicate fact(s)`] : []),
+          ...(d.relief.archived.length ? [`archived ${d.relief.archived.length} cold fact(s) of ended scopes`] : []),
+          ...(d.relief.pushed.length ? [`moved ${d.relief.pushed.length} least recently used fact(s) to cold`] : []),
+        ];
+        return { id: d.fact.id, status: 'stored', type: d.fact.type, target: d.fact.target, scope: d.scope?.label ?? null, superseded: d.superseded, truncated: d.truncated, pressure: d.pressure, warnings, seq: event.seq };
+      },
+    }),
+    operation('facts', 'search', {
+      mutation: false,
+      input: FactsSearchInput,
+      async handle(i, ctx) {
+        return { facts: (await search(ctx, nsOf(i), i.query, i.scope, i.limit ?? 5)).map(wire) };
+      },
+    }),
+    operation('facts', 'tick', {
+      mutation: true,
+      input: FactsTickInput,
+      async handle(i, ctx) {
+        const ns = nsOf(i);
+        const { event } = await run(ctx, ns, { type: 'Tick', sessionId: i.sessionId, turn: i.turn, message: i.message });
+        if (!event || event.type !== 'facts.ticked') throw requestIdReused();
+        const d = (event as StoredEvent<FactsTicked>).data;
+        const labels = await Promise.all(d.cooled.map(async (c) => (await queries.scope(ctx.principal.tenant, ns, c.scopeId))?.label ?? c.scopeId));
+        return { cooled: labels, reasons: Object.fromEntries(d.cooled.map((c, k) => [labels[k], c.reason])), seq: event.seq };
+      },
+    }),
+    operation('facts', 'status', {
+      mutation: false,
+      input: FactsStatusInput,
+      async handle(i, ctx) {
+        await deps.readModels.ready('facts');
+        const ns = nsOf(i);
+        const [hot, counts, counted] = await Promise.all([queries.hot(ctx.principal.tenant, ns), queries.countByStatus(ctx.principal.tenant, ns), queries.counted(ctx.principal.tenant, ns)]);
+        const { pct } = gauge(counted, settings);
+        const pressure = { pct, level: levelOf(pct) };
+        const { block, tokens } = statusBlock(hot, pressure, counts.cold ?? 0, TOKEN_BUDGET);
+        return { block, tokens, pressure, hot: hot.length, cold: counts.cold ?? 0 };
+      },
+    }),
+    operation('facts', 'reflect', {
+      mutation: false,
+      input: FactsReflectInput,
+      async handle(i, ctx) {
+        const hits = await search(ctx, nsOf(i), i.topic, undefined, i.limit ?? 20);
+        return { topic: i.topic, count: hits.length, groups: Object.fromEntries(TYPE_GROUPS.map(([type, name]) => [name, hits.filter((h) => h.type === type).map(wire)])) };
+      },
+    }),
+    operation('facts', 'export', {
+      mutation: false,
+      input: FactsExportInput,
+      async handle(i, ctx) {
+        await deps.readModels.ready('facts');
+        const ns = nsOf(i);
+        const statuses = i.status === 'active' ? ['active'] : i.status === 'cold' ? ['cold'] : ['active', 'cold'];
+        const facts = await queries.export(ctx.principal.tenant, ns, statuses, await scopeIdOf(ctx, ns, i.scope));
+        return { lines: facts.map((f) => formatFact(f)), facts: facts.map(wire) };
+      },
+    }),
+    operation('facts', 'purge', {
+      mutation: true,
+      input: FactsPurgeInput,
+      async handle(i, ctx) {
+        await deps.readModels.ready('facts');
+        const ns = nsOf(i);
+        const olderThan = i.olderThanDays !== undefined ? new Date(ctx.now.getTime() - i.olderThanDays * 86_400_000) : null;
+        const ids = await queries.purgeable(ctx.principal.tenant, ns, await scopeIdOf(ctx, ns, i.scope), olderThan);
+        const { event } = await run(ctx, ns, { type: 'Purge', ids });
+        return event ? { purged: ids.length, seq: event.seq } : { purged: 0 };
+      },
+    }),
+  ];
+}
