@@ -4,10 +4,11 @@
  */
 import { artifactBench } from './artifact';
 import { coordinationBench } from './coordination';
+import { factsBench } from './facts';
 import { kvBench } from './kv';
 import { semanticBench } from './semantic';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

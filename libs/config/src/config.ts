@@ -90,6 +90,29 @@ export class SemanticConfig {
   remote = new RemoteEmbedderConfig();
 }
 
+export class FactsConfig {
+  /** Longest fact content, in characters. */
+  @IsInt()
+  @Min(16)
+  @Max(10_000)
+  maxFactChars = 400;
+
+  /** What happens to longer content: cut (and say `truncated`) or refuse with INVALID_ARGUMENT. */
+  @IsIn(['truncate', 'reject'])
+  overLong: 'truncate' | 'reject' = 'truncate';
+
+  /** Capacity of a namespace's store, in characters of fact lines (the pressure gauge's 100 %). */
+  @IsInt()
+  @Min(100)
+  capacityChars = 10_000;
+
+  /** Upper bound of `facts.status`'s prompt block, in tokens (cl100k_base). */
+  @IsInt()
+  @Min(16)
+  @Max(100_000)
+  tokenBudget = 180;
+}
+
 /** The service's whole configuration: YAML file, then environment variables, validated at boot. */
 export class MemsidecarConfig {
   @IsOptional()
@@ -144,6 +167,10 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => SemanticConfig)
   semantic = new SemanticConfig();
+
+  @ValidateNested()
+  @Type(() => FactsConfig)
+  facts = new FactsConfig();
 
   @ValidateNested()
   @Type(() => GrpcConfig)

@@ -23,6 +23,8 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
   MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
   MEMSIDECAR_READ_WAIT_MS: { path: ['limits', 'readWaitMs'], kind: 'int' },
   MEMSIDECAR_EMBEDDER: { path: ['semantic', 'embedder'] },
+  MEMSIDECAR_FACTS_TOKEN_BUDGET: { path: ['facts', 'tokenBudget'], kind: 'int' },
+  MEMSIDECAR_FACTS_CAPACITY_CHARS: { path: ['facts', 'capacityChars'], kind: 'int' },
   MEMSIDECAR_EMBEDDER_URL: { path: ['semantic', 'remote', 'baseUrl'] },
   MEMSIDECAR_EMBEDDER_MODEL: { path: ['semantic', 'remote', 'model'] },
   MEMSIDECAR_EMBEDDER_DIMENSIONS: { path: ['semantic', 'remote', 'dimensions'], kind: 'int' },

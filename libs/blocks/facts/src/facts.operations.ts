@@ -13,9 +13,6 @@ import { TOPIC_SHIFT_TURNS } from './tick-decision';
 
 export const DEFAULT_NS = 'default';
 const STORE = 'store';
-const MAX_CHARS = 10_000;
-const TOKEN_BUDGET = 180;
-const settings = { maxChars: MAX_CHARS };
 
 const TYPE_GROUPS: [FactType, string][] = [
   ['C', 'constraints'],
@@ -31,6 +28,7 @@ const wire = (f: FactHit) => ({ id: f.id, type: f.type, target: f.target, conten
 
 /** The store's state lives in the read model: each decision's view is read at the sequence it expects. */
 function factsAggregate(deps: BlockDependencies, queries: FactsQueries): AggregateType<FactsState, FactsCommand, FactsEvent> {
+  const settings = { maxChars: deps.config.facts.capacityChars };
   return {
     block: 'facts',
     decider: factsDecider,
@@ -59,6 +57,8 @@ function factsAggregate(deps: BlockDependencies, queries: FactsQueries): Aggrega
 
 export function factsOperations(deps: BlockDependencies): Operation[] {
   const queries = new FactsQueries(deps.db);
+  const limits = deps.config.facts;
+  const settings = { maxChars: limits.capacityChars };
   const aggregate = factsAggregate(deps, queries);
   const nsOf = (i: { ns?: string }) => i.ns ?? DEFAULT_NS;
   const run = (ctx: RequestContext, ns: string, command: FactsCommand) =>
@@ -81,7 +81,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
       mutation: true,
       input: FactsWriteInput,
       async handle(i, ctx) {
-        const parsed = parseFactLine(i.content);
+        const parsed = parseFactLine(i.content, limits.maxFactChars, limits.overLong);
         const line = formatFact(parsed);
         const hash = createHash('sha256').update(line).digest('hex').slice(0, 16);
         const ns = nsOf(i);
@@ -95,7 +95,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         if (event.type !== 'facts.fact_written') throw requestIdReused();
         const d = (event as StoredEvent<FactWrittenEvent>).data;
         const warnings = [
-          ...(d.truncated ? ['content was cut to 400 characters'] : []),
+          ...(d.truncated ? [`content was cut to ${limits.maxFactChars} characters`] : []),
           ...(d.pressure.pct >= PRESSURE.warn ? [`memory at ${d.pressure.pct}%: purge superseded and archived facts, or close finished scopes`] : []),
           ...(d.relief.merged.length ? [`merged ${d.relief.merged.length} duplicate fact(s)`] : []),
           ...(d.relief.archived.length ? [`archived ${d.relief.archived.length} cold fact(s) of ended scopes`] : []),
@@ -129,11 +129,11 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
       async handle(i, ctx) {
         await deps.readModels.ready('facts');
         const ns = nsOf(i);
-        const [hot, counts, counted] = await Promise.all([queries.hot(ctx.principal.tenant, ns), queries.countByStatus(ctx.principal.tenant, ns), queries.counted(ctx.principal.tenant, ns)]);
+        const [hot, cold, counted] = await Promise.all([queries.hot(ctx.principal.tenant, ns), queries.coldCount(ctx.principal.tenant, ns), queries.counted(ctx.principal.tenant, ns)]);
         const { pct } = gauge(counted, settings);
         const pressure = { pct, level: levelOf(pct) };
-        const { block, tokens } = statusBlock(hot, pressure, counts.cold ?? 0, TOKEN_BUDGET);
-        return { block, tokens, pressure, hot: hot.length, cold: counts.cold ?? 0 };
+        const { block, tokens } = statusBlock(hot, pressure, cold, limits.tokenBudget);
+        return { block, tokens, pressure, hot: hot.length, cold };
       },
     }),
     operation('facts', 'reflect', {

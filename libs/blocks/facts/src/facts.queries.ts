@@ -158,9 +158,9 @@ export class FactsQueries {
     return rows.map((r) => ({ ...toFact(r), scopeLabel: r.scope_label ?? null }));
   }
 
-  async countByStatus(tenant: string, ns: string): Promise<Record<string, number>> {
-    const rows = await this.db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM fact_entries WHERE tenant = $1 AND ns = $2 GROUP BY status`, [tenant, ns]);
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  async coldCount(tenant: string, ns: string): Promise<number> {
+    const rows = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM fact_entries WHERE tenant = $1 AND ns = $2 AND status = 'cold'`, [tenant, ns]);
+    return Number(rows[0].n);
   }
 
   async export(tenant: string, ns: string, statuses: string[], scopeId: string | null): Promise<FactHit[]> {

@@ -20,13 +20,14 @@ const FACT_LINE = /^([CDV?✓~])\[([^\]\n\r]+)\]:[ \t]*([^\n\r]+)$/u;
 export const DEFAULT_MAX_FACT_CHARS = 400;
 
 /** Parses one notation line; anything else is INVALID_ARGUMENT naming the expected form. */
-export function parseFactLine(raw: string, maxChars = DEFAULT_MAX_FACT_CHARS): ParsedFact {
+export function parseFactLine(raw: string, maxChars = DEFAULT_MAX_FACT_CHARS, overLong: 'truncate' | 'reject' = 'truncate'): ParsedFact {
   const match = FACT_LINE.exec(raw.trim());
   const target = match?.[2].trim() ?? '';
   const content = match?.[3].trim() ?? '';
   if (!match || target === '' || content === '') throw invalidArgument('content', `${EXPECTED_FORM}; got ${JSON.stringify(raw.slice(0, 80))}`);
   const chars = [...content];
   const truncated = chars.length > maxChars;
+  if (truncated && overLong === 'reject') throw invalidArgument('content', `is ${chars.length} characters, over the limit of ${maxChars}`);
   return { type: match[1] as FactType, target, content: truncated ? `${chars.slice(0, maxChars - 1).join('')}…` : content, truncated };
 }
 

@@ -25,6 +25,8 @@ export class Facts1763769600700 implements MigrationInterface {
       tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', target || ' ' || content)) STORED,
       PRIMARY KEY (tenant, ns, id))`);
     await q.query(`CREATE INDEX fact_entries_status ON fact_entries (tenant, ns, status)`);
+    // What the gauge counts and what is hot are small sets inside a large store: index just those.
+    await q.query(`CREATE INDEX fact_entries_counted ON fact_entries (tenant, ns) WHERE status = 'active' OR (status = 'cold' AND cold_reason = 'scope')`);
     await q.query(`CREATE INDEX fact_entries_hash ON fact_entries (tenant, ns, hash)`);
     await q.query(`CREATE INDEX fact_entries_scope ON fact_entries (tenant, ns, scope_id)`);
     await q.query(`CREATE INDEX fact_entries_tsv ON fact_entries USING gin (tsv)`);
