@@ -16,11 +16,37 @@ export function parseBody(raw: Uint8Array | string | undefined): Record<string, 
     throw invalidArgument('body', `malformed JSON (${(e as Error).message})`);
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('body', 'must be a JSON object');
+  assertDepth(body, MAX_DEPTH);
   return body as Record<string, unknown>;
+}
+
+/** How deep JSON may nest: deeper structures serve no memory use and would exhaust recursive code. */
+export const MAX_DEPTH = 64;
+
+/**
+ * Bounds nesting, and refuses NUL characters anywhere: no memory needs them, and Postgres text
+ * cannot hold them.
+ */
+function assertDepth(root: unknown, max: number): void {
+  const stack: [unknown, number, string][] = [[root, 1, '']];
+  while (stack.length) {
+    const [value, depth, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw invalidArgument(path || 'body', 'must not contain NUL characters');
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) throw invalidArgument('body', `nested deeper than ${max} levels`);
+    for (const [k, child] of Object.entries(value)) {
+      if (k.includes('\u0000')) throw invalidArgument(path || 'body', 'must not contain NUL characters');
+      stack.push([child, depth + 1, path ? (Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`) : k]);
+    }
+  }
 }
 
 /** Builds the DTO and validates it; the first problem becomes INVALID_ARGUMENT naming the field. */
 export function validateInput<T extends object>(dto: new () => T, body: Record<string, unknown>): T {
+  assertDepth(body, MAX_DEPTH);
   const input = plainToInstance(dto, body, { enableImplicitConversion: false });
   const errors = validateSync(input, VALIDATOR_OPTIONS);
   if (errors.length > 0) {

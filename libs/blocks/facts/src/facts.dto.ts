@@ -49,6 +49,7 @@ export class FactsTickInput extends InNamespace {
 
   @IsInt()
   @Min(0)
+  @Max(2_147_483_647)
   turn: number;
 
   @IsString()
@@ -95,5 +96,6 @@ export class FactsPurgeInput extends InNamespace {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(36_500)
   olderThanDays?: number;
 }
