@@ -4,6 +4,7 @@ import { CoreModule } from './core/core.module';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { McpController } from './http/mcp.controller';
+import { GatewayController } from './http/gateway.controller';
 import { BLOCKS } from '@memsidecar/platform';
 
 @Module({})
@@ -12,7 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, BLOCKS)],
-      controllers: [HealthController, MetricsController, McpController],
+      controllers: [HealthController, MetricsController, McpController, GatewayController],
     };
   }
 }

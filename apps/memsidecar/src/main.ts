@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import express from 'express';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from '@memsidecar/config';
 import type { MemsidecarConfig } from '@memsidecar/config';
@@ -26,7 +27,10 @@ const splitHostPort = (addr: string): [string, number] => {
 
 export async function runService(config: MemsidecarConfig): Promise<void> {
   const logger = new ConsoleLogger('memsidecar', { logLevels: [...LOG_LEVELS[config.logLevel]] });
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false, bodyParser: false });
+  // The gateway parses bodies itself (malformed JSON is the contract's INVALID_ARGUMENT); MCP wants JSON.
+  app.use('/v1', express.text({ type: () => true, limit: '4mb' }));
+  app.use('/mcp', express.json({ limit: '4mb' }));
   const [host, port] = splitHostPort(config.http.addr);
   await app.listen(port, host);
   const log = new Logger('memsidecar');
