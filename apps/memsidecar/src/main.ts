@@ -6,6 +6,9 @@ import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from '@memsidecar/config';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import { NatsServerNotFound } from '@memsidecar/event-store';
+import { Authenticator } from '@memsidecar/api';
+import { existsSync, watch } from 'node:fs';
+import { loadTrustedKeys } from './core/auth-keys';
 
 const LOG_LEVELS = {
   debug: ['debug', 'log', 'warn', 'error', 'fatal'],
@@ -25,7 +28,7 @@ const splitHostPort = (addr: string): [string, number] => {
   return [addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', Number(addr.slice(i + 1))];
 };
 
-export async function runService(config: MemsidecarConfig): Promise<void> {
+export async function runService(config: MemsidecarConfig, configFile?: string): Promise<void> {
   const logger = new ConsoleLogger('memsidecar', { logLevels: [...LOG_LEVELS[config.logLevel]] });
   const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false, bodyParser: false });
   // The gateway parses bodies itself (malformed JSON is the contract's INVALID_ARGUMENT); MCP wants JSON.
@@ -52,12 +55,38 @@ export async function runService(config: MemsidecarConfig): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  watchTrustedKeys(app.get(Authenticator), configFile, log);
+}
+
+/**
+ * Key rotation without a restart: on SIGHUP, or when the config file changes, the trusted keys are
+ * read again; a bad new config keeps the keys in force and says why.
+ */
+function watchTrustedKeys(authenticator: Authenticator, configFile: string | undefined, log: Logger): void {
+  const reload = (why: string) => {
+    try {
+      const keys = loadTrustedKeys(loadConfig(process.env, configFile));
+      authenticator.setPublicKeys(keys.publicKeys);
+      log.log(`${why}: trusted keys reloaded (${keys.publicKeys.length} key(s))`);
+    } catch (e) {
+      log.error(`${why}: keeping the current trusted keys, the new configuration is invalid: ${(e as Error).message}`);
+    }
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (configFile && existsSync(configFile)) {
+    let timer: NodeJS.Timeout | null = null;
+    watch(configFile, () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => reload(`${configFile} changed`), 200);
+    }).unref();
+  }
 }
 
 export async function main(): Promise<void> {
   let config: MemsidecarConfig;
+  const configFile = configFileFromArgs(process.argv) ?? process.env.MEMSIDECAR_CONFIG;
   try {
-    config = loadConfig(process.env, configFileFromArgs(process.argv) ?? process.env.MEMSIDECAR_CONFIG);
+    config = loadConfig(process.env, configFile);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -66,7 +95,7 @@ export async function main(): Promise<void> {
     throw e;
   }
   try {
-    await runService(config);
+    await runService(config, configFile);
   } catch (e) {
     console.error(e instanceof NatsServerNotFound ? e.message : `memsidecar failed to start: ${(e as Error).stack ?? e}`);
     process.exit(1);

@@ -104,6 +104,11 @@ export class RunningService {
     return issueToken(request, keys.secretKey);
   }
 
+  /** Sends a signal (e.g. SIGHUP to reload keys). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** Graceful stop (SIGTERM) and the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
