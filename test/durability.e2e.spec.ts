@@ -115,6 +115,11 @@ describe('durability - embedded defaults', () => {
     service = await RunningService.start({ natsUrl: '', dataDir });
     client = await NatsTestClient.connect(readFileSync(join(dataDir, 'nats.url'), 'utf8').trim(), service.adminToken());
     expect(await client.ok('kv.get', { ns: 'embedded', key: 'k' })).toMatchObject({ value: 'kept' });
+    // memctl joins the running embedded server instead of replacing it, and refuses to open PGlite under it.
+    const refused = await run(process.execPath, [MEMCTL, 'projections', 'status'], { env: { ...process.env, MEMSIDECAR_DATA_DIR: dataDir } }).catch((e) => e);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('stop it first');
+    expect(await client.ok('kv.get', { ns: 'embedded', key: 'k' })).toMatchObject({ value: 'kept' });
     await client.close();
     await service.stop();
   });

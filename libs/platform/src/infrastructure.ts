@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { BlockDefinition } from '@memsidecar/api';
@@ -29,13 +29,20 @@ export class EventLog {
     readonly store: EventStore,
     private readonly embedded: NatsServerProcess | null,
     private readonly dataDir: string,
+    /** True when this log joined the embedded server of a service that is running now. */
+    readonly joinedRunning = false,
   ) {}
 
-  static async open(config: MemsidecarConfig, logger: InfraLogger): Promise<EventLog> {
+  /**
+   * `joinRunning` (for tools like memctl): without a NATS URL, use the embedded server a running
+   * service wrote to `<data dir>/nats.url` instead of starting (and so replacing) one.
+   */
+  static async open(config: MemsidecarConfig, logger: InfraLogger, o: { joinRunning?: boolean } = {}): Promise<EventLog> {
     const dataDir = resolve(config.dataDir);
     mkdirSync(dataDir, { recursive: true });
     let embedded: NatsServerProcess | null = null;
-    let servers = config.natsUrl;
+    const running = !config.natsUrl && o.joinRunning ? await runningEmbeddedUrl(dataDir) : undefined;
+    let servers = config.natsUrl ?? running;
     if (!servers) {
       embedded = await NatsServerProcess.start({ storeDir: join(dataDir, 'nats'), pidFile: join(dataDir, 'nats.pid') });
       servers = embedded.url;
@@ -50,7 +57,7 @@ export class EventLog {
         replicas: config.streamReplicas,
         duplicateWindowMs: config.duplicateWindowMs,
       });
-      return new EventLog(nc, store, embedded, dataDir);
+      return new EventLog(nc, store, embedded, dataDir, running !== undefined);
     } catch (e) {
       await embedded?.stop();
       throw e;
@@ -63,6 +70,18 @@ export class EventLog {
       await this.embedded.stop();
       rmSync(natsUrlPath(this.dataDir), { force: true });
     }
+  }
+}
+
+async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> {
+  if (!existsSync(natsUrlPath(dataDir))) return undefined;
+  const url = readFileSync(natsUrlPath(dataDir), 'utf8').trim();
+  try {
+    const probe = await connect({ servers: url, reconnect: false, timeout: 1000 });
+    await probe.close();
+    return url;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,12 +1,22 @@
 import type { MemsidecarConfig } from '@memsidecar/config';
+import { UsageError } from '../args';
 import { BLOCKS, EventLog, openReadModelDatabase, projectionRunners, type InfraLogger } from '@memsidecar/platform';
 
 const quiet: InfraLogger = { log: () => {}, warn: (m) => console.error(m), error: (m) => console.error(m) };
 
+/** PGlite is one process's database: while the service runs on it, nobody else may open it. */
+async function openBoth(config: MemsidecarConfig) {
+  const log = await EventLog.open(config, quiet, { joinRunning: true });
+  if (log.joinedRunning && !config.databaseUrl) {
+    await log.close();
+    throw new UsageError('memsidecar is running on its embedded PGlite database; stop it first (or run it on a Postgres URL)');
+  }
+  return { log, db: await openReadModelDatabase(config, BLOCKS) };
+}
+
 /** `memctl projections status`: how far each read model is behind the log. */
 export async function status(config: MemsidecarConfig): Promise<void> {
-  const log = await EventLog.open(config, quiet);
-  const db = await openReadModelDatabase(config, BLOCKS);
+  const { log, db } = await openBoth(config);
   try {
     for (const runner of projectionRunners(BLOCKS, log, db, quiet)) {
       const [checkpoint, last] = [await runner.checkpoint(), await log.store.lastSeq(runner.filter)];
@@ -23,8 +33,7 @@ export async function status(config: MemsidecarConfig): Promise<void> {
  * Run it while the service is stopped (with PGlite the database is the service's own file).
  */
 export async function rebuild(config: MemsidecarConfig): Promise<void> {
-  const log = await EventLog.open(config, quiet);
-  const db = await openReadModelDatabase(config, BLOCKS);
+  const { log, db } = await openBoth(config);
   try {
     for (const runner of projectionRunners(BLOCKS, log, db, quiet)) {
       const started = Date.now();
