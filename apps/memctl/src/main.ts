@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@memsidecar/config';
+import { isMemError } from '@memsidecar/core';
 import { NatsServerNotFound } from '@memsidecar/event-store';
 import { UsageError, parseArgs } from './args';
 import { rebuild, status } from './commands/projections';
-import { issue, keygen } from './commands/token';
+import { inspect, issue, keygen, revoke } from './commands/token';
 import { mcp } from './commands/mcp';
 
 const USAGE = `memctl — operator CLI for memsidecar (same config and data dir as the service)
 
   memctl token keygen [--force]
   memctl token issue --tenant T [--agent A] --ns 'kv/*,episodic/events' --ops 'kv.*,episodic.append' [--ttl 1h] [--id ID]
+  memctl token revoke --id TOKEN_ID [--reason R]   (every instance refuses it from then on)
+  memctl token inspect TOKEN
   memctl projections status
   memctl projections rebuild        (with the service stopped)
   memctl mcp [--token T]            MCP over stdio for one agent (token also from MEMSIDECAR_TOKEN)
@@ -26,6 +29,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         return keygen(config(), args);
       case 'token issue':
         return issue(config(), args);
+      case 'token revoke':
+        return await revoke(config(), args);
+      case 'token inspect':
+        return inspect(config(), args);
       case 'projections status':
         return await status(config());
       case 'projections rebuild':
@@ -37,7 +44,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         if (args.words.length > 0 && !['help'].includes(args.words[0])) process.exitCode = 2;
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof NatsServerNotFound) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof NatsServerNotFound || isMemError(e)) {
       console.error(`memctl: ${e.message}`);
       process.exitCode = 2;
       return;

@@ -21,6 +21,7 @@ export class Authenticator {
   constructor(
     private readonly mode: AuthMode,
     private publicKeys: readonly KeyObject[],
+    private readonly revocations: { has(tokenId: string): boolean } = { has: () => false },
   ) {}
 
   setPublicKeys(keys: readonly KeyObject[]): void {
@@ -33,6 +34,7 @@ export class Authenticator {
     const token = bearerToken(authorization);
     if (!token) throw new MemError('UNAUTHENTICATED', 'missing token: send "Authorization: Bearer <token>"');
     const cached = this.verified.get(token);
+    if (cached && this.revocations.has(cached.tokenId)) throw new MemError('UNAUTHENTICATED', 'token revoked');
     if (cached) {
       if (cached.expiresAt && cached.expiresAt.getTime() <= now.getTime()) {
         this.verified.delete(token);
@@ -41,6 +43,7 @@ export class Authenticator {
       return cached;
     }
     const capability = verifyToken(token, this.publicKeys, now);
+    if (this.revocations.has(capability.tokenId)) throw new MemError('UNAUTHENTICATED', 'token revoked');
     this.verified.set(token, capability);
     return capability;
   }

@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { newId, systemClock } from '@memsidecar/core';
-import { Authenticator, Dispatcher, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
+import { Authenticator, Dispatcher, RevocationList, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
 import { MemsidecarConfig } from '@memsidecar/config';
 import { Metrics } from '../observability/metrics';
 import { NatsApi } from '../transports/nats-api';
@@ -57,11 +57,14 @@ export class CoreModule {
         },
         {
           provide: Authenticator,
-          useFactory: () => {
+          inject: [Infrastructure],
+          useFactory: async (infra: Infrastructure) => {
+            const revocations = new RevocationList();
+            await revocations.follow(infra.log.store);
             const keys = loadTrustedKeys(config);
             if (keys.adminTokenWritten) logger.log(`first start: generated a signing keypair and wrote an admin token to ${keys.adminTokenWritten}`);
             if (config.auth.mode === 'none') logger.warn('MEMSIDECAR_AUTH=none: every caller is tenant "default" with every op (local development only)');
-            return new Authenticator(config.auth.mode, keys.publicKeys);
+            return new Authenticator(config.auth.mode, keys.publicKeys, revocations);
           },
         },
         {
