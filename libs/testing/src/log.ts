@@ -11,11 +11,21 @@ export async function readLog(client: NatsTestClient, filter: string): Promise<S
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `done` holds or the time runs out, returning the last value seen. */
+/**
+ * Polls until `done` holds or the time runs out, returning the last value seen. A probe that fails
+ * (e.g. a request lost to an instance that was just killed) is tried again until the deadline.
+ */
 export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe();
+    let value: T;
+    try {
+      value = await probe();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(25);
+      continue;
+    }
     if (done(value) || Date.now() > deadline) return value;
     await sleep(25);
   }
