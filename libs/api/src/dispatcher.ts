@@ -64,9 +64,6 @@ export class Dispatcher {
     return [...this.operations.keys()];
   }
 
-  operation(name: string): Operation | undefined {
-    return this.operations.get(name);
-  }
 
   /** Runs one request; rejects with a MemError only (anything else becomes INTERNAL with an id). */
   dispatch(name: string, body: RequestBody, headers: RequestHeaders, transport: string): Promise<unknown> {

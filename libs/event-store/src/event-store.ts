@@ -101,10 +101,6 @@ export class EventStore {
     return msg && decodeStoredEvent(msg.data, msg.seq);
   }
 
-  async lastStreamSeq(): Promise<number> {
-    const info = await this.jsm.streams.info(this.options.stream);
-    return info.state.last_seq;
-  }
 
   /** Reads events in order from a sequence or a time up to the log's end at the time of the call. */
   async *read(o: ReadOptions = {}): AsyncGenerator<StoredEvent> {

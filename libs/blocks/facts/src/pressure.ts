@@ -1,4 +1,4 @@
-import { PRESSURE, gauge, lineChars, type Fact, type GaugeSettings } from './facts.model';
+import { PRESSURE, gauge, type Fact, type GaugeSettings } from './facts.model';
 
 export interface Relief {
   /** Duplicates (same type, target and scope) merged into their newest member. */
@@ -60,8 +60,6 @@ export function relieve(facts: Fact[], settings: GaugeSettings, now: Date): Reli
   return relief;
 }
 
-export const reliefIsEmpty = (r: Relief): boolean => r.merged.length + r.archived.length + r.pushed.length === 0;
-
 /** Applies a relief to a list of facts (for the decider's own bookkeeping and for tests). */
 export function applyRelief(facts: Fact[], r: Relief): Fact[] {
   const merged = new Set(r.merged.map((m) => m.id));
@@ -78,4 +76,3 @@ export function applyRelief(facts: Fact[], r: Relief): Fact[] {
   );
 }
 
-export { lineChars };
