@@ -1,31 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
-import { createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
-import { AppliedRequest, Database, ProjectionBookkeeping1763769600000, ProjectionCheckpoint, ProjectionRunner } from './index';
+import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
+import { Database, ProjectionRunner } from './index';
 
 const logger = { log: () => {}, error: (m: string) => console.error(m) };
 const SNAPSHOT = `SELECT tenant, ns, key, value::text, version, created_at, updated_at, expires_at, metadata, seq FROM kv_entries ORDER BY tenant, ns, key`;
 
 describe.each(['postgres', 'pglite'] as const)('projections - kv read model on %s', (kind) => {
-  let nats: TestNats;
-  let nc: NatsConnection;
+  let infra: IntegrationInfra;
   let store: EventStore;
-  let pg: TestDatabase | undefined;
   let db: Database;
 
   beforeAll(async () => {
-    nats = await startTestNats();
-    nc = await connect({ servers: nats.url });
-    store = await EventStore.open(nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
-    pg = kind === 'postgres' ? await createTestDatabase() : undefined;
-    db = await Database.open({
-      url: pg?.url,
-      pgliteDir: 'memory://',
-      entities: [ProjectionCheckpoint, AppliedRequest, KvEntry],
-      migrations: [ProjectionBookkeeping1763769600000, KvEntries1763769600100],
-    });
+    infra = await openIntegrationInfra(kind, { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    ({ store, db } = infra);
     const runtime = new AggregateRuntime(store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 5, rememberedRequests: 10 });
     const meta = (i: number) => ({ now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), tenant: i % 3 ? 'acme' : 'globex', agent: 'a', requestId: `r${i}` });
     for (let i = 0; i < 120; i++) {
@@ -36,10 +25,7 @@ describe.each(['postgres', 'pglite'] as const)('projections - kv read model on %
   });
 
   afterAll(async () => {
-    await db?.close();
-    await pg?.drop();
-    await nc?.close();
-    await nats?.stop();
+    await infra?.close();
   });
 
   const project = async () => {

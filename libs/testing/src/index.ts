@@ -4,3 +4,4 @@ export * from './service';
 export * from './client';
 export * from './decider-spec';
 export * from './log';
+export * from './integration';

@@ -1,11 +1,10 @@
 import { loadConfig } from '@memsidecar/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_LIMITS, type StoredEvent } from '@memsidecar/core';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
-import { AppliedRequest, Database, ProjectionBookkeeping1763769600000, ProjectionCheckpoint, ProjectionRunner, ReadModels } from '@memsidecar/projections';
-import { createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
+import { Database, ProjectionRunner, ReadModels } from '@memsidecar/projections';
+import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseExpiryWorker, leaseOperations, leaseProjection, leaseSubject, releaseSessionLeases } from './index';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,10 +16,8 @@ const SNAPSHOT = `SELECT tenant, ns, key, holder_id, holder, fencing_token, acqu
  * what the e2e tests cannot reach yet (session-bound leases) and several instances' workers at once.
  */
 describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry worker and read model on %s', (kind) => {
-  let nats: TestNats;
-  let nc: NatsConnection;
+  let infra: IntegrationInfra;
   let store: EventStore;
-  let pg: TestDatabase | undefined;
   let db: Database;
   let readModels: ReadModels;
   let deps: BlockDependencies;
@@ -31,16 +28,8 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     );
 
   beforeAll(async () => {
-    nats = await startTestNats();
-    nc = await connect({ servers: nats.url });
-    store = await EventStore.open(nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
-    pg = kind === 'postgres' ? await createTestDatabase() : undefined;
-    db = await Database.open({
-      url: pg?.url,
-      pgliteDir: 'memory://',
-      entities: [ProjectionCheckpoint, AppliedRequest, LeaseEntry],
-      migrations: [ProjectionBookkeeping1763769600000, LeaseEntries1763769600300],
-    });
+    infra = await openIntegrationInfra(kind, { entities: [LeaseEntry], migrations: [LeaseEntries1763769600300] });
+    ({ store, db } = infra);
     readModels = new ReadModels([new ProjectionRunner(leaseProjection, store, db, logger)], db, 5000);
     await readModels.start();
     deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', logger };
@@ -48,10 +37,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
 
   afterAll(async () => {
     await readModels?.stop();
-    await db?.close();
-    await pg?.drop();
-    await nc?.close();
-    await nats?.stop();
+    await infra?.close();
   });
 
   const call = async (op: string, body: Record<string, unknown>, sessionId?: string) => {
