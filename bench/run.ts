@@ -6,9 +6,10 @@ import { artifactBench } from './artifact';
 import { coordinationBench } from './coordination';
 import { factsBench } from './facts';
 import { kvBench } from './kv';
+import { securityBench } from './security';
 import { semanticBench } from './semantic';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

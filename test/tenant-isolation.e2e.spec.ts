@@ -9,9 +9,25 @@ describe('tenant isolation - across every block', () => {
   let b: NatsTestClient;
   const seen: Record<string, any> = {};
 
+  /** Every operation tenant B runs, so the last test can check that none was left out. */
+  const usedByB = new Set<string>();
+  const recording = (client: NatsTestClient): NatsTestClient =>
+    new Proxy(client, {
+      get(target, property, proxy) {
+        const value = Reflect.get(target, property);
+        if (typeof value !== 'function') return value;
+        // `ok` calls `this.call`: bound to the proxy, that call is recorded too.
+        if (property !== 'call' && property !== 'stream') return value.bind(proxy);
+        return (op: string, ...rest: unknown[]) => {
+          usedByB.add(op);
+          return value.call(target, op, ...rest);
+        };
+      },
+    });
+
   beforeAll(async () => {
     a = f.client.withToken(f.service.token({ tenant: 'alpha', agent: 'a', namespaces: ['*'], ops: ['*'] }));
-    b = f.client.withToken(f.service.token({ tenant: 'beta', agent: 'b', namespaces: ['*'], ops: ['*'] }));
+    b = recording(f.client.withToken(f.service.token({ tenant: 'beta', agent: 'b', namespaces: ['*'], ops: ['*'] })));
     await a.ok('kv.put', { ns: 'shared', key: 'secret', value: 'alpha-only' });
     seen.event = await a.ok('episodic.append', { ns: 'shared', type: 'note', payload: 'alpha-only' });
     await a.ok('semantic.upsert', { ns: 'shared', records: [{ id: 'r1', content: 'alpha secret plans' }] });
@@ -71,5 +87,37 @@ describe('tenant isolation - across every block', () => {
     expect(second.seq).not.toBe(first.seq);
     expect(await b.ok('kv.get', { ns: 'ids', key: 'k' })).toMatchObject({ value: 'b' });
     expect(await a.ok('kv.get', { ns: 'ids', key: 'k' })).toMatchObject({ value: 'a' });
+  });
+
+  it('writes in another tenant start from nothing and leave the first tenant as it was', async () => {
+    expect(await b.ok('kv.put', { ns: 'shared', key: 'secret', value: 'beta', ifVersion: 0 })).toMatchObject({ version: 1 });
+    expect(await b.ok('episodic.append', { ns: 'shared', type: 'note', payload: 'beta' })).toMatchObject({ cursor: 1, deduplicated: false });
+    expect((await b.call('semantic.upsert', { ns: 'shared', records: [{ id: 'r1', content: 'beta', ifVersion: 1 }] })).error).toMatchObject({ reason: 'VERSION_MISMATCH' });
+    expect(await b.ok('semantic.expire', { ns: 'shared', filter: {}, action: 'hard', maxRows: 10 })).toMatchObject({ affected: 0 });
+    expect(await b.ok('artifact.put', { ns: 'shared', id: 'doc', data: Buffer.from('beta').toString('base64') })).toMatchObject({ version: 1, size: 4 });
+    expect((await b.stream('artifact.read', { ns: 'shared', id: 'doc' })).items.length).toBeGreaterThan(0);
+    expect((await b.ok('artifact.upload.begin', { ns: 'shared', id: 'big' })).uploadId).not.toBe(seen.upload.uploadId);
+    expect((await b.call('lease.renew', { ns: 'shared', key: 'lock', holderId: seen.lease.holderId })).error).toMatchObject({ reason: 'NOT_HOLDER' });
+    const own = await b.ok('session.open', { sessionId: 'alpha-session' });
+    expect(own.sessionToken).not.toBe(seen.session.sessionToken);
+    expect((await b.call('session.checkpoint', { sessionId: 'alpha-session', sessionToken: seen.session.sessionToken, state: { x: 1 } })).error).toMatchObject({ reason: 'SESSION_CLOSED' });
+    expect((await b.call('session.close', { sessionId: 'alpha-session', sessionToken: seen.session.sessionToken })).error).toMatchObject({ reason: 'SESSION_CLOSED' });
+    expect(await b.ok('facts.write', { content: 'C[plans]: beta plans', scope: 'alpha-scope' })).toMatchObject({ status: 'stored', superseded: [] });
+    expect(await b.ok('facts.tick', { sessionId: 'alpha-session', turn: 1, message: 'merged and deployed' })).toMatchObject({ cooled: [] });
+    expect(JSON.stringify(await b.ok('facts.reflect', { topic: 'plans' }))).not.toContain('alpha secret');
+
+    expect(await a.ok('kv.get', { ns: 'shared', key: 'secret' })).toMatchObject({ value: 'alpha-only', version: 1 });
+    expect((await a.ok('episodic.range', { ns: 'shared' })).events.map((e: { payload: unknown }) => e.payload)).toEqual(['alpha-only']);
+    expect(await a.ok('artifact.stat', { ns: 'shared', id: 'doc' })).toMatchObject({ size: 10, version: 1 });
+    expect((await a.ok('facts.export', {})).lines).toEqual(['C[plans]: alpha secret plans']);
+    expect(await a.ok('session.get', { sessionId: 'alpha-session' })).toMatchObject({ status: 'open' });
+    expect(await a.ok('session.checkpoint', { sessionId: 'alpha-session', sessionToken: seen.session.sessionToken, state: { y: 2 } })).toMatchObject({ seq: expect.any(Number) });
+  });
+
+  it('covers every operation the service serves', async () => {
+    const info = JSON.parse((await f.client.nc.request('$SRV.INFO.memsidecar', '', { timeout: 5000 })).string());
+    const served = (info.endpoints as { metadata: { op: string } }[]).map((e) => e.metadata.op).sort();
+    expect(served.length).toBeGreaterThan(30);
+    expect(served.filter((op) => !usedByB.has(op))).toEqual([]);
   });
 });

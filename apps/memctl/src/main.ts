@@ -4,7 +4,7 @@ import { isMemError } from '@memsidecar/core';
 import { NatsServerNotFound } from '@memsidecar/event-store';
 import { UsageError, parseArgs } from './args';
 import { rebuild, status } from './commands/projections';
-import { inspect, issue, keygen, revoke } from './commands/token';
+import { inspect, issue, keygen, list, revoke } from './commands/token';
 import { mcp } from './commands/mcp';
 
 const USAGE = `memctl — operator CLI for memsidecar (same config and data dir as the service)
@@ -12,6 +12,7 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
   memctl token keygen [--force]
   memctl token issue --tenant T [--agent A] --ns 'kv/*,episodic/events' --ops 'kv.*,episodic.append' [--ttl 1h] [--id ID]
   memctl token revoke --id TOKEN_ID [--reason R]   (every instance refuses it from then on)
+  memctl token list [--tenant T] [--json]           (issued and revoked tokens: active / expired / revoked)
   memctl token inspect TOKEN
   memctl projections status
   memctl projections rebuild        (with the service stopped)
@@ -28,9 +29,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       case 'token keygen':
         return keygen(config(), args);
       case 'token issue':
-        return issue(config(), args);
+        return await issue(config(), args);
       case 'token revoke':
         return await revoke(config(), args);
+      case 'token list':
+        return await list(config(), args);
       case 'token inspect':
         return inspect(config(), args);
       case 'projections status':

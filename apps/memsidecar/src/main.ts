@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '@memsidecar/config';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import { NatsServerNotFound } from '@memsidecar/event-store';
 import { Authenticator } from '@memsidecar/api';
+import { PolicyEngine } from '@memsidecar/policy';
 import { existsSync, watch } from 'node:fs';
 import { loadTrustedKeys } from './core/auth-keys';
 
@@ -55,21 +56,23 @@ export async function runService(config: MemsidecarConfig, configFile?: string):
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  watchTrustedKeys(app.get(Authenticator), configFile, log);
+  watchReloadableConfig(app.get(Authenticator), app.get(PolicyEngine), configFile, log);
 }
 
 /**
- * Key rotation without a restart: on SIGHUP, or when the config file changes, the trusted keys are
- * read again; a bad new config keeps the keys in force and says why.
+ * Key rotation and policy changes without a restart: on SIGHUP, or when the config file changes,
+ * the trusted keys and the policy are read again; a bad new config keeps both in force and says why.
  */
-function watchTrustedKeys(authenticator: Authenticator, configFile: string | undefined, log: Logger): void {
+function watchReloadableConfig(authenticator: Authenticator, policy: PolicyEngine, configFile: string | undefined, log: Logger): void {
   const reload = (why: string) => {
     try {
-      const keys = loadTrustedKeys(loadConfig(process.env, configFile));
-      authenticator.setPublicKeys(keys.publicKeys);
-      log.log(`${why}: trusted keys reloaded (${keys.publicKeys.length} key(s))`);
+      const config = loadConfig(process.env, configFile);
+      const keys = loadTrustedKeys(config);
+      authenticator.setPublicKeys(keys.publicKeys, keys.jwt);
+      policy.replace(config.policy);
+      log.log(`${why}: trusted keys (${keys.publicKeys.length}) and policy (${policy.ruleCount} rule(s)) reloaded`);
     } catch (e) {
-      log.error(`${why}: keeping the current trusted keys, the new configuration is invalid: ${(e as Error).message}`);
+      log.error(`${why}: keeping the current trusted keys and policy, the new configuration is invalid: ${(e as Error).message}`);
     }
   };
   process.on('SIGHUP', () => reload('SIGHUP'));

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { LruMap, MemError } from '@memsidecar/core';
-import { verifyToken, type Capability } from '@memsidecar/auth';
+import { NO_JWT, verifyBearerToken, type Capability, type JwtTrust, type TokenTrust } from '@memsidecar/auth';
 
 export type AuthMode = 'token' | 'none';
 
@@ -17,15 +17,20 @@ export const DEVELOPMENT_PRINCIPAL: Capability = {
 /** Turns an `Authorization` value into a capability; verified tokens are remembered until they expire. */
 export class Authenticator {
   private readonly verified = new LruMap<string, Capability>(10_000);
+  private trust: TokenTrust;
 
   constructor(
     private readonly mode: AuthMode,
-    private publicKeys: readonly KeyObject[],
+    publicKeys: readonly KeyObject[],
     private readonly revocations: { has(tokenId: string): boolean } = { has: () => false },
-  ) {}
+    jwt: JwtTrust = NO_JWT,
+  ) {
+    this.trust = { publicKeys, jwt };
+  }
 
-  setPublicKeys(keys: readonly KeyObject[]): void {
-    this.publicKeys = keys;
+  /** Replaces the PASETO keys and the JWT keys together, so a reload never leaves one half old. */
+  setPublicKeys(publicKeys: readonly KeyObject[], jwt: JwtTrust): void {
+    this.trust = { publicKeys, jwt };
     this.verified.clear();
   }
 
@@ -42,7 +47,7 @@ export class Authenticator {
       }
       return cached;
     }
-    const capability = verifyToken(token, this.publicKeys, now);
+    const capability = verifyBearerToken(token, this.trust, now);
     if (this.revocations.has(capability.tokenId)) throw new MemError('UNAUTHENTICATED', 'token revoked');
     this.verified.set(token, capability);
     return capability;

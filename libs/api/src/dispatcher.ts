@@ -1,5 +1,6 @@
 import { MemError, isMemError, newId, type Clock } from '@memsidecar/core';
 import { allowsNamespace, allowsOp } from '@memsidecar/auth';
+import { PolicyEngine } from '@memsidecar/policy';
 import type { Authenticator } from './authenticator';
 import type { Operation, RequestContext, StreamSink } from './operation';
 import { parseBody, validateInput } from './validation';
@@ -14,18 +15,32 @@ export interface RequestHeaders {
 
 export type RequestBody = Uint8Array | string | Record<string, unknown> | undefined;
 
+/** What one request came to, with who asked: metrics count it, the access log writes it. */
 export interface Outcome {
   op: string;
   code: string;
+  reason?: string;
   seconds: number;
   transport: string;
+  /** Unset when the request failed before its token was verified. */
   tenant?: string;
+  agent?: string;
+  tokenId?: string;
+  ns?: string;
+  requestId?: string;
+  sessionId?: string;
 }
 
 export interface DispatchObserver {
   observe(outcome: Outcome): void;
   internalError(op: string, errorId: string, error: unknown): void;
 }
+
+/** One observer that tells each of `observers` in turn. */
+export const allObservers = (...observers: DispatchObserver[]): DispatchObserver => ({
+  observe: (outcome) => observers.forEach((o) => o.observe(outcome)),
+  internalError: (op, errorId, error) => observers.forEach((o) => o.internalError(op, errorId, error)),
+});
 
 /** Checks that `Mem-Session-Id`/`Mem-Session-Token` name an open session of the tenant. */
 export interface SessionGuard {
@@ -47,6 +62,7 @@ export class Dispatcher {
     private readonly authenticator: Authenticator,
     private readonly clock: Clock,
     private readonly observer: DispatchObserver,
+    private readonly policy: PolicyEngine = new PolicyEngine(),
   ) {}
 
   register(operations: Operation[]): void {
@@ -90,24 +106,31 @@ export class Dispatcher {
     execute: (op: Operation, input: object, ctx: RequestContext) => Promise<T>,
   ): Promise<T> {
     const started = process.hrtime.bigint();
-    let tenant: string | undefined;
+    const outcome: Outcome = { op: name, code: 'OK', seconds: 0, transport, requestId: headers.requestId, sessionId: headers.sessionId };
     try {
       const op = this.operations.get(name);
       if (!op) throw new MemError('NOT_FOUND', `unknown operation ${name}`);
       const now = this.clock.now();
       const principal = this.authenticator.authenticate(headers.authorization, now);
-      tenant = principal.tenant;
+      Object.assign(outcome, { tenant: principal.tenant, agent: principal.agent, tokenId: principal.tokenId || undefined });
       const ctx: RequestContext = { principal, now, ...checkedHeaders(headers) };
       const input = validateInput(op.input, isPlainBody(body) ? body : parseBody(body));
-      authorize(ctx, op, op.namespace(input));
+      const ns = op.namespace(input);
+      outcome.ns = ns;
+      authorize(ctx, op, ns);
+      ctx.caps = this.policy.apply(
+        { tenant: principal.tenant, agent: principal.agent, op: op.name, namespace: `${op.block}/${ns}`, transport, input, bodyBytes: () => bodySize(body) },
+        now.getTime(),
+      );
       if (ctx.sessionId) await this.verifySession(ctx);
-      const result = await execute(op, input, ctx);
-      this.observe(name, 'OK', started, transport, tenant);
-      return result;
+      return await execute(op, input, ctx);
     } catch (e) {
       const error = this.toMemError(name, e);
-      this.observe(name, error.code, started, transport, tenant);
+      Object.assign(outcome, { code: error.code, reason: error.reason });
       throw error;
+    } finally {
+      outcome.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.observer.observe(outcome);
     }
   }
 
@@ -123,11 +146,10 @@ export class Dispatcher {
     return new MemError('INTERNAL', `internal error ${errorId}`, undefined, { errorId });
   }
 
-  private observe(op: string, code: string, started: bigint, transport: string, tenant?: string): void {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.observer.observe({ op, code, seconds, transport, tenant });
-  }
 }
+
+const bodySize = (body: RequestBody): number =>
+  body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.length : Buffer.byteLength(JSON.stringify(body));
 
 const isPlainBody = (b: unknown): b is Record<string, unknown> =>
   b !== null && typeof b === 'object' && !(b instanceof Uint8Array) && !Array.isArray(b);

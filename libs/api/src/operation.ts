@@ -1,5 +1,6 @@
 import type { Block, CommandMeta } from '@memsidecar/core';
 import type { Capability } from '@memsidecar/auth';
+import type { Caps } from '@memsidecar/policy';
 
 /** Who is asking, and the impure facts of this request, resolved once at the edge. */
 export interface RequestContext {
@@ -8,7 +9,13 @@ export interface RequestContext {
   requestId?: string;
   sessionId?: string;
   sessionToken?: string;
+  /** Upper bounds a policy sets for this request (given values over them were refused already). */
+  caps?: Caps;
 }
+
+/** The value an operation uses for an absent bounded field: its default, lowered to the policy's cap. */
+export const defaultWithinCap = (ctx: RequestContext, field: keyof Caps, fallback: number): number =>
+  Math.min(fallback, ctx.caps?.[field] ?? fallback);
 
 /**
  * One operation of the contract, transport-neutral: every transport maps its request onto

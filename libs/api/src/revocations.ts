@@ -1,31 +1,48 @@
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { aggregateSubject, blockEventsFilter, newId, type EventEnvelope } from '@memsidecar/core';
 import { ConcurrencyConflict, decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
+import type { IssuedToken } from '@memsidecar/auth';
 
 export const TOKEN_REVOKED = 'auth.token_revoked';
+export const TOKEN_ISSUED = 'auth.token_issued';
 
-/** Revocations are global (token ids are unique); they live under one pseudo-tenant. */
-const REVOCATION_TENANT = 'memsidecar';
+/** Token events are global (token ids are unique); they live under one pseudo-tenant. */
+const AUTH_TENANT = 'memsidecar';
 
-const revocationSubject = (prefix: string, tokenId: string) =>
-  aggregateSubject(prefix, { block: 'auth', tenant: REVOCATION_TENANT, ns: 'tokens', entity: tokenId });
+/** Revocations and issuances of one token id sit on separate subjects, each expected to be the first. */
+const tokenSubject = (prefix: string, ns: 'tokens' | 'issued', tokenId: string) =>
+  aggregateSubject(prefix, { block: 'auth', tenant: AUTH_TENANT, ns, entity: tokenId });
 
 /** Records a revocation in the log; false when the token was revoked before. */
-export async function revokeToken(store: EventStore, tokenId: string, reason: string, by: string): Promise<boolean> {
+export function revokeToken(store: EventStore, tokenId: string, reason: string, by: string): Promise<boolean> {
+  return appendFirst(store, 'tokens', tokenId, TOKEN_REVOKED, { tokenId, reason }, by);
+}
+
+/**
+ * Records what an issued token grants (never the token itself); false when a token with this id
+ * was recorded before, since revocation by id would then hit both.
+ */
+export function recordTokenIssued(store: EventStore, issued: IssuedToken, by: string): Promise<boolean> {
+  // Field by field, so nothing else a caller's object carries can reach the log.
+  const { tokenId, tenant, agent, namespaces, ops, issuedAt, expiresAt } = issued;
+  return appendFirst(store, 'issued', tokenId, TOKEN_ISSUED, { tokenId, tenant, agent, namespaces, ops, issuedAt, expiresAt }, by);
+}
+
+async function appendFirst(store: EventStore, ns: 'tokens' | 'issued', tokenId: string, type: string, data: object, by: string): Promise<boolean> {
   const envelope: EventEnvelope = {
     id: newId(),
-    type: TOKEN_REVOKED,
+    type,
     v: 1,
     at: new Date().toISOString(),
-    tenant: REVOCATION_TENANT,
+    tenant: AUTH_TENANT,
     agent: by,
     block: 'auth',
-    ns: 'tokens',
+    ns,
     entity: tokenId,
-    data: { tokenId, reason },
+    data,
   };
   try {
-    await store.append(revocationSubject(store.options.prefix, tokenId), envelope, { expectedSeq: 0 });
+    await store.append(tokenSubject(store.options.prefix, ns, tokenId), envelope, { expectedSeq: 0 });
     return true;
   } catch (e) {
     if (e instanceof ConcurrencyConflict) return false;

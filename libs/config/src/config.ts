@@ -1,9 +1,30 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { ALLOW_ALL, type Policy } from '@memsidecar/policy';
+import { IsArray, IsIn, IsObject, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 const HOST_PORT = /^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+/** JWTs accepted beside PASETO tokens (RS256 or EdDSA); none without keys. */
+export class JwtConfig {
+  /** PEM (SPKI) public keys, RSA or Ed25519. */
+  @IsArray()
+  @IsString({ each: true })
+  publicKeys: string[] = [];
+
+  /** When set, a JWT's `iss` must equal it. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  issuer?: string;
+
+  /** When set, a JWT's `aud` must be or include it. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  audience?: string;
+}
 
 export class AuthConfig {
   @IsIn(['token', 'none'])
@@ -13,6 +34,10 @@ export class AuthConfig {
   @IsArray()
   @IsString({ each: true })
   publicKeys: string[] = [];
+
+  @ValidateNested()
+  @Type(() => JwtConfig)
+  jwt = new JwtConfig();
 }
 
 export class LimitsConfig {
@@ -48,6 +73,21 @@ export class GrpcConfig {
   @IsOptional()
   @IsString()
   socket?: string;
+}
+
+/** Client TLS towards NATS: a private CA and, for mTLS, a client certificate and key (PEM files). */
+export class NatsTlsConfig {
+  @IsOptional()
+  @IsString()
+  caFile?: string;
+
+  @IsOptional()
+  @IsString()
+  certFile?: string;
+
+  @IsOptional()
+  @IsString()
+  keyFile?: string;
 }
 
 export class HttpConfig {
@@ -132,6 +172,10 @@ export class MemsidecarConfig {
   @Matches(TOKEN, { message: 'must be one subject token of [A-Za-z0-9_-]' })
   subjectPrefix = 'mem';
 
+  @ValidateNested()
+  @Type(() => NatsTlsConfig)
+  natsTls = new NatsTlsConfig();
+
   @Matches(TOKEN, { message: 'must be a stream name of [A-Za-z0-9_-]' })
   stream = 'MEMSIDECAR';
 
@@ -179,4 +223,13 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => HttpConfig)
   http = new HttpConfig();
+
+  /** One JSON line per request (tenant, agent, token id, op, code, latency) on stdout, or none. */
+  @IsIn(['stdout', 'off'])
+  accessLog: 'stdout' | 'off' = 'stdout';
+
+  /** Ordered allow/deny/rate_limit/cap rules (libs/policy); validated by `parsePolicy` at load. */
+  @IsOptional()
+  @IsObject()
+  policy: Policy = ALLOW_ALL;
 }

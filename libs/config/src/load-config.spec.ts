@@ -46,6 +46,15 @@ describe('config - YAML and environment', () => {
     expect(message).toContain('auth.mode');
   });
 
+  it('reads JWT keys, issuer and audience from YAML or the environment', () => {
+    const file = yamlFile('auth:\n  jwt:\n    publicKeys: ["PEM-A"]\n    issuer: https://idp.example\n');
+    expect(loadConfig({}, file).auth.jwt).toMatchObject({ publicKeys: ['PEM-A'], issuer: 'https://idp.example' });
+    const c = loadConfig({ MEMSIDECAR_JWT_PUBLIC_KEYS: 'PEM-B, PEM-C', MEMSIDECAR_JWT_AUDIENCE: 'memsidecar' }, file);
+    expect(c.auth.jwt).toMatchObject({ publicKeys: ['PEM-B', 'PEM-C'], issuer: 'https://idp.example', audience: 'memsidecar' });
+    expect(loadConfig({}).auth.jwt.publicKeys).toEqual([]);
+    expect(() => loadConfig({}, yamlFile('auth:\n  jwt:\n    keys: []\n'))).toThrow(/auth.jwt.keys: unknown setting/);
+  });
+
   it('refuses a database URL that is not Postgres and a malformed number', () => {
     expect(() => loadConfig({ MEMSIDECAR_DATABASE_URL: 'mysql://x' })).toThrow(/databaseUrl: must be a postgres:\/\/ URL/);
     expect(() => loadConfig({ MEMSIDECAR_STREAM_REPLICAS: 'three' })).toThrow(/MEMSIDECAR_STREAM_REPLICAS must be a whole number/);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { parse } from 'yaml';
+import { parsePolicy } from '@memsidecar/policy';
 import { MemsidecarConfig } from './config';
 
 export class ConfigError extends Error {}
@@ -9,6 +10,9 @@ export class ConfigError extends Error {}
 /** Environment variables and the config path each overrides. */
 const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
   MEMSIDECAR_NATS_URL: { path: ['natsUrl'] },
+  MEMSIDECAR_NATS_TLS_CA: { path: ['natsTls', 'caFile'] },
+  MEMSIDECAR_NATS_TLS_CERT: { path: ['natsTls', 'certFile'] },
+  MEMSIDECAR_NATS_TLS_KEY: { path: ['natsTls', 'keyFile'] },
   MEMSIDECAR_DATABASE_URL: { path: ['databaseUrl'] },
   MEMSIDECAR_DATA_DIR: { path: ['dataDir'] },
   MEMSIDECAR_SUBJECT_PREFIX: { path: ['subjectPrefix'] },
@@ -17,10 +21,14 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
   MEMSIDECAR_QUEUE_GROUP: { path: ['queueGroup'] },
   MEMSIDECAR_AUTH: { path: ['auth', 'mode'] },
   MEMSIDECAR_PUBLIC_KEYS: { path: ['auth', 'publicKeys'], kind: 'list' },
+  MEMSIDECAR_JWT_PUBLIC_KEYS: { path: ['auth', 'jwt', 'publicKeys'], kind: 'list' },
+  MEMSIDECAR_JWT_ISSUER: { path: ['auth', 'jwt', 'issuer'] },
+  MEMSIDECAR_JWT_AUDIENCE: { path: ['auth', 'jwt', 'audience'] },
   MEMSIDECAR_GRPC_ADDR: { path: ['grpc', 'addr'] },
   MEMSIDECAR_GRPC_SOCKET: { path: ['grpc', 'socket'] },
   MEMSIDECAR_HTTP_ADDR: { path: ['http', 'addr'] },
   MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
+  MEMSIDECAR_ACCESS_LOG: { path: ['accessLog'] },
   MEMSIDECAR_READ_WAIT_MS: { path: ['limits', 'readWaitMs'], kind: 'int' },
   MEMSIDECAR_EMBEDDER: { path: ['semantic', 'embedder'] },
   MEMSIDECAR_FACTS_TOKEN_BUDGET: { path: ['facts', 'tokenBudget'], kind: 'int' },
@@ -42,6 +50,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.MEMS
   const config = plainToInstance(MemsidecarConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw new ConfigError(`invalid configuration:\n${errors.flatMap((e) => describe(e)).join('\n')}`);
+  try {
+    config.policy = parsePolicy(raw.policy);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration:\n  ${(e as Error).message}`);
+  }
   return config;
 }
 

@@ -5,3 +5,4 @@ export * from './decider';
 export * from './subjects';
 export * from './limits';
 export * from './lru';
+export * from './patterns';

@@ -17,6 +17,8 @@ export interface NatsServerOptions {
   /** Where the running server's pid is kept, to clear a stale one left by a crash. */
   pidFile?: string;
   startTimeoutMs?: number;
+  /** More `nats-server` flags (e.g. `--tls …` for tests of TLS deployments). */
+  extraArgs?: string[];
 }
 
 export class NatsServerNotFound extends Error {
@@ -67,7 +69,7 @@ export class NatsServerProcess {
     mkdirSync(o.storeDir, { recursive: true });
     if (o.pidFile) stopStale(o.pidFile);
     const host = o.host ?? '127.0.0.1';
-    const args = ['-a', host, '-p', String(o.port ? o.port : -1), '-js', '-sd', o.storeDir];
+    const args = ['-a', host, '-p', String(o.port ? o.port : -1), '-js', '-sd', o.storeDir, ...(o.extraArgs ?? [])];
     const child = spawn('/bin/sh', ['-c', WATCHDOG, 'sh', binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const { port, pid } = await waitForListening(child, o.startTimeoutMs ?? 20_000);
     if (o.pidFile) writeFileSync(o.pidFile, String(pid));

@@ -50,7 +50,9 @@ export class EventLog {
       logger.log(`embedded nats-server with JetStream at ${servers} (store ${join(dataDir, 'nats')})`);
     }
     try {
-      const nc = await connect({ servers: servers.split(','), name: 'memsidecar', maxReconnectAttempts: -1, noAsyncTraces: true });
+      const { caFile, certFile, keyFile } = config.natsTls;
+      const tls = caFile || certFile ? { caFile, certFile, keyFile } : undefined;
+      const nc = await connect({ servers: servers.split(','), name: 'memsidecar', maxReconnectAttempts: -1, noAsyncTraces: true, tls });
       const store = await EventStore.open(nc, {
         prefix: config.subjectPrefix,
         stream: config.stream,

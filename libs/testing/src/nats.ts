@@ -9,9 +9,9 @@ export interface TestNats {
 }
 
 /** A fresh nats-server with JetStream on a free port and a temporary store, for one test run. */
-export async function startTestNats(): Promise<TestNats> {
+export async function startTestNats(extraArgs: string[] = []): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'memsidecar-nats-'));
-  const server = await NatsServerProcess.start({ storeDir: join(dir, 'store') });
+  const server = await NatsServerProcess.start({ storeDir: join(dir, 'store'), extraArgs });
   return {
     url: server.url,
     async stop() {

@@ -69,9 +69,11 @@ export class RunningService {
   private ready(): Promise<void> {
     return new Promise((done, fail) => {
       const timer = setTimeout(() => fail(new Error(`service not ready in time:\n${this.output}`)), 90_000);
+      let ready = false;
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        if (this.output.includes('memsidecar ready')) {
+        if (!ready && this.output.includes('memsidecar ready')) {
+          ready = true;
           clearTimeout(timer);
           done();
         }

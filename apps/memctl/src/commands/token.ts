@@ -1,9 +1,31 @@
 import { existsSync } from 'node:fs';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { generateSigningKeys, issueToken, parsePublicKey, publicKeyHex, readSigningKeys, signingKeyPath, verifyToken } from '@memsidecar/auth';
-import { revokeToken } from '@memsidecar/api';
+import { blockEventsFilter, type EventEnvelope } from '@memsidecar/core';
+import {
+  generateSigningKeys,
+  issueTokenWithRecord,
+  parseJwtPublicKey,
+  parsePublicKey,
+  publicKeyHex,
+  readSigningKeys,
+  signingKeyPath,
+  verifyBearerToken,
+} from '@memsidecar/auth';
+import { listTokens, recordTokenIssued, revokeToken, type TokenListing } from '@memsidecar/api';
 import { EventLog } from '@memsidecar/platform';
 import { UsageError, csv, optionalOption, parseDuration, requiredOption, type ParsedArgs } from '../args';
+
+const quiet = { log: () => {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
+
+/** Runs `work` on the log, joining a running service's embedded server rather than replacing it. */
+async function withLog<T>(config: MemsidecarConfig, work: (log: EventLog) => Promise<T>): Promise<T> {
+  const log = await EventLog.open(config, quiet, { joinRunning: true });
+  try {
+    return await work(log);
+  } finally {
+    await log.close();
+  }
+}
 
 /** `memctl token keygen [--force]`: a new Ed25519 signing keypair in the data dir. */
 export function keygen(config: MemsidecarConfig, args: ParsedArgs): void {
@@ -15,12 +37,15 @@ export function keygen(config: MemsidecarConfig, args: ParsedArgs): void {
   console.log(`public key (hex): ${publicKeyHex(keys.publicKey)}`);
 }
 
-/** `memctl token issue --tenant T --agent A --ns 'kv/*' --ops 'kv.*' --ttl 1h`: prints a token. */
-export function issue(config: MemsidecarConfig, args: ParsedArgs): void {
+/**
+ * `memctl token issue --tenant T --agent A --ns 'kv/*' --ops 'kv.*' --ttl 1h`: records the issuance
+ * in the log (what the token grants, never the token), then prints the token.
+ */
+export async function issue(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const keys = readSigningKeys(config.dataDir);
   if (!keys) throw new UsageError(`no signing key in ${config.dataDir}: run \`memctl token keygen\` or start the service once`);
   const ttl = optionalOption(args, 'ttl');
-  const token = issueToken(
+  const { token, issued } = issueTokenWithRecord(
     {
       tenant: requiredOption(args, 'tenant'),
       agent: optionalOption(args, 'agent'),
@@ -31,28 +56,63 @@ export function issue(config: MemsidecarConfig, args: ParsedArgs): void {
     },
     keys.secretKey,
   );
+  // Recorded first: a token that `token list` does not show is never handed out.
+  const recorded = await withLog(config, (log) => recordTokenIssued(log.store, issued, 'memctl'));
+  if (!recorded) throw new UsageError(`a token with id ${issued.tokenId} was issued before; token ids must be unique`);
   console.log(token);
 }
 
 /** `memctl token revoke --id ID [--reason R]`: recorded in the log; every instance refuses the token from then on. */
 export async function revoke(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const tokenId = requiredOption(args, 'id');
-  const quiet = { log: () => {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
-  const log = await EventLog.open(config, quiet, { joinRunning: true });
-  try {
-    const revoked = await revokeToken(log.store, tokenId, optionalOption(args, 'reason') ?? '', 'memctl');
-    console.log(revoked ? `token ${tokenId} revoked` : `token ${tokenId} was already revoked`);
-  } finally {
-    await log.close();
-  }
+  const revoked = await withLog(config, (log) => revokeToken(log.store, tokenId, optionalOption(args, 'reason') ?? '', 'memctl'));
+  console.log(revoked ? `token ${tokenId} revoked` : `token ${tokenId} was already revoked`);
 }
 
-/** `memctl token inspect TOKEN`: checks the signature with the trusted keys and prints the claims. */
+/** `memctl token list [--tenant T] [--json]`: every recorded token with its status, from the log. */
+export async function list(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
+  const tenant = optionalOption(args, 'tenant');
+  const events = await withLog(config, async (log) => {
+    const read: EventEnvelope[] = [];
+    for await (const e of log.store.read({ filter: blockEventsFilter(config.subjectPrefix, 'auth') })) read.push(e);
+    return read;
+  });
+  // A revoked-only id has no known tenant, so a tenant filter leaves it out.
+  const listings = listTokens(events, new Date()).filter((t) => tenant === undefined || t.tenant === tenant);
+  if (args.options.has('json')) {
+    for (const t of listings) console.log(JSON.stringify(t));
+    return;
+  }
+  console.log(formatTable(['ID', 'TENANT', 'AGENT', 'OPS', 'NAMESPACES', 'ISSUED', 'EXPIRES', 'STATUS'], listings.map(tokenRow)));
+}
+
+const UNKNOWN = '?';
+
+const tokenRow = (t: TokenListing): string[] => [
+  t.tokenId,
+  t.tenant ?? UNKNOWN,
+  t.agent === null ? UNKNOWN : t.agent || '-',
+  t.ops?.join(',') ?? UNKNOWN,
+  t.namespaces?.join(',') ?? UNKNOWN,
+  t.issuedAt ?? UNKNOWN,
+  t.issuedAt === null ? UNKNOWN : (t.expiresAt ?? 'never'),
+  t.status,
+];
+
+const formatTable = (header: string[], rows: string[][]): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+};
+
+/** `memctl token inspect TOKEN`: checks the signature (PASETO or JWT) with the trusted keys and prints the claims. */
 export function inspect(config: MemsidecarConfig, args: ParsedArgs): void {
   const token = args.words[2];
   if (!token) throw new UsageError('usage: memctl token inspect TOKEN');
   const own = readSigningKeys(config.dataDir);
-  const keys = [...(own ? [own.publicKey] : []), ...config.auth.publicKeys.map(parsePublicKey)];
-  const capability = verifyToken(token, keys);
+  const { jwt } = config.auth;
+  const capability = verifyBearerToken(token, {
+    publicKeys: [...(own ? [own.publicKey] : []), ...config.auth.publicKeys.map(parsePublicKey)],
+    jwt: { publicKeys: jwt.publicKeys.map(parseJwtPublicKey), issuer: jwt.issuer, audience: jwt.audience },
+  });
   console.log(JSON.stringify({ ...capability, expiresAt: capability.expiresAt?.toISOString() ?? null }, null, 2));
 }

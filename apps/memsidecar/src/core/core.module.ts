@@ -1,8 +1,10 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { newId, systemClock } from '@memsidecar/core';
-import { Authenticator, Dispatcher, RevocationList, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
+import { Authenticator, Dispatcher, RevocationList, allObservers, recordTokenIssued, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
 import { MemsidecarConfig } from '@memsidecar/config';
+import { PolicyEngine } from '@memsidecar/policy';
+import { AccessLog } from '../observability/access-log';
 import { Metrics } from '../observability/metrics';
 import { NatsApi } from '../transports/nats-api';
 import { VERSION } from '@memsidecar/config';
@@ -63,8 +65,10 @@ export class CoreModule {
             await revocations.follow(infra.log.store);
             const keys = loadTrustedKeys(config);
             if (keys.adminTokenWritten) logger.log(`first start: generated a signing keypair and wrote an admin token to ${keys.adminTokenWritten}`);
+            // So `memctl token list` shows the admin token like any token memctl issued.
+            if (keys.adminTokenIssued) await recordTokenIssued(infra.log.store, keys.adminTokenIssued, 'memsidecar');
             if (config.auth.mode === 'none') logger.warn('MEMSIDECAR_AUTH=none: every caller is tenant "default" with every op (local development only)');
-            return new Authenticator(config.auth.mode, keys.publicKeys, revocations);
+            return new Authenticator(config.auth.mode, keys.publicKeys, revocations, keys.jwt);
           },
         },
         {
@@ -84,11 +88,13 @@ export class CoreModule {
             return new BlockHost(deps, blocks.flatMap((b) => b.workers?.(deps) ?? []));
           },
         },
+        { provide: PolicyEngine, useFactory: () => new PolicyEngine(config.policy) },
         {
           provide: Dispatcher,
-          inject: [Authenticator, Metrics, BlockHost],
-          useFactory: (auth: Authenticator, metrics: Metrics, host: BlockHost) => {
-            const dispatcher = new Dispatcher(auth, systemClock, metrics);
+          inject: [Authenticator, Metrics, BlockHost, PolicyEngine],
+          useFactory: (auth: Authenticator, metrics: Metrics, host: BlockHost, policy: PolicyEngine) => {
+            const observer = config.accessLog === 'stdout' ? allObservers(metrics, new AccessLog()) : metrics;
+            const dispatcher = new Dispatcher(auth, systemClock, observer, policy);
             for (const block of blocks) dispatcher.register(block.operations(host.deps));
             const guard = blocks.find((b) => b.sessionGuard)?.sessionGuard?.(host.deps);
             if (guard) dispatcher.useSessionGuard(guard);
@@ -105,7 +111,7 @@ export class CoreModule {
         },
         ServingLifecycle,
       ],
-      exports: [MemsidecarConfig, Metrics, Infrastructure, Authenticator, Dispatcher, NatsApi, BlockHost],
+      exports: [MemsidecarConfig, Metrics, Infrastructure, Authenticator, PolicyEngine, Dispatcher, NatsApi, BlockHost],
     };
   }
 }

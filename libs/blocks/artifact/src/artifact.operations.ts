@@ -1,5 +1,5 @@
 import { requestIdReused, MemError, newId, type StoredEvent } from '@memsidecar/core';
-import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import type { ArtifactEvent } from './artifact.events';
 import { artifactAddress, artifactAggregate } from './artifact.aggregate';
 import { ArtifactDeleteInput, ArtifactIdInput, ArtifactListInput, ArtifactPutInput, ArtifactRangeInput } from './artifact.dto';
@@ -97,7 +97,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
       input: ArtifactListInput,
       async handle(i, ctx) {
         await deps.readModels.ready('artifact', i.minSeq);
-        const limit = i.limit ?? deps.limits.defaultListLimit;
+        const limit = i.limit ?? defaultWithinCap(ctx, 'limit', deps.limits.defaultListLimit);
         const rows = await queries.list(ctx.principal.tenant, i.ns, { prefix: i.prefix ?? '', startAfter: i.startAfter ?? '', limit, filter: i.filter ?? {} });
         const items = rows.slice(0, limit);
         return { items: items.map(refOfRow), nextStartAfter: rows.length > limit ? items[items.length - 1].id : null };

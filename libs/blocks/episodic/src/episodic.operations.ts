@@ -1,6 +1,6 @@
 import { requestIdReused, MemError, aggregateSubject, invalidArgument, newId } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { episodicDecider, type EpisodicCommand, type EpisodicState } from './episodic.decider';
 import type { EpisodicEvent, EpisodicEventAppendedData } from './episodic.events';
 import { EpisodicAppendInput, EpisodicExpireInput, EpisodicRangeInput, EpisodicTailInput } from './episodic.dto';
@@ -72,7 +72,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
       input: EpisodicRangeInput,
       async handle(i, ctx) {
         await deps.readModels.ready('episodic', i.minSeq);
-        const limit = i.limit ?? deps.limits.defaultListLimit;
+        const limit = i.limit ?? defaultWithinCap(ctx, 'limit', deps.limits.defaultListLimit);
         const filter = { ...i, after: i.after ? new Date(i.after) : undefined, before: i.before ? new Date(i.before) : undefined };
         const rows = await queries.range(ctx.principal.tenant, i.ns, filter, limit, i.reverse ?? false);
         return { events: rows.map(toWireEvent), nextCursor: rows.length === limit ? Number(rows[rows.length - 1].cursor) : null };
@@ -99,8 +99,8 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
           ns: i.ns,
           subject: aggregateSubject(deps.store.options.prefix, { block: 'episodic', tenant: ctx.principal.tenant, ns: i.ns, entity: NAMESPACE_LOG }),
           afterCursor: i.afterCursor,
-          maxEvents: i.maxEvents ?? 1000,
-          maxMs: i.maxMs ?? 30_000,
+          maxEvents: i.maxEvents ?? defaultWithinCap(ctx, 'maxEvents', 1000),
+          maxMs: i.maxMs ?? defaultWithinCap(ctx, 'maxMs', 30_000),
           minSeq: i.minSeq,
           sink,
         }),

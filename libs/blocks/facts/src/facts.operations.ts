@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MemError, newId, requestIdReused, type StoredEvent } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { factsDecider, type FactsCommand, type FactsState } from './facts.decider';
 import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
 import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from './facts.dto';
@@ -108,7 +108,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
       mutation: false,
       input: FactsSearchInput,
       async handle(i, ctx) {
-        return { facts: (await search(ctx, nsOf(i), i.query, i.scope, i.limit ?? 5)).map(wire) };
+        return { facts: (await search(ctx, nsOf(i), i.query, i.scope, i.limit ?? defaultWithinCap(ctx, 'limit', 5))).map(wire) };
       },
     }),
     operation('facts', 'tick', {
@@ -140,7 +140,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
       mutation: false,
       input: FactsReflectInput,
       async handle(i, ctx) {
-        const hits = await search(ctx, nsOf(i), i.topic, undefined, i.limit ?? 20);
+        const hits = await search(ctx, nsOf(i), i.topic, undefined, i.limit ?? defaultWithinCap(ctx, 'limit', 20));
         return { topic: i.topic, count: hits.length, groups: Object.fromEntries(TYPE_GROUPS.map(([type, name]) => [name, hits.filter((h) => h.type === type).map(wire)])) };
       },
     }),

@@ -1,6 +1,6 @@
 import { requestIdReused, type StoredEvent } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { kvDecider, type KvCommand, type KvState } from './kv.decider';
 import type { KvEvent, KvValueSetData } from './kv.events';
 import { KvDeleteInput, KvGetInput, KvListInput, KvMgetInput, KvPutInput } from './kv.dto';
@@ -81,7 +81,7 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
       input: KvListInput,
       async handle(i, ctx) {
         await deps.readModels.ready('kv', i.minSeq);
-        const limit = i.limit ?? deps.limits.defaultListLimit;
+        const limit = i.limit ?? defaultWithinCap(ctx, 'limit', deps.limits.defaultListLimit);
         const page = { prefix: i.prefix ?? '', startAfter: i.startAfter ?? '', limit, includeValues: i.includeValues ?? false };
         const rows = await queries.list(ctx.principal.tenant, i.ns, page, ctx.now);
         const items = rows.slice(0, limit);

@@ -1,6 +1,6 @@
 import { requestIdReused, invalidArgument, newId } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
 import { SemanticDeleteInput, SemanticExpireInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
@@ -107,7 +107,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         if (mode !== 'dense' && i.queryText === undefined) throw invalidArgument('queryText', `is required for ${mode} search`);
         await deps.readModels.ready('semantic', i.minSeq);
         const ns = await search.namespace(ctx.principal.tenant, i.ns);
-        const topK = i.topK ?? 10;
+        const topK = i.topK ?? defaultWithinCap(ctx, 'topK', 10);
         const asOf = i.asOf ? new Date(i.asOf) : undefined;
         const f: SearchFilter = {
           tenant: ctx.principal.tenant,
