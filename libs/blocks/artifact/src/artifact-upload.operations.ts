@@ -38,7 +38,7 @@ const uploadOf = (uploadId: string) => parseUploadId(uploadId)!;
 
 export function artifactUploadOperations(deps: BlockDependencies, blobs: () => Promise<BlobStore>): Operation[] {
   const { settings } = artifactContext(deps);
-  const run = (ctx: RequestContext, ns: string, uuid: string, command: Parameters<typeof uploadDecider.decide>[0], requestId = ctx.requestId) =>
+  const run = (ctx: RequestContext, ns: string, uuid: string, command: Parameters<typeof uploadDecider.decide>[0], requestId: string | undefined) =>
     deps.runtime.handle(uploadAggregate, uploadAddress(ctx.principal.tenant, ns, uuid), command, { ...commandMeta(ctx), requestId });
 
   return [
@@ -49,7 +49,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         const uuid = newId();
         const uploadId = formatUploadId(i.ns, uuid);
         const command = { type: 'BeginUpload', uploadId, id: i.id ?? newId(), contentType: i.contentType ?? DEFAULT_CONTENT_TYPE, metadata: i.metadata ?? {}, ttlMs: settings.uploadTtlMs } as const;
-        const { event } = await run(ctx, i.ns, uuid, command);
+        const { event } = await run(ctx, i.ns, uuid, command, ctx.requestId);
         if (event?.type !== 'artifact.upload_begun') throw requestIdReused();
         return { uploadId: (event.data as { uploadId: string }).uploadId };
       },
@@ -70,7 +70,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         const key: BlobKey = { tenant: ctx.principal.tenant, ns, name: stagedBlobName(uuid) };
         const written = await store.put(key, once(bytes));
         try {
-          const { event } = await run(ctx, ns, uuid, { type: 'AppendPart', blob: key.name, size: written.size, ttlMs: settings.uploadTtlMs });
+          const { event } = await run(ctx, ns, uuid, { type: 'AppendPart', blob: key.name, size: written.size, ttlMs: settings.uploadTtlMs }, ctx.requestId);
           if (event?.type !== 'artifact.upload_appended') throw requestIdReused();
           const d = event.data as UploadAppendedData;
           if (d.blob !== key.name) await discard(store, key);
@@ -118,7 +118,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         }
         const sealed = { type: 'CommitUpload', expectedParts: upload.parts.length, blob: key.name, size: written.size, sha256: written.sha256 } as const;
         try {
-          const { event } = await run(ctx, ns, uuid, sealed);
+          const { event } = await run(ctx, ns, uuid, sealed, ctx.requestId);
           if (event && event.type !== 'artifact.upload_committed') throw requestIdReused();
         } catch (e) {
           await discard(store, key);

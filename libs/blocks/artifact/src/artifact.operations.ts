@@ -35,7 +35,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
         const written = await (await blobs()).put(key, once(bytes));
         const command = { type: 'StoreArtifact', id, blob: key.name, ...written, contentType: i.contentType ?? DEFAULT_CONTENT_TYPE, metadata: i.metadata ?? {} } as const;
         try {
-          const { ref, blob } = await storeArtifact(deps, ctx, i.ns, command);
+          const { ref, blob } = await storeArtifact(deps, ctx, i.ns, command, ctx.requestId);
           // A retried request id answers with the original version; this attempt's bytes are not needed.
           if (blob !== key.name) await discard(await blobs(), key);
           return ref;

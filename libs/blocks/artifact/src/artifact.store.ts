@@ -7,13 +7,17 @@ import { refOfVersion, type ArtifactRef } from './artifact.blobs';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-/** Points artifact `id` at a blob already written; returns the ref, also for a retried request. */
+/**
+ * Points artifact `id` at a blob already written; returns the ref, also for a retried request.
+ * `requestId` is explicit: after an upload's commit event took the request's id, the artifact's own
+ * event must carry none, or the log would deduplicate it against the commit.
+ */
 export async function storeArtifact(
   deps: BlockDependencies,
   ctx: RequestContext,
   ns: string,
   command: StoreArtifact,
-  requestId = ctx.requestId,
+  requestId: string | undefined,
 ): Promise<{ ref: ArtifactRef; blob: string }> {
   const address = artifactAddress(ctx.principal.tenant, ns, command.id);
   const { event } = await deps.runtime.handle(artifactAggregate, address, command, { ...commandMeta(ctx), requestId });
