@@ -12,6 +12,7 @@ export default defineConfig({
       '@memsidecar/auth': lib('./libs/auth/src/index.ts'),
       '@memsidecar/policy': lib('./libs/policy/src/index.ts'),
       '@memsidecar/api': lib('./libs/api/src/index.ts'),
+      '@memsidecar/grpc': lib('./libs/grpc/src/index.ts'),
       '@memsidecar/mcp': lib('./libs/mcp/src/index.ts'),
       '@memsidecar/config': lib('./libs/config/src/index.ts'),
       '@memsidecar/platform': lib('./libs/platform/src/index.ts'),

@@ -8,8 +8,9 @@ import { factsBench } from './facts';
 import { kvBench } from './kv';
 import { securityBench } from './security';
 import { semanticBench } from './semantic';
+import { transportsBench } from './transports';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -8,11 +8,11 @@ export interface BenchEnvironment {
 }
 
 /** A nats-server child, a fresh Postgres database and the service on them, torn down afterwards. */
-export async function withBenchService(run: (env: BenchEnvironment) => Promise<void>): Promise<void> {
+export async function withBenchService(run: (env: BenchEnvironment) => Promise<void>, serviceEnv: Record<string, string> = {}): Promise<void> {
   const nats = await startTestNats();
   const pg = await createTestDatabase();
   const embedded = process.env.BENCH_DATABASE === 'pglite';
-  const service = await RunningService.start({ natsUrl: nats.url, databaseUrl: embedded ? undefined : pg.url });
+  const service = await RunningService.start({ natsUrl: nats.url, databaseUrl: embedded ? undefined : pg.url, env: serviceEnv });
   try {
     await run({ nats, pg, service, embedded });
   } finally {

@@ -8,6 +8,7 @@ import type { MemsidecarConfig } from '@memsidecar/config';
 import { NatsServerNotFound } from '@memsidecar/event-store';
 import { Authenticator } from '@memsidecar/api';
 import { PolicyEngine } from '@memsidecar/policy';
+import { GrpcApi } from './transports/grpc/grpc-api';
 import { existsSync, watch } from 'node:fs';
 import { loadTrustedKeys } from './core/auth-keys';
 
@@ -38,7 +39,7 @@ export async function runService(config: MemsidecarConfig, configFile?: string):
   const [host, port] = splitHostPort(config.http.addr);
   await app.listen(port, host);
   const log = new Logger('memsidecar');
-  log.log(`memsidecar ready: NATS subjects ${config.subjectPrefix}.v1.>, HTTP http://${config.http.addr}`);
+  log.log(`memsidecar ready: NATS subjects ${config.subjectPrefix}.v1.>, gRPC ${app.get(GrpcApi).addresses.join(' ')}, HTTP http://${config.http.addr}`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

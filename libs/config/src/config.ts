@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ALLOW_ALL, type Policy } from '@memsidecar/policy';
-import { IsArray, IsIn, IsObject, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsObject, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 const HOST_PORT = /^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
@@ -66,13 +66,37 @@ export class LimitsConfig {
   readWaitMs = 5_000;
 }
 
+/** TLS of the gRPC listeners: a server certificate and key, and for mTLS the CA client certificates must chain to. */
+export class GrpcTlsConfig {
+  @IsOptional()
+  @IsString()
+  certFile?: string;
+
+  @IsOptional()
+  @IsString()
+  keyFile?: string;
+
+  @IsOptional()
+  @IsString()
+  clientCaFile?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  requireClientCert?: boolean;
+}
+
 export class GrpcConfig {
   @Matches(HOST_PORT, { message: 'must be host:port' })
   addr = '127.0.0.1:7777';
 
+  /** A unix socket to serve on as well (mode 0660; a stale socket file is removed at start). */
   @IsOptional()
   @IsString()
   socket?: string;
+
+  @ValidateNested()
+  @Type(() => GrpcTlsConfig)
+  tls = new GrpcTlsConfig();
 }
 
 /** Client TLS towards NATS: a private CA and, for mTLS, a client certificate and key (PEM files). */

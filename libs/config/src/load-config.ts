@@ -8,7 +8,7 @@ import { MemsidecarConfig } from './config';
 export class ConfigError extends Error {}
 
 /** Environment variables and the config path each overrides. */
-const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
+const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' | 'bool' }> = {
   MEMSIDECAR_NATS_URL: { path: ['natsUrl'] },
   MEMSIDECAR_NATS_TLS_CA: { path: ['natsTls', 'caFile'] },
   MEMSIDECAR_NATS_TLS_CERT: { path: ['natsTls', 'certFile'] },
@@ -26,6 +26,10 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' }> = {
   MEMSIDECAR_JWT_AUDIENCE: { path: ['auth', 'jwt', 'audience'] },
   MEMSIDECAR_GRPC_ADDR: { path: ['grpc', 'addr'] },
   MEMSIDECAR_GRPC_SOCKET: { path: ['grpc', 'socket'] },
+  MEMSIDECAR_GRPC_TLS_CERT: { path: ['grpc', 'tls', 'certFile'] },
+  MEMSIDECAR_GRPC_TLS_KEY: { path: ['grpc', 'tls', 'keyFile'] },
+  MEMSIDECAR_GRPC_TLS_CLIENT_CA: { path: ['grpc', 'tls', 'clientCaFile'] },
+  MEMSIDECAR_GRPC_TLS_REQUIRE_CLIENT_CERT: { path: ['grpc', 'tls', 'requireClientCert'], kind: 'bool' },
   MEMSIDECAR_HTTP_ADDR: { path: ['http', 'addr'] },
   MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
   MEMSIDECAR_ACCESS_LOG: { path: ['accessLog'] },
@@ -45,7 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.MEMS
   for (const [name, { path, kind }] of Object.entries(ENVIRONMENT)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, path, kind === 'int' ? toInt(name, value) : kind === 'list' ? value.split(',').map((s) => s.trim()) : value);
+    setPath(raw, path, kind === 'int' ? toInt(name, value) : kind === 'bool' ? toBool(name, value) : kind === 'list' ? value.split(',').map((s) => s.trim()) : value);
   }
   const config = plainToInstance(MemsidecarConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
@@ -77,6 +81,11 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]] = value;
+}
+
+function toBool(name: string, value: string): boolean {
+  if (!/^(true|false)$/.test(value)) throw new ConfigError(`${name} must be true or false, got "${value}"`);
+  return value === 'true';
 }
 
 function toInt(name: string, value: string): number {

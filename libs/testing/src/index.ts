@@ -5,3 +5,4 @@ export * from './client';
 export * from './decider-spec';
 export * from './log';
 export * from './integration';
+export * from './contract-clients';

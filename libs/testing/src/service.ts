@@ -42,6 +42,8 @@ export class RunningService {
     private child: ChildProcess,
     readonly options: Required<Pick<ServiceOptions, 'natsUrl' | 'dataDir'>> & ServiceOptions,
     readonly httpUrl: string,
+    /** host:port of the gRPC TCP listener. */
+    readonly grpcAddr: string,
   ) {
     this.exit = new Promise((r) => child.once('exit', (code) => r(code)));
   }
@@ -49,19 +51,20 @@ export class RunningService {
   static async start(o: ServiceOptions): Promise<RunningService> {
     const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'memsidecar-data-'));
     const httpAddr = `127.0.0.1:${await freePort()}`;
+    const grpcAddr = o.env?.MEMSIDECAR_GRPC_ADDR ?? `127.0.0.1:${await freePort()}`;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? tmpdir(),
       MEMSIDECAR_NATS_URL: o.natsUrl,
       MEMSIDECAR_DATA_DIR: dataDir,
       MEMSIDECAR_HTTP_ADDR: httpAddr,
-      MEMSIDECAR_GRPC_ADDR: `127.0.0.1:${await freePort()}`,
+      MEMSIDECAR_GRPC_ADDR: grpcAddr,
       MEMSIDECAR_AUTH: o.auth ?? 'token',
       ...(o.databaseUrl ? { MEMSIDECAR_DATABASE_URL: o.databaseUrl } : {}),
       ...o.env,
     };
     const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const service = new RunningService(child, { ...o, dataDir }, `http://${httpAddr}`);
+    const service = new RunningService(child, { ...o, dataDir }, `http://${httpAddr}`, grpcAddr);
     await service.ready();
     return service;
   }

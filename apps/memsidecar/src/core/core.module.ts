@@ -7,6 +7,7 @@ import { PolicyEngine } from '@memsidecar/policy';
 import { AccessLog } from '../observability/access-log';
 import { Metrics } from '../observability/metrics';
 import { NatsApi } from '../transports/nats-api';
+import { GrpcApi } from '../transports/grpc/grpc-api';
 import { VERSION } from '@memsidecar/config';
 import { loadTrustedKeys } from './auth-keys';
 import { Infrastructure } from '@memsidecar/platform';
@@ -24,16 +25,18 @@ export class BlockHost {
 export class ServingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly api: NatsApi,
+    private readonly grpc: GrpcApi,
     private readonly host: BlockHost,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.api.start();
+    await this.grpc.start();
     for (const worker of this.host.workers) worker.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.api.stop();
+    await Promise.all([this.api.stop(), this.grpc.stop()]);
     await Promise.all(this.host.workers.map((w) => w.stop()));
   }
 }
@@ -109,9 +112,10 @@ export class CoreModule {
               metrics.unanswered.inc({ op, code }),
             ),
         },
+        { provide: GrpcApi, inject: [Dispatcher], useFactory: (dispatcher: Dispatcher) => new GrpcApi(dispatcher, config.grpc) },
         ServingLifecycle,
       ],
-      exports: [MemsidecarConfig, Metrics, Infrastructure, Authenticator, PolicyEngine, Dispatcher, NatsApi, BlockHost],
+      exports: [MemsidecarConfig, Metrics, Infrastructure, Authenticator, PolicyEngine, Dispatcher, NatsApi, GrpcApi, BlockHost],
     };
   }
 }
