@@ -6,32 +6,6 @@ import { MemoryError, SessionClosedError, isSessionClosed } from './errors';
 import type { TransactionLog } from './transaction-log';
 import type { CallHeaders, NatsTransport } from './transport';
 
-/** Operations that change something: each attempt of one call carries the same `Mem-Request-Id`. */
-export const MUTATIONS = new Set([
-  'kv.put',
-  'kv.delete',
-  'episodic.append',
-  'episodic.expire',
-  'semantic.upsert',
-  'semantic.delete',
-  'semantic.expire',
-  'artifact.put',
-  'artifact.delete',
-  'artifact.upload.begin',
-  'artifact.upload.append',
-  'artifact.upload.commit',
-  'lease.acquire',
-  'lease.renew',
-  'lease.release',
-  'session.open',
-  'session.heartbeat',
-  'session.checkpoint',
-  'session.close',
-  'facts.write',
-  'facts.tick',
-  'facts.purge',
-]);
-
 /**
  * Mutations of memory itself, written to the transaction log and sent again after a crash. Leases,
  * sessions and uploads are not: re-acquiring a lease or re-opening a session after a restart would
@@ -49,6 +23,22 @@ export const JOURNALED = new Set([
   'artifact.delete',
   'facts.write',
   'facts.purge',
+]);
+
+/** Operations that change something: each attempt of one call carries the same `Mem-Request-Id`. */
+export const MUTATIONS = new Set([
+  ...JOURNALED,
+  'artifact.upload.begin',
+  'artifact.upload.append',
+  'artifact.upload.commit',
+  'lease.acquire',
+  'lease.renew',
+  'lease.release',
+  'session.open',
+  'session.heartbeat',
+  'session.checkpoint',
+  'session.close',
+  'facts.tick',
 ]);
 
 /** What a call needs of a session; `endedReason` is set once the client knows the session ended. */
