@@ -25,6 +25,7 @@ export default defineConfig({
       '@memsidecar/facts': lib('./libs/blocks/facts/src/index.ts'),
       '@memsidecar/kv': lib('./libs/blocks/kv/src/index.ts'),
       '@memsidecar/artifact': lib('./libs/blocks/artifact/src/index.ts'),
+      '@memsidecar/audit': lib('./libs/blocks/audit/src/index.ts'),
     },
   },
   test: {

@@ -68,6 +68,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   'artifact.upload.begin': { ns: 'f' },
   'artifact.upload.append': { uploadId: 'f.x', data: 'aGk=' },
   'artifact.upload.commit': { uploadId: 'f.x' },
+  'audit.query': { ns: 'f', fromSeq: 1, since: '2025-01-01T00:00:00Z', until: '2099-01-01T00:00:00Z', block: 'kv', agent: 'a', sessionId: 's', types: ['kv.*'], limit: 10 },
 };
 
 describe('hostile input - every operation answers with a contract error and changes nothing', () => {

@@ -56,6 +56,9 @@ describe('tenant isolation - across every block', () => {
     expect((await b.ok('artifact.list', { ns: 'shared' })).items).toEqual([]);
     const tail = await b.stream('episodic.tail', { ns: 'shared', afterCursor: 0, maxMs: 300 });
     expect(tail.items).toEqual([]);
+    const audit = await b.ok('audit.query', { limit: 1000 });
+    expect(audit.events.filter((e: { tenant: string }) => e.tenant !== 'beta')).toEqual([]);
+    expect(JSON.stringify(audit)).not.toContain('alpha');
   });
 
   it('changes in another tenant cannot touch the first tenant’s data', async () => {

@@ -170,6 +170,19 @@ describe('conformance - the contract over every transport', () => {
       expect(status.tokens).toBeLessThanOrEqual(180);
     });
 
+    it('audit - the tenant\'s events as logged, filtered, in pages', async () => {
+      const first = await ok('kv.put', { ns, key: 'audited', value: { n: 1, list: [true, null] } }, { requestId: `audit-${transport}` });
+      const second = await ok('kv.put', { ns, key: 'audited', value: 'two' });
+      const logged = (await f.logOf(`mem.evt.kv.default.${ns}.audited`)).map(withoutNulls);
+      const page = await ok('audit.query', { ns, block: 'kv', agent: 'admin', types: ['kv.value_*'], fromSeq: first.seq, limit: 1, minSeq: second.seq });
+      expect(page).toEqual({ events: [logged[0]], nextSeq: second.seq });
+      expect(page.events[0]).toMatchObject({ seq: first.seq, type: 'kv.value_set', v: 1, tenant: 'default', requestId: `audit-${transport}`, data: { value: { n: 1 } } });
+      expect(await ok('audit.query', { ns, fromSeq: page.nextSeq, types: ['kv.*'] })).toEqual({ events: [logged[1]] });
+      expect(await fails('audit.query', { ns, types: ['kv.*.bad'] })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'types' } });
+      const noAudit = f.service.token({ tenant: 'default', agent: 'narrow', namespaces: ['*'], ops: ['kv.*'] });
+      expect(await fails('audit.query', { ns }, { token: noAudit })).toMatchObject({ code: 'PERMISSION_DENIED' });
+    });
+
     it('reads wait for minSeq', async () => {
       const { seq } = await ok('kv.put', { ns, key: 'fresh', value: 'v' });
       expect(await ok('kv.get', { ns, key: 'fresh', minSeq: seq })).toMatchObject({ value: 'v' });

@@ -35,6 +35,13 @@ export function optionalOption(args: ParsedArgs, name: string): string | undefin
   return value;
 }
 
+/** An ISO 8601 time (`2025-01-31T14:02:00Z`, or a date alone, meaning its midnight UTC). */
+export function parseTime(text: string, option: string): Date {
+  const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
+  if (Number.isNaN(time.getTime())) throw new UsageError(`--${option}: "${text}" is not an ISO time (e.g. 2025-01-31T14:02:00Z)`);
+  return time;
+}
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `90s`, `15m`, `1h`, `7d` or plain milliseconds. */

@@ -3,6 +3,10 @@ import { ConfigError, loadConfig } from '@memsidecar/config';
 import { isMemError } from '@memsidecar/core';
 import { NatsServerNotFound } from '@memsidecar/event-store';
 import { UsageError, parseArgs } from './args';
+import { audit } from './commands/audit';
+import { exportLog } from './commands/log-export';
+import { replay } from './commands/replay';
+import { verify } from './commands/verify';
 import { rebuild, status } from './commands/projections';
 import { inspect, issue, keygen, list, revoke } from './commands/token';
 import { mcp } from './commands/mcp';
@@ -14,8 +18,19 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
   memctl token revoke --id TOKEN_ID [--reason R]   (every instance refuses it from then on)
   memctl token list [--tenant T] [--json]           (issued and revoked tokens: active / expired / revoked)
   memctl token inspect TOKEN
-  memctl projections status
-  memctl projections rebuild        (with the service stopped)
+  memctl projections status [--json]  (per read model: checkpoint, log, lag in events, behind/current)
+  memctl projections rebuild [--drop-old]
+                                    Postgres: blue/green while the service runs, old tables kept for a
+                                    rollback unless --drop-old; PGlite: in place, with the service stopped
+  memctl audit [--tenant T] [--agent A] [--session S] [--block B] [--ns N] [--since T] [--until T]
+               [--from-seq N] [--types 'kv.*,session.opened'] [--limit N] [--json]
+                                    events from the audit read model, oldest first (every tenant without --tenant)
+  memctl log export --out FILE.jsonl [--since T | --from-seq N] [--follow]
+                                    the log as JSON lines, oldest first; an existing FILE is continued
+  memctl replay --into DATABASE_URL [--until SEQ|TIME] [--force]
+                                    every read model rebuilt into another Postgres database as of a point
+  memctl verify                     replays the log into a scratch database and compares every read
+                                    model row by row with the live one (exit 1 on a difference)
   memctl mcp [--token T]            MCP over stdio for one agent (token also from MEMSIDECAR_TOKEN)
 
 Options: --config FILE (or MEMSIDECAR_CONFIG); MEMSIDECAR_* variables as for the service.`;
@@ -37,9 +52,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       case 'token inspect':
         return inspect(config(), args);
       case 'projections status':
-        return await status(config());
+        return await status(config(), args);
       case 'projections rebuild':
-        return await rebuild(config());
+        return await rebuild(config(), args);
+      case 'audit':
+        return await audit(config(), args);
+      case 'log export':
+        return await exportLog(config(), args);
+      case 'replay':
+        return await replay(config(), args);
+      case 'verify':
+        return await verify(config());
       case 'mcp':
         return await mcp(config(), args);
       default:

@@ -1,8 +1,10 @@
+import { context } from '@opentelemetry/api';
 import { MemError, isMemError, newId, type Clock } from '@memsidecar/core';
 import { allowsNamespace, allowsOp } from '@memsidecar/auth';
 import { PolicyEngine } from '@memsidecar/policy';
 import type { Authenticator } from './authenticator';
 import type { Operation, RequestContext, StreamSink } from './operation';
+import { endRequestSpan, recordFailure, startRequestSpan, traceIds } from './request-span';
 import { parseBody, validateInput } from './validation';
 
 /** Transport-level facts of one request, whatever carried it. */
@@ -11,6 +13,9 @@ export interface RequestHeaders {
   requestId?: string;
   sessionId?: string;
   sessionToken?: string;
+  /** W3C trace context of the caller, so the request's span joins the caller's trace. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export type RequestBody = Uint8Array | string | Record<string, unknown> | undefined;
@@ -29,6 +34,9 @@ export interface Outcome {
   ns?: string;
   requestId?: string;
   sessionId?: string;
+  /** The request's span, while tracing is on. */
+  traceId?: string;
+  spanId?: string;
 }
 
 export interface DispatchObserver {
@@ -86,11 +94,16 @@ export class Dispatcher {
     return this.run(name, body, headers, transport, (op, input, ctx) => op.handle(input, ctx));
   }
 
-  /** Runs a streaming operation, handing each item to `sink`; errors before the first item reject. */
-  dispatchStream(name: string, body: RequestBody, headers: RequestHeaders, transport: string, sink: StreamSink): Promise<void> {
+  /**
+   * Runs a streaming operation, handing each item to `sink`; errors before the first item reject.
+   * `sink` and `end` (called after the last item) run in the request's trace context, so a
+   * transport can tag every message of the stream with the request's span.
+   */
+  dispatchStream(name: string, body: RequestBody, headers: RequestHeaders, transport: string, sink: StreamSink, end?: () => void): Promise<void> {
     return this.run(name, body, headers, transport, async (op, input, ctx) => {
       if (!op.stream) throw new MemError('INVALID_ARGUMENT', `${name} is not a streaming operation`);
-      await op.stream(input, ctx, sink);
+      await op.stream(input, ctx, context.bind(context.active(), sink));
+      end?.();
     });
   }
 
@@ -106,7 +119,8 @@ export class Dispatcher {
     execute: (op: Operation, input: object, ctx: RequestContext) => Promise<T>,
   ): Promise<T> {
     const started = process.hrtime.bigint();
-    const outcome: Outcome = { op: name, code: 'OK', seconds: 0, transport, requestId: headers.requestId, sessionId: headers.sessionId };
+    const { span, context: traced } = startRequestSpan(name, headers, transport);
+    const outcome: Outcome = { op: name, code: 'OK', seconds: 0, transport, requestId: headers.requestId, sessionId: headers.sessionId, ...traceIds(span) };
     try {
       const op = this.operations.get(name);
       if (!op) throw new MemError('NOT_FOUND', `unknown operation ${name}`);
@@ -122,15 +136,20 @@ export class Dispatcher {
         { tenant: principal.tenant, agent: principal.agent, op: op.name, namespace: `${op.block}/${ns}`, transport, input, bodyBytes: () => bodySize(body) },
         now.getTime(),
       );
-      if (ctx.sessionId) await this.verifySession(ctx);
-      return await execute(op, input, ctx);
+      // What touches the log or the read models runs in the span's context, to become its children.
+      return await context.with(traced, async () => {
+        if (ctx.sessionId) await this.verifySession(ctx);
+        return execute(op, input, ctx);
+      });
     } catch (e) {
       const error = this.toMemError(name, e);
       Object.assign(outcome, { code: error.code, reason: error.reason });
+      recordFailure(span, error);
       throw error;
     } finally {
       outcome.seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.observer.observe(outcome);
+      endRequestSpan(span, outcome);
     }
   }
 
@@ -164,7 +183,7 @@ function checkedHeaders(h: RequestHeaders): Pick<RequestContext, 'requestId' | '
 
 function authorize(ctx: RequestContext, op: Operation, ns: string): void {
   const cap = ctx.principal;
-  if (!allowsOp(cap, op.name)) throw new MemError('PERMISSION_DENIED', `token does not allow op ${op.name}`, undefined, { op: op.name });
+  if (!allowsOp(cap, op.scope)) throw new MemError('PERMISSION_DENIED', `token does not allow op ${op.scope}`, undefined, { op: op.scope });
   if (!allowsNamespace(cap, op.block, ns))
     throw new MemError('PERMISSION_DENIED', `token does not cover namespace ${op.block}/${ns}`, undefined, { ns: `${op.block}/${ns}` });
 }

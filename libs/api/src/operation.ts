@@ -25,8 +25,10 @@ export const defaultWithinCap = (ctx: RequestContext, field: keyof Caps, fallbac
 export type StreamSink = (item: unknown) => Promise<void>;
 
 export interface Operation<I extends object = any, O = unknown> {
-  /** Fully qualified name, also the op scope a token needs: `kv.put`. */
+  /** Fully qualified name: `kv.put`. */
   name: string;
+  /** The op a token must grant to call it; the name unless the contract names another (`audit.read`). */
+  scope: string;
   block: Block;
   mutation: boolean;
   input: new () => I;
@@ -48,7 +50,8 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
 
 /**
  * Declares an operation of `block` named `<block>.<name>`; the namespace checked against the token
- * is the input's `ns` unless `namespace` says otherwise.
+ * is the input's `ns` unless `namespace` says otherwise, and the op it must grant is the name
+ * unless `scope` says otherwise.
  */
 export function operation<I extends object>(
   block: Block,
@@ -59,12 +62,14 @@ export function operation<I extends object>(
     handle?(input: I, ctx: RequestContext): Promise<unknown>;
     stream?(input: I, ctx: RequestContext, sink: StreamSink): Promise<void>;
     namespace?(input: I): string;
+    scope?: string;
   },
 ): Operation<I> {
   const { handle, stream } = spec;
   if (!handle === !stream) throw new Error(`${block}.${name} needs exactly one of handle and stream`);
   return {
     name: `${block}.${name}`,
+    scope: spec.scope ?? `${block}.${name}`,
     block,
     mutation: spec.mutation,
     input: spec.input,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
+import { isISO8601, registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
 import { NS_PATTERN, invalidArgument } from '@memsidecar/core';
 
 const VALIDATOR_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, forbidUnknownValues: true };
@@ -78,6 +78,10 @@ export const isValidKey = (v: unknown): v is string =>
   typeof v === 'string' && v.length > 0 && v.isWellFormed() && !v.includes('\0') && Buffer.byteLength(v, 'utf8') <= 512;
 
 export const IsKey = (options?: ValidationOptions) => custom('isKey', 'must be 1-512 bytes of UTF-8 without NUL', isValidKey, options);
+
+/** Strict ISO 8601 that `Date` reads too: week and ordinal dates pass the former but not the latter. */
+export const IsIsoTime = () =>
+  custom('isIsoTime', 'must be an ISO 8601 time, e.g. 2025-01-31T12:00:00Z', (v) => typeof v === 'string' && isISO8601(v, { strict: true }) && !Number.isNaN(Date.parse(v)));
 
 /** Present (null counts), JSON-serialisable, and not undefined. */
 export const IsJsonValue = () => custom('isJsonValue', 'is required and must be a JSON value', (v) => v !== undefined);

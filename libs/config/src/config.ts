@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ALLOW_ALL, type Policy } from '@memsidecar/policy';
-import { IsArray, IsBoolean, IsIn, IsObject, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 const HOST_PORT = /^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
@@ -177,6 +177,26 @@ export class FactsConfig {
   tokenBudget = 180;
 }
 
+/** OpenTelemetry traces: one span per request, with the log append and read-model waits as children. */
+export class TracingConfig {
+  /**
+   * `none` by default: without a collector there is nowhere useful to send spans, and the stdout
+   * exporter would write a second line per request next to the access log.
+   */
+  @IsIn(['none', 'stdout', 'otlp'])
+  exporter: 'none' | 'stdout' | 'otlp' = 'none';
+
+  /** OTLP/HTTP base URL (`/v1/traces` is appended); `OTEL_EXPORTER_OTLP_ENDPOINT` when unset. */
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http:// or https:// URL' })
+  otlpEndpoint = 'http://127.0.0.1:4318';
+
+  /** Share of new traces recorded; a request whose caller sent a `traceparent` follows the caller's decision. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  sampleRatio = 1;
+}
+
 /** The service's whole configuration: YAML file, then environment variables, validated at boot. */
 export class MemsidecarConfig {
   @IsOptional()
@@ -251,6 +271,10 @@ export class MemsidecarConfig {
   /** One JSON line per request (tenant, agent, token id, op, code, latency) on stdout, or none. */
   @IsIn(['stdout', 'off'])
   accessLog: 'stdout' | 'off' = 'stdout';
+
+  @ValidateNested()
+  @Type(() => TracingConfig)
+  tracing = new TracingConfig();
 
   /** Ordered allow/deny/rate_limit/cap rules (libs/policy); validated by `parsePolicy` at load. */
   @IsOptional()

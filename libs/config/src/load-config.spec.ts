@@ -59,4 +59,21 @@ describe('config - YAML and environment', () => {
     expect(() => loadConfig({ MEMSIDECAR_DATABASE_URL: 'mysql://x' })).toThrow(/databaseUrl: must be a postgres:\/\/ URL/);
     expect(() => loadConfig({ MEMSIDECAR_STREAM_REPLICAS: 'three' })).toThrow(/MEMSIDECAR_STREAM_REPLICAS must be a whole number/);
   });
+
+  it('reads tracing settings; OTEL_EXPORTER_OTLP_ENDPOINT counts only where neither the file nor ours says', () => {
+    expect(loadConfig({}).tracing).toMatchObject({ exporter: 'none', otlpEndpoint: 'http://127.0.0.1:4318', sampleRatio: 1 });
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...otel, MEMSIDECAR_TRACING: 'otlp', MEMSIDECAR_TRACING_SAMPLE_RATIO: '0.25' }).tracing).toMatchObject({
+      exporter: 'otlp',
+      otlpEndpoint: 'http://collector:4318',
+      sampleRatio: 0.25,
+    });
+    const file = yamlFile('tracing:\n  exporter: stdout\n  otlpEndpoint: http://from-file:4318\n');
+    expect(loadConfig(otel, file).tracing.otlpEndpoint).toBe('http://from-file:4318');
+    expect(loadConfig({ ...otel, MEMSIDECAR_TRACING_ENDPOINT: 'https://ours:4318' }, file).tracing.otlpEndpoint).toBe('https://ours:4318');
+    expect(() => loadConfig({ MEMSIDECAR_TRACING: 'jaeger' })).toThrow(/tracing.exporter/);
+    expect(() => loadConfig({ MEMSIDECAR_TRACING_ENDPOINT: 'collector:4318' })).toThrow(/tracing.otlpEndpoint: must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => loadConfig({ MEMSIDECAR_TRACING_SAMPLE_RATIO: '1.5' })).toThrow(/tracing.sampleRatio/);
+    expect(() => loadConfig({ MEMSIDECAR_TRACING_SAMPLE_RATIO: 'half' })).toThrow(/MEMSIDECAR_TRACING_SAMPLE_RATIO must be a number/);
+  });
 });

@@ -8,7 +8,7 @@ import { MemsidecarConfig } from './config';
 export class ConfigError extends Error {}
 
 /** Environment variables and the config path each overrides. */
-const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' | 'bool' }> = {
+const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'number' | 'list' | 'bool'; fallback?: boolean }> = {
   MEMSIDECAR_NATS_URL: { path: ['natsUrl'] },
   MEMSIDECAR_NATS_TLS_CA: { path: ['natsTls', 'caFile'] },
   MEMSIDECAR_NATS_TLS_CERT: { path: ['natsTls', 'certFile'] },
@@ -33,6 +33,11 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' | 'boo
   MEMSIDECAR_HTTP_ADDR: { path: ['http', 'addr'] },
   MEMSIDECAR_LOG_LEVEL: { path: ['logLevel'] },
   MEMSIDECAR_ACCESS_LOG: { path: ['accessLog'] },
+  MEMSIDECAR_TRACING: { path: ['tracing', 'exporter'] },
+  // OpenTelemetry's own variable, so a collector set up for other services is found; ours and the file win.
+  OTEL_EXPORTER_OTLP_ENDPOINT: { path: ['tracing', 'otlpEndpoint'], fallback: true },
+  MEMSIDECAR_TRACING_ENDPOINT: { path: ['tracing', 'otlpEndpoint'] },
+  MEMSIDECAR_TRACING_SAMPLE_RATIO: { path: ['tracing', 'sampleRatio'], kind: 'number' },
   MEMSIDECAR_READ_WAIT_MS: { path: ['limits', 'readWaitMs'], kind: 'int' },
   MEMSIDECAR_EMBEDDER: { path: ['semantic', 'embedder'] },
   MEMSIDECAR_FACTS_TOKEN_BUDGET: { path: ['facts', 'tokenBudget'], kind: 'int' },
@@ -46,10 +51,11 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'list' | 'boo
 /** Reads `--config FILE` / `MEMSIDECAR_CONFIG`, applies the environment, and validates the result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.MEMSIDECAR_CONFIG): MemsidecarConfig {
   const raw: Record<string, unknown> = file ? readYaml(file) : {};
-  for (const [name, { path, kind }] of Object.entries(ENVIRONMENT)) {
+  for (const [name, { path, kind, fallback }] of Object.entries(ENVIRONMENT)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, path, kind === 'int' ? toInt(name, value) : kind === 'bool' ? toBool(name, value) : kind === 'list' ? value.split(',').map((s) => s.trim()) : value);
+    if (fallback && getPath(raw, path) !== undefined) continue;
+    setPath(raw, path, kind === 'int' ? toInt(name, value) : kind === 'number' ? toNumber(name, value) : kind === 'bool' ? toBool(name, value) : kind === 'list' ? value.split(',').map((s) => s.trim()) : value);
   }
   const config = plainToInstance(MemsidecarConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
@@ -74,6 +80,10 @@ function readYaml(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+function getPath(source: Record<string, unknown>, path: string[]): unknown {
+  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), source);
+}
+
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -90,6 +100,11 @@ function toBool(name: string, value: string): boolean {
 
 function toInt(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function toNumber(name: string, value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new ConfigError(`${name} must be a number, got "${value}"`);
   return Number(value);
 }
 

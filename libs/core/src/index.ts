@@ -6,3 +6,4 @@ export * from './subjects';
 export * from './limits';
 export * from './lru';
 export * from './patterns';
+export * from './tracing';

@@ -8,7 +8,7 @@ import {
   type StoredMsg,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MemError, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
+import { MemError, allEventsFilter, inChildSpan, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
 
 /** JetStream's answer when the expected last subject sequence is not the real one. */
@@ -37,11 +37,17 @@ export interface ReadOptions {
   filter?: string;
   fromSeq?: number;
   since?: Date;
+  /** Keep delivering events appended after the call instead of ending at the log's end. */
+  follow?: boolean;
+  /** Ends the read: no event is delivered after it aborts. */
+  signal?: AbortSignal;
 }
 
+/** Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event (hot in replays). */
 export const decodeStoredEvent = (data: Uint8Array, seq: number): StoredEvent => {
-  const envelope = JSON.parse(Buffer.from(data).toString('utf8')) as EventEnvelope;
-  return { ...envelope, seq };
+  const event = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as StoredEvent;
+  event.seq = seq;
+  return event;
 };
 
 /** The event log: appends with optimistic concurrency per subject, point reads and replay. */
@@ -71,7 +77,16 @@ export class EventStore {
     return this.options.stream;
   }
 
-  async append(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
+  append(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'memsidecar.event_type': envelope.type, 'memsidecar.expected_seq': o.expectedSeq };
+    return inChildSpan('jetstream.publish', attributes, async (span) => {
+      const appended = await this.publish(subject, envelope, o);
+      span?.setAttributes({ 'memsidecar.seq': appended.seq, 'memsidecar.duplicate': appended.duplicate });
+      return appended;
+    });
+  }
+
+  private async publish(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
     try {
       const ack = await this.js.publish(subject, JSON.stringify(envelope), {
         expect: { lastSubjectSequence: o.expectedSeq },
@@ -96,31 +111,93 @@ export class EventStore {
     return msg?.seq ?? 0;
   }
 
+  /**
+   * How many events matching the filter the log holds after `afterSeq`, counted one by one (headers
+   * only): a consumer's pending count is not exact on nats-server 2.9 when it starts mid-stream.
+   */
+  async countAfter(filter: string, afterSeq: number): Promise<number> {
+    const end = await this.lastSeq(filter);
+    if (end <= afterSeq) return 0;
+    // The stream holds nothing but events and never loses one: for all of them, sequences count.
+    if (filter === allEventsFilter(this.options.prefix)) return end - afterSeq;
+    let count = 0;
+    try {
+      const consumer = await this.js.consumers.get(this.options.stream, {
+        filter_subjects: filter,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: afterSeq + 1,
+        headers_only: true,
+      });
+      const messages = await consumer.consume({ max_messages: 4096 });
+      try {
+        for await (const m of messages) {
+          count++;
+          if (m.seq >= end) break;
+        }
+      } finally {
+        await messages.close();
+      }
+    } catch (e) {
+      throw unavailable(e);
+    }
+    return count;
+  }
+
   async at(seq: number): Promise<StoredEvent | null> {
     const msg = await this.direct({ seq });
     return msg && decodeStoredEvent(msg.data, msg.seq);
   }
 
 
-  /** Reads events in order from a sequence or a time up to the log's end at the time of the call. */
+  /**
+   * Reads events in order from a sequence or a time up to the log's end at the time of the call
+   * (or on and on with `follow`, until `signal` aborts).
+   */
   async *read(o: ReadOptions = {}): AsyncGenerator<StoredEvent> {
     const filter = o.filter ?? `${this.options.prefix}.evt.>`;
     const end = await this.lastSeq(filter);
-    if (end === 0 || (o.fromSeq ?? 1) > end) return;
+    // A consumer started at a time past the log's end would wait for ever: the time becomes a sequence.
+    const fromSeq = o.since ? ((await this.firstSeqAtTime(o.since)) ?? end + 1) : Math.max(1, o.fromSeq ?? 1);
+    if (!o.follow && (end === 0 || fromSeq > end)) return;
+    if (o.signal?.aborted) return;
     const consumer = await this.js.consumers.get(this.options.stream, {
       filter_subjects: filter,
-      ...(o.since
-        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: o.since.toISOString() }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, o.fromSeq ?? 1) }),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: fromSeq,
     });
     const messages = await consumer.consume({ max_messages: 1024 });
+    const stop = () => void messages.close();
+    o.signal?.addEventListener('abort', stop, { once: true });
     try {
       for await (const m of messages) {
+        if (o.signal?.aborted) break;
         yield decodeStoredEvent(m.data, m.seq);
-        if (m.seq >= end || m.info.pending === 0) break;
+        // Not `m.info.pending`: nats-server 2.9 miscounts it for wildcard filters that start mid-stream.
+        if (!o.follow && m.seq >= end) break;
       }
     } finally {
+      o.signal?.removeEventListener('abort', stop);
       await messages.close();
+    }
+  }
+
+  /**
+   * Sequence of the first message the stream stored at or after `time` (or strictly after it), by
+   * the server's own storage timestamps; null when there is none yet.
+   */
+  async firstSeqAtTime(time: Date, o: { strictlyAfter?: boolean } = {}): Promise<number | null> {
+    // Storage timestamps have nanoseconds: one nanosecond past a millisecond time is "after" it.
+    const start = BigInt(time.getTime()) * 1_000_000n + (o.strictlyAfter ? 1n : 0n);
+    const last = await this.direct({ last_by_subj: allEventsFilter(this.options.prefix) });
+    // The newest message decides whether there is one (a consumer's pending count is not exact on 2.9).
+    if (!last || storedAtNanos(last.timestamp) < start) return null;
+    const consumer = await this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: rfc3339Nanos(start) });
+    try {
+      const first = await consumer.next({ expires: 30_000 });
+      if (!first) throw new MemError('UNAVAILABLE', `event log unavailable: no message at or after ${rfc3339Nanos(start)} was delivered`);
+      return first.seq;
+    } finally {
+      await consumer.delete().catch(() => undefined);
     }
   }
 
@@ -132,6 +209,16 @@ export class EventStore {
     }
   }
 }
+
+/** Nanoseconds since the epoch of an RFC 3339 time with up to nine fractional digits. */
+function storedAtNanos(rfc3339: string): bigint {
+  const match = /^([^.]+?)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(rfc3339);
+  if (!match) throw new MemError('INTERNAL', `unreadable storage time ${rfc3339}`);
+  return BigInt(Date.parse(`${match[1]}${match[3]}`)) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+}
+
+const rfc3339Nanos = (nanos: bigint): string =>
+  `${new Date(Number(nanos / 1_000_000_000n) * 1000).toISOString().slice(0, 19)}.${String(nanos % 1_000_000_000n).padStart(9, '0')}Z`;
 
 const unavailable = (e: unknown): MemError =>
   new MemError('UNAVAILABLE', `event log unavailable: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
 import type { BlockDefinition } from '@memsidecar/api';
 import { artifactBlock } from '@memsidecar/artifact';
+import { auditBlock } from '@memsidecar/audit';
 import { episodicBlock } from '@memsidecar/episodic';
 import { factsBlock } from '@memsidecar/facts';
 import { kvBlock } from '@memsidecar/kv';
@@ -8,4 +9,4 @@ import { semanticBlock } from '@memsidecar/semantic';
 import { sessionBlock } from '@memsidecar/session';
 
 /** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
-export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock, factsBlock];
+export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock, factsBlock, auditBlock];

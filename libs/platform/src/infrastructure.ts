@@ -12,6 +12,8 @@ import {
   ProjectionCheckpoint,
   ProjectionRunner,
   ReadModels,
+  type DatabaseOptions,
+  type RunnerOptions,
 } from '@memsidecar/projections';
 
 export interface InfraLogger {
@@ -87,18 +89,23 @@ async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> 
   }
 }
 
-/** The read-model database with every block's tables migrated. */
-export function openReadModelDatabase(config: MemsidecarConfig, blocks: BlockDefinition[]): Promise<Database> {
+/** The read-model database with every block's tables migrated (in `o.schema`, for a rebuild beside the live ones). */
+export function openReadModelDatabase(
+  config: MemsidecarConfig,
+  blocks: BlockDefinition[],
+  o: Partial<Pick<DatabaseOptions, 'schema' | 'settings' | 'pgliteDir'>> = {},
+): Promise<Database> {
   return Database.open({
+    ...o,
     url: config.databaseUrl,
-    pgliteDir: join(resolve(config.dataDir), 'pg'),
+    pgliteDir: o.pgliteDir ?? join(resolve(config.dataDir), 'pg'),
     entities: [ProjectionCheckpoint, AppliedRequest, ...blocks.flatMap((b) => b.entities)],
     migrations: [ProjectionBookkeeping1763769600000, ...blocks.flatMap((b) => b.migrations)],
   });
 }
 
-export const projectionRunners = (blocks: BlockDefinition[], log: EventLog, db: Database, logger: InfraLogger): ProjectionRunner[] =>
-  blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log.store, db, logger));
+export const projectionRunners = (blocks: BlockDefinition[], log: EventLog, db: Database, logger: InfraLogger, options?: RunnerOptions): ProjectionRunner[] =>
+  blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log.store, db, logger, options));
 
 /** Everything stateful one service instance owns: the log, the read models and the aggregates. */
 export class Infrastructure {

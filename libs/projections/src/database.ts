@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import type { Pool } from 'pg';
-import { MemError } from '@memsidecar/core';
+import { MemError, inChildSpan } from '@memsidecar/core';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -18,6 +18,14 @@ export interface DatabaseOptions {
   entities: MixedList<Function | string | EntitySchema>;
   migrations: MixedList<Function | string>;
   poolSize?: number;
+  /**
+   * Postgres only: the schema the read models live in, for a rebuild beside the live ones. Every
+   * connection searches it first (then `public`, where extensions such as pgvector live), since
+   * migrations and projections name their tables unqualified.
+   */
+  schema?: string;
+  /** Postgres only: session settings of every connection (`-c name=value`). */
+  settings?: Record<string, string>;
 }
 
 /** The read-model database: a TypeORM DataSource plus the pg pool it manages, for hot queries. */
@@ -40,7 +48,11 @@ export class Database {
       installExtensions: false,
     };
     if (o.url) {
-      const ds = new DataSource({ ...common, url: o.url, poolSize: o.poolSize ?? 10 });
+      const settings = { ...(o.schema ? { search_path: `${o.schema},public` } : {}), ...o.settings };
+      const options = Object.entries(settings)
+        .map(([name, value]) => `-c ${name}=${value}`)
+        .join(' ');
+      const ds = new DataSource({ ...common, url: o.url, schema: o.schema, poolSize: o.poolSize ?? 10, extra: options ? { options } : undefined });
       await ds.initialize();
       await ds.runMigrations();
       return new Database(ds, 'postgres', async () => {});
@@ -73,7 +85,8 @@ export class Database {
       this.statementNames.set(sql, name);
     }
     try {
-      const result = await this.pool.query({ name, text: sql, values: params });
+      // The SQL is parameterised: the span shows the statement, never the values.
+      const result = await inChildSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': sql }, () => this.pool.query({ name, text: sql, values: params }));
       return result.rows as T[];
     } catch (e) {
       throw asUnavailable(e);

@@ -75,4 +75,22 @@ describe.each(['postgres', 'pglite'] as const)('projections - kv read model on %
     expect(await db.query(SNAPSHOT)).toEqual(rows);
     expect(await a.checkpoint()).toBe(await store.lastSeq('mem.evt.kv.>'));
   });
+
+  it('with untilSeq applies the log only up to that sequence, and a runner without it continues from there', async () => {
+    const rows = await db.query(SNAPSHOT);
+    const untilSeq = Math.floor((await store.lastSeq('mem.evt.kv.>')) / 2);
+    await db.query(`TRUNCATE kv_entries`);
+    await db.query(`UPDATE mem_checkpoints SET seq = 0 WHERE name = $1`, ['kv_entries']);
+    const partial = new ProjectionRunner(kvProjection, store, db, logger, { untilSeq });
+    await partial.start();
+    await partial.catchUp(30_000);
+    await partial.stop();
+    expect(partial.applied).toBe(untilSeq);
+    expect(await partial.checkpoint()).toBe(untilSeq);
+    const [{ newest }] = await db.query<{ newest: string }>(`SELECT max(seq) AS newest FROM kv_entries`);
+    expect(Number(newest)).toBeLessThanOrEqual(untilSeq);
+
+    await project();
+    expect(await db.query(SNAPSHOT)).toEqual(rows);
+  });
 });

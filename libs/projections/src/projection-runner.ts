@@ -1,8 +1,9 @@
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import { MemError, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
+import { MemError, allEventsFilter, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
 import { decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
 import type { Database, SqlExecutor } from './database';
 import type { Projection } from './projection';
+import { RateMeter } from './rate-meter';
 
 const MAX_BATCH = 500;
 const MAX_BUFFERED = 5_000;
@@ -14,6 +15,13 @@ const LOG_POLL_MS = 20;
 interface Waiter {
   seq: number;
   resolve: () => void;
+}
+
+export interface RunnerOptions {
+  /** Apply only the events up to this stream sequence: the read model as of that point in the log. */
+  untilSeq?: number;
+  /** Events per transaction; a rebuild uses larger batches than the live default. */
+  maxBatch?: number;
 }
 
 export interface RunnerLogger {
@@ -30,6 +38,8 @@ export class ProjectionRunner {
   private appliedSeq = 0;
   /** Transactions committed and events applied, for the metrics. */
   readonly stats = { batches: 0, events: 0 };
+  /** Events applied per second, recently. */
+  readonly rate = new RateMeter();
   private pendingInStream = 0;
   private buffer: StoredEvent[] = [];
   private waiters: Waiter[] = [];
@@ -37,21 +47,34 @@ export class ProjectionRunner {
   private draining: Promise<void> | null = null;
   private lingering: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Every event up to `untilSeq` has arrived, so the consumer is closed for good. */
+  private reachedUntil = false;
   private loop: Promise<void> | null = null;
+  private subjectPrefix: string | undefined;
 
   constructor(
     readonly projection: Projection,
     private readonly store: EventStore,
     private readonly db: Database,
     private readonly logger: RunnerLogger,
+    private readonly options: RunnerOptions = {},
   ) {}
+
+  private get maxBatch(): number {
+    return this.options.maxBatch ?? MAX_BATCH;
+  }
+
+  private get untilSeq(): number {
+    return this.options.untilSeq ?? Number.MAX_SAFE_INTEGER;
+  }
 
   get name(): string {
     return this.projection.name;
   }
 
   get filter(): string {
-    return blockEventsFilter(this.store.options.prefix, this.projection.block);
+    const { prefix } = this.store.options;
+    return this.projection.everyBlock ? allEventsFilter(prefix) : blockEventsFilter(prefix, this.projection.block);
   }
 
   /** Highest stream sequence whose effects are in the read model. */
@@ -65,10 +88,31 @@ export class ProjectionRunner {
   }
 
   async start(): Promise<void> {
-    await this.db.query(`INSERT INTO mem_checkpoints (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [this.name]);
-    this.appliedSeq = await this.checkpoint();
+    await this.open();
     await this.subscribe();
     this.loop = this.follow();
+  }
+
+  /** Takes its position from the checkpoint without consuming: a `SharedLogFeed` offers the events. */
+  async open(): Promise<void> {
+    await this.db.query(`INSERT INTO mem_checkpoints (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [this.name]);
+    this.appliedSeq = await this.checkpoint();
+  }
+
+  /** Whether an event on `subject` is this read model's: its consumer filter, matched by hand. */
+  follows(subject: string): boolean {
+    this.subjectPrefix ??= this.filter.slice(0, -1);
+    return subject.startsWith(this.subjectPrefix);
+  }
+
+  /**
+   * An event from a shared feed; resolves at once unless the buffer is full, so a slow read model
+   * holds the feed back. A fed runner does not know how many events are still to come: its lag is
+   * what it holds.
+   */
+  offer(event: StoredEvent): Promise<void> | undefined {
+    if (this.stopped || event.seq <= Math.max(this.appliedSeq, this.buffer.at(-1)?.seq ?? 0)) return undefined;
+    return this.take(event, 0);
   }
 
   /** An ordered consumer from the first event not yet applied (or buffered). */
@@ -84,13 +128,13 @@ export class ProjectionRunner {
 
   /** Pumps events until stopped; a consumer that ends underneath (stream or server trouble) is recreated. */
   private async follow(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && !this.reachedUntil) {
       try {
         await this.pump(this.messages!);
       } catch (e) {
         this.logger.error(`read model ${this.name}: consumer failed: ${(e as Error).message}`);
       }
-      while (!this.stopped) {
+      while (!this.stopped && !this.reachedUntil) {
         this.logger.error(`read model ${this.name}: consumer ended; recreating it from sequence ${this.appliedSeq + 1}`);
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
         try {
@@ -132,10 +176,12 @@ export class ProjectionRunner {
   }
 
   /**
-   * Waits until every event of this block up to `upTo` is applied (all of the log, by default).
+   * Waits until every event of this block up to `upTo` is applied (all of the log, by default;
+   * never past `untilSeq`).
    * A sequence the log has not reached yet is waited for too, within the same deadline.
    */
   async catchUp(timeoutMs: number, upTo = Number.MAX_SAFE_INTEGER): Promise<void> {
+    upTo = Math.min(upTo, this.untilSeq);
     if (upTo <= this.appliedSeq) return;
     const deadline = Date.now() + timeoutMs;
     if (upTo !== Number.MAX_SAFE_INTEGER) {
@@ -162,18 +208,35 @@ export class ProjectionRunner {
 
   private async pump(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
-      this.buffer.push(decodeStoredEvent(m.data, m.seq));
-      this.pendingInStream = m.info.pending;
-      this.scheduleDrain();
-      if (this.buffer.length >= MAX_BUFFERED) await this.drainNow();
+      if (m.seq > this.untilSeq) return this.reachUntil(messages);
+      const full = this.take(decodeStoredEvent(m.data, m.seq), m.info.pending);
+      if (full) await full;
       if (this.stopped) break;
     }
+  }
+
+  private take(event: StoredEvent, pending: number): Promise<void> | undefined {
+    this.buffer.push(event);
+    this.pendingInStream = pending;
+    this.scheduleDrain();
+    return this.buffer.length >= Math.max(MAX_BUFFERED, 5 * this.maxBatch) ? this.drainNow() : undefined;
+  }
+
+  /**
+   * The first event past `untilSeq` proves every earlier one of this block was delivered: once they
+   * are applied the read model stands at `untilSeq`, though its last event may be older.
+   */
+  private async reachUntil(messages: ConsumerMessages): Promise<void> {
+    this.reachedUntil = true;
+    await messages.close();
+    await this.drainNow();
+    this.advance(this.untilSeq);
   }
 
   /** Applies at once when a reader waits or a batch is full; otherwise lingers briefly to batch. */
   private scheduleDrain(): void {
     if (this.draining || this.buffer.length === 0) return;
-    if (this.waiters.length > 0 || this.buffer.length >= MAX_BATCH || this.stopped || this.pendingInStream > 0) {
+    if (this.waiters.length > 0 || this.buffer.length >= this.maxBatch || this.stopped || this.pendingInStream > 0) {
       void this.drainNow();
       return;
     }
@@ -192,10 +255,11 @@ export class ProjectionRunner {
   private async drain(): Promise<void> {
     try {
       while (this.buffer.length > 0) {
-        const batch = this.buffer.slice(0, MAX_BATCH);
+        const batch = this.buffer.slice(0, this.maxBatch);
         await this.applyWithRetry(batch);
         this.stats.batches++;
         this.stats.events += batch.length;
+        this.rate.note(this.stats.events);
         this.buffer.splice(0, batch.length);
         this.advance(batch[batch.length - 1].seq);
       }
@@ -241,7 +305,8 @@ export class ProjectionRunner {
 
   private async applyEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
     await this.projection.apply(sql, events);
-    await recordRequests(sql, events);
+    // Each block's own read models keep the request ledger; one that follows every block would only repeat them.
+    if (!this.projection.everyBlock) await recordRequests(sql, events);
   }
 
   private advance(seq: number): void {

@@ -5,7 +5,10 @@ import type { SqlExecutor } from './database';
 export interface Projection {
   /** Name of the read model, also its checkpoint's name. */
   name: string;
+  /** The block whose reads wait for this read model; also the events it folds, unless `everyBlock`. */
   block: Block;
+  /** Folds the events of every block, not only its own (the audit log). */
+  everyBlock?: boolean;
   /** Tables this read model owns, emptied by a rebuild. */
   tables: string[];
   apply(sql: SqlExecutor, events: StoredEvent[]): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Block } from '@memsidecar/core';
+import { inChildSpan, type Block } from '@memsidecar/core';
 import type { RequestLedger } from '@memsidecar/event-store';
 import type { Database } from './database';
 import type { ProjectionRunner } from './projection-runner';
@@ -10,6 +10,7 @@ import type { ProjectionRunner } from './projection-runner';
 export class ReadModels implements RequestLedger {
   private readonly byBlock = new Map<Block, ProjectionRunner[]>();
   private readonly acknowledged = new Map<Block, number>();
+  private lastAcknowledged = 0;
 
   constructor(
     readonly runners: ProjectionRunner[],
@@ -21,14 +22,16 @@ export class ReadModels implements RequestLedger {
 
   noteAppended(block: Block, seq: number): void {
     if (seq > (this.acknowledged.get(block) ?? 0)) this.acknowledged.set(block, seq);
+    this.lastAcknowledged = Math.max(this.lastAcknowledged, seq);
   }
 
   /** Resolves when reads of `block` may be served; DEADLINE_EXCEEDED when `waitMs` runs out. */
   async ready(block: Block, minSeq?: number, waitMs = this.defaultWaitMs): Promise<void> {
-    const own = this.acknowledged.get(block) ?? 0;
     for (const runner of this.byBlock.get(block) ?? []) {
-      if (own > runner.applied) await runner.waitFor(own, waitMs);
-      if (minSeq && minSeq > runner.applied) await runner.catchUp(waitMs, minSeq);
+      const own = runner.projection.everyBlock ? this.lastAcknowledged : (this.acknowledged.get(block) ?? 0);
+      // Spans only for real waits: a read model already up to date costs the trace nothing.
+      if (own > runner.applied) await inChildSpan('read_model.wait', waitAttributes(runner, own), () => runner.waitFor(own, waitMs));
+      if (minSeq && minSeq > runner.applied) await inChildSpan('read_model.wait', waitAttributes(runner, minSeq), () => runner.catchUp(waitMs, minSeq));
     }
   }
 
@@ -54,3 +57,5 @@ export class ReadModels implements RequestLedger {
     await Promise.all(this.runners.map((r) => r.stop()));
   }
 }
+
+const waitAttributes = (runner: ProjectionRunner, seq: number) => ({ 'memsidecar.read_model': runner.name, 'memsidecar.wait_for_seq': seq, 'memsidecar.applied_seq': runner.applied });

@@ -1,11 +1,12 @@
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { UsageError } from '../args';
-import { BLOCKS, EventLog, openReadModelDatabase, projectionRunners, type InfraLogger } from '@memsidecar/platform';
+import { UsageError, type ParsedArgs } from '../args';
+import { showRebuildProgress } from '../rebuild-progress';
+import { BLOCKS, EventLog, openReadModelDatabase, projectionRunners, rebuildReadModels, type InfraLogger } from '@memsidecar/platform';
 
-const quiet: InfraLogger = { log: () => {}, warn: (m) => console.error(m), error: (m) => console.error(m) };
+export const quiet: InfraLogger = { log: () => {}, warn: (m) => console.error(m), error: (m) => console.error(m) };
 
 /** PGlite is one process's database: while the service runs on it, nobody else may open it. */
-async function openBoth(config: MemsidecarConfig) {
+export async function openBoth(config: MemsidecarConfig) {
   const log = await EventLog.open(config, quiet, { joinRunning: true });
   if (log.joinedRunning && !config.databaseUrl) {
     await log.close();
@@ -14,13 +15,35 @@ async function openBoth(config: MemsidecarConfig) {
   return { log, db: await openReadModelDatabase(config, BLOCKS) };
 }
 
-/** `memctl projections status`: how far each read model is behind the log. */
-export async function status(config: MemsidecarConfig): Promise<void> {
+interface ReadModelStatus {
+  readModel: string;
+  /** The read model's checkpoint: every event up to it is applied. */
+  applied: number;
+  /** The log's last sequence among the read model's subjects. */
+  logSeq: number;
+  /** Events of those subjects after the checkpoint. */
+  lag: number;
+  state: 'current' | 'behind';
+}
+
+/** `memctl projections status [--json]`: how far each read model is behind the log. */
+export async function status(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const { log, db } = await openBoth(config);
   try {
+    const rows: ReadModelStatus[] = [];
     for (const runner of projectionRunners(BLOCKS, log, db, quiet)) {
-      const [checkpoint, last] = [await runner.checkpoint(), await log.store.lastSeq(runner.filter)];
-      console.log(`${runner.name}\tapplied ${checkpoint}\tlog ${last}\t${last > checkpoint ? 'behind' : 'current'}`);
+      const [applied, logSeq] = [await runner.checkpoint(), await log.store.lastSeq(runner.filter)];
+      const lag = logSeq > applied ? await log.store.countAfter(runner.filter, applied) : 0;
+      rows.push({ readModel: runner.name, applied, logSeq, lag, state: lag > 0 ? 'behind' : 'current' });
+    }
+    if (args.options.has('json')) {
+      for (const row of rows) console.log(JSON.stringify(row));
+      return;
+    }
+    const width = Math.max('READ MODEL'.length, ...rows.map((r) => r.readModel.length));
+    console.log(`${'READ MODEL'.padEnd(width)}  ${'APPLIED'.padStart(10)}  ${'LOG'.padStart(10)}  ${'LAG'.padStart(8)}  STATE`);
+    for (const r of rows) {
+      console.log(`${r.readModel.padEnd(width)}  ${String(r.applied).padStart(10)}  ${String(r.logSeq).padStart(10)}  ${String(r.lag).padStart(8)}  ${r.state}`);
     }
   } finally {
     await db.close();
@@ -29,23 +52,26 @@ export async function status(config: MemsidecarConfig): Promise<void> {
 }
 
 /**
- * `memctl projections rebuild`: empties every read model and replays the whole log into it.
- * Run it while the service is stopped (with PGlite the database is the service's own file).
+ * `memctl projections rebuild [--drop-old]`: every read model rebuilt from the log. On Postgres
+ * blue/green while the service runs; on PGlite in place, with the service stopped.
  */
-export async function rebuild(config: MemsidecarConfig): Promise<void> {
+export async function rebuild(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const { log, db } = await openBoth(config);
   try {
-    for (const runner of projectionRunners(BLOCKS, log, db, quiet)) {
-      const started = Date.now();
-      await db.transaction(async (sql) => {
-        for (const table of runner.projection.tables) await sql.query(`TRUNCATE ${table}`);
-        await sql.query(`UPDATE mem_checkpoints SET seq = 0, updated_at = now() WHERE name = $1`, [runner.name]);
-      });
-      await runner.start();
-      await runner.catchUp(24 * 3600_000);
-      await runner.stop();
-      const seconds = (Date.now() - started) / 1000;
-      console.log(`${runner.name}: rebuilt up to seq ${runner.applied} in ${seconds.toFixed(1)} s`);
+    const result = await rebuildReadModels({
+      config,
+      blocks: BLOCKS,
+      log,
+      live: db,
+      logger: quiet,
+      progress: { filling: showRebuildProgress(log.store), step: (message) => console.error(message) },
+      dropOld: args.options.has('drop-old'),
+    });
+    for (const r of result.readModels) {
+      console.log(`${r.name}: rebuilt up to seq ${r.applied} in ${r.seconds.toFixed(1)} s (${r.events} events)`);
+    }
+    if (result.backupSchema) {
+      console.log(`the replaced read models are kept in schema ${result.backupSchema} for a rollback; drop them with: DROP SCHEMA ${result.backupSchema} CASCADE`);
     }
   } finally {
     await db.close();

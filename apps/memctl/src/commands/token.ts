@@ -14,6 +14,7 @@ import {
 import { listTokens, recordTokenIssued, revokeToken, type TokenListing } from '@memsidecar/api';
 import { EventLog } from '@memsidecar/platform';
 import { UsageError, csv, optionalOption, parseDuration, requiredOption, type ParsedArgs } from '../args';
+import { formatTable } from '../table';
 
 const quiet = { log: () => {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
 
@@ -98,11 +99,6 @@ const tokenRow = (t: TokenListing): string[] => [
   t.issuedAt === null ? UNKNOWN : (t.expiresAt ?? 'never'),
   t.status,
 ];
-
-const formatTable = (header: string[], rows: string[][]): string => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-};
 
 /** `memctl token inspect TOKEN`: checks the signature (PASETO or JWT) with the trusted keys and prints the claims. */
 export function inspect(config: MemsidecarConfig, args: ParsedArgs): void {

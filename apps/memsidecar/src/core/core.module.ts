@@ -6,6 +6,7 @@ import { MemsidecarConfig } from '@memsidecar/config';
 import { PolicyEngine } from '@memsidecar/policy';
 import { AccessLog } from '../observability/access-log';
 import { Metrics } from '../observability/metrics';
+import { Tracing } from '../observability/tracing';
 import { NatsApi } from '../transports/nats-api';
 import { GrpcApi } from '../transports/grpc/grpc-api';
 import { VERSION } from '@memsidecar/config';
@@ -51,6 +52,7 @@ export class CoreModule {
       providers: [
         { provide: MemsidecarConfig, useValue: config },
         { provide: Metrics, useFactory: () => new Metrics(logger) },
+        { provide: Tracing, useFactory: () => Tracing.start(config.tracing, logger) },
         {
           provide: Infrastructure,
           inject: [Metrics],
@@ -94,7 +96,8 @@ export class CoreModule {
         { provide: PolicyEngine, useFactory: () => new PolicyEngine(config.policy) },
         {
           provide: Dispatcher,
-          inject: [Authenticator, Metrics, BlockHost, PolicyEngine],
+          // Tracing is injected so that its provider is registered before the dispatcher serves anything.
+          inject: [Authenticator, Metrics, BlockHost, PolicyEngine, Tracing],
           useFactory: (auth: Authenticator, metrics: Metrics, host: BlockHost, policy: PolicyEngine) => {
             const observer = config.accessLog === 'stdout' ? allObservers(metrics, new AccessLog()) : metrics;
             const dispatcher = new Dispatcher(auth, systemClock, observer, policy);

@@ -1,19 +1,8 @@
 import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorCodes, isMemError, type MemError } from '@memsidecar/core';
-import { Dispatcher, type RequestHeaders } from '@memsidecar/api';
-
-const header = (req: Request, name: string): string | undefined => {
-  const value = req.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-const headersOf = (req: Request): RequestHeaders => ({
-  authorization: header(req, 'Authorization'),
-  requestId: header(req, 'Mem-Request-Id'),
-  sessionId: header(req, 'Mem-Session-Id'),
-  sessionToken: header(req, 'Mem-Session-Token'),
-});
+import { Dispatcher } from '@memsidecar/api';
+import { httpHeaders } from './request-headers';
 
 /**
  * The HTTP/JSON gateway: `POST /v1/<block>/<op>` (`upload.begin` is `/v1/artifact/upload.begin`)
@@ -30,11 +19,11 @@ export class GatewayController {
     const body = typeof req.body === 'string' ? req.body : undefined;
     try {
       if (!this.dispatcher.isStreaming(name)) {
-        res.status(200).json(await this.dispatcher.dispatch(name, body, headersOf(req), 'http'));
+        res.status(200).json(await this.dispatcher.dispatch(name, body, httpHeaders(req), 'http'));
         return;
       }
       let started = false;
-      await this.dispatcher.dispatchStream(name, body, headersOf(req), 'http', async (item) => {
+      await this.dispatcher.dispatchStream(name, body, httpHeaders(req), 'http', async (item) => {
         if (!started) {
           res.status(200).type('application/x-ndjson');
           started = true;

@@ -5,6 +5,7 @@ import { isMemError, systemClock } from '@memsidecar/core';
 import { Authenticator, Dispatcher } from '@memsidecar/api';
 import { VERSION } from '@memsidecar/config';
 import { createMcpServer } from '@memsidecar/mcp';
+import { httpHeaders } from './request-headers';
 
 /**
  * MCP over streamable HTTP at `/mcp`, stateless: each POST gets its own server and transport. The
@@ -28,7 +29,9 @@ export class McpController {
       res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: `${error.code}: ${error.message}` }, id: null });
       return;
     }
-    const server = createMcpServer((op, body) => this.dispatcher.dispatch(op, body, { authorization }, 'mcp'), VERSION);
+    // Every tool call of the POST carries its token and its caller's trace context.
+    const { traceparent, tracestate } = httpHeaders(req);
+    const server = createMcpServer((op, body) => this.dispatcher.dispatch(op, body, { authorization, traceparent, tracestate }, 'mcp'), VERSION);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();

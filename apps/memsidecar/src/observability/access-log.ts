@@ -2,8 +2,8 @@ import type { DispatchObserver, Outcome } from '@memsidecar/api';
 
 /**
  * One JSON line per request, whatever the transport: who asked (tenant, agent, token id), what
- * (op, namespace, request and session ids), how it ended (code, reason) and how long it took.
- * Bodies are never logged.
+ * (op, namespace, request and session ids), how it ended (code, reason) and how long it took;
+ * while tracing is on, the request's trace and span id too. Bodies are never logged.
  */
 export class AccessLog implements DispatchObserver {
   private pending: string[] = [];
@@ -32,6 +32,8 @@ export class AccessLog implements DispatchObserver {
       ns: o.ns,
       requestId: o.requestId,
       sessionId: o.sessionId,
+      traceId: o.traceId,
+      spanId: o.spanId,
     };
     if (this.pending.push(`${JSON.stringify(line)}\n`) === 1) setImmediate(this.flush);
   }

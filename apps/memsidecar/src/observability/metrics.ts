@@ -7,6 +7,9 @@ export interface MetricsLogger {
   error(message: string): void;
 }
 
+/** A read model further behind than this is replaying rather than following the log. */
+const CATCHING_UP_LAG = 1_000;
+
 /** Prometheus metrics of one instance; tenants never appear as labels. */
 export class Metrics implements DispatchObserver {
   readonly registry = new Registry();
@@ -56,6 +59,12 @@ export class Metrics implements DispatchObserver {
     perReadModel('memsidecar_projection_applied_seq', 'Highest log sequence a read model has applied.', (r) => r.applied);
     perReadModel('memsidecar_projection_batches_applied', 'Transactions a read model committed since start (each applies a batch).', (r) => r.stats.batches);
     perReadModel('memsidecar_projection_events_applied', 'Events a read model applied since start.', (r) => r.stats.events);
+    perReadModel('memsidecar_projection_events_per_second', 'Events per second a read model applied over the last 10 seconds.', (r) => r.rate.perSecond());
+    perReadModel(
+      'memsidecar_projection_catching_up',
+      `1 while a read model is more than ${CATCHING_UP_LAG} events behind the log (replaying), else 0.`,
+      (r) => (r.lag > CATCHING_UP_LAG ? 1 : 0),
+    );
   }
 
   private readonly children = new Map<string, { requests: Counter.Internal; latency: Histogram.Internal<'op' | 'transport'> }>();

@@ -1,4 +1,5 @@
-import { Empty, Match, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { context, propagation } from '@opentelemetry/api';
+import { Empty, Match, headers, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import { MemError, operationSubject } from '@memsidecar/core';
 import type { Dispatcher, RequestHeaders } from '@memsidecar/api';
@@ -23,7 +24,20 @@ export const natsHeaders = (msg: Msg): RequestHeaders => ({
   requestId: header(msg, 'Mem-Request-Id'),
   sessionId: header(msg, 'Mem-Session-Id'),
   sessionToken: header(msg, 'Mem-Session-Token'),
+  traceparent: header(msg, 'traceparent'),
+  tracestate: header(msg, 'tracestate'),
 });
+
+/** Headers with the active span's `traceparent` (and `tracestate`); none while tracing is off. */
+const traceHeaders = (): MsgHdrs | undefined => {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  const entries = Object.entries(carrier);
+  if (entries.length === 0) return undefined;
+  const h = headers();
+  for (const [name, value] of entries) h.set(name, value);
+  return h;
+};
 
 /**
  * The agent-facing NATS API: a NATS micro service named `memsidecar` with one endpoint per
@@ -80,17 +94,26 @@ export class NatsApi {
   /**
    * A streaming reply: one message per item to the requester's inbox, then an empty message with
    * `Mem-End: true`. Publishing never waits for the reader, so a slow or vanished one blocks nothing;
-   * the operation's own bounds (`maxEvents`, `maxMs`) end the stream.
+   * the operation's own bounds (`maxEvents`, `maxMs`) end the stream. While tracing, every message
+   * carries the request span's `traceparent`, so a client can tie the stream to its trace.
    */
   private async stream(op: string, msg: ServiceMsg): Promise<void> {
     const reply = msg.reply;
     if (!reply) throw new MemError('INVALID_ARGUMENT', `${op} needs a reply subject`);
-    await this.dispatcher.dispatchStream(op, msg.data, natsHeaders(msg), 'nats', async (item) => {
-      this.nc.publish(reply, JSON.stringify(item));
-    });
-    const end = headers();
-    end.set('Mem-End', 'true');
-    this.nc.publish(reply, Empty, { headers: end });
+    await this.dispatcher.dispatchStream(
+      op,
+      msg.data,
+      natsHeaders(msg),
+      'nats',
+      async (item) => {
+        this.nc.publish(reply, JSON.stringify(item), { headers: traceHeaders() });
+      },
+      () => {
+        const end = traceHeaders() ?? headers();
+        end.set('Mem-End', 'true');
+        this.nc.publish(reply, Empty, { headers: end });
+      },
+    );
   }
 
   /** Stops taking requests, then waits (bounded) for the ones in flight to answer. */

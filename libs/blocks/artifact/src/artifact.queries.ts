@@ -61,9 +61,4 @@ export class ArtifactQueries {
     const rows = await this.db.query<{ status: string }>(`SELECT status FROM artifact_uploads WHERE tenant = $1 AND ns = $2 AND uuid = $3`, [tenant, ns, uuid]);
     return rows[0]?.status ?? null;
   }
-
-  /** Release records older than the grace period protect nothing any more. */
-  async forgetReleased(before: Date): Promise<void> {
-    await this.db.query(`DELETE FROM artifact_released_blobs WHERE released_at <= $1`, [before]);
-  }
 }

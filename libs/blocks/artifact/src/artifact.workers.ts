@@ -59,6 +59,5 @@ export async function collectGarbage(deps: BlockDependencies, queries: ArtifactQ
     if (!keep && (await store.delete(blob.key))) removed++;
   }
   removed += await store.sweepUnfinished(cutoff);
-  await queries.forgetReleased(cutoff);
   return removed;
 }

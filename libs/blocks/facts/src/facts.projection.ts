@@ -1,57 +1,149 @@
 import type { StoredEvent } from '@memsidecar/core';
 import type { Projection, SqlExecutor } from '@memsidecar/projections';
 import type { FactsAccessed, FactsEvent, FactsPurged, FactsTicked, FactWrittenEvent } from './facts.events';
+import type { Fact, FactSession } from './facts.model';
 
 type Stored = StoredEvent<FactsEvent>;
-type Ctx = { sql: SqlExecutor; e: Stored };
 
-const setStatus = ({ sql, e }: Ctx, ids: string[], status: string, coldReason: string | null, supersededBy: string | null = null) =>
-  ids.length
-    ? sql.query(
-        `UPDATE fact_entries SET status = $4, cold_reason = $5, superseded_by = coalesce($6, superseded_by), updated_at = $7 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`,
-        [e.tenant, e.ns, ids, status, coldReason, supersededBy, e.at],
-      )
-    : Promise.resolve([]);
+const ROWS_PER_STATEMENT = 500;
+const FACT_COLUMNS = 15;
 
-const upsertSession = ({ sql, e }: Ctx, s: { id: string; lastTurn: number; activeScopeId: string | null }) =>
-  sql.query(
-    `INSERT INTO fact_sessions (tenant, ns, session_id, last_turn, active_scope_id) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (tenant, ns, session_id) DO UPDATE SET last_turn = EXCLUDED.last_turn, active_scope_id = EXCLUDED.active_scope_id`,
-    [e.tenant, e.ns, s.id, s.lastTurn, s.activeScopeId],
+/** A fact written in this batch and not inserted yet, with the status later events gave it. */
+interface PendingFact {
+  e: Stored;
+  fact: Fact;
+  status: string;
+  coldReason: string | null;
+  supersededBy: string | null;
+  updatedAt: string;
+}
+
+const keyOf = (e: Stored, id: string): string => `${e.tenant}\u0000${e.ns}\u0000${id}`;
+
+/**
+ * One batch being applied, with as few statements as the order of events allows. New facts wait
+ * in `pending` and go in as multi-row inserts; a status change of a pending fact changes its row
+ * there, one of an older fact is an UPDATE at once (those rows are distinct), and anything that
+ * reads facts by another column (a scope cooling, a purge) inserts the pending ones first.
+ * Sessions are only ever written, so each one's newest state is written once at the end; so are
+ * reads (`facts.accessed`), whose columns nothing else touches and which only follow the inserts.
+ */
+class FactsBatch {
+  private readonly pending = new Map<string, PendingFact>();
+  private readonly sessions = new Map<string, { e: Stored; session: FactSession }>();
+  private readonly reads = new Map<string, { e: Stored; id: string; at: string; count: number }>();
+
+  constructor(readonly sql: SqlExecutor) {}
+
+  /** Fact ids are unique; a repeated one is ignored, as the insert's ON CONFLICT DO NOTHING would. */
+  addFact(e: Stored, fact: Fact): void {
+    const key = keyOf(e, fact.id);
+    if (this.pending.has(key)) return;
+    this.pending.set(key, { e, fact, status: 'active', coldReason: null, supersededBy: null, updatedAt: fact.createdAt });
+  }
+
+  /** Changes pending facts in place and returns the ids of facts already in the table. */
+  changePending(e: Stored, ids: string[], status: string, coldReason: string | null, supersededBy: string | null): string[] {
+    return ids.filter((id) => {
+      const p = this.pending.get(keyOf(e, id));
+      if (!p) return true;
+      Object.assign(p, { status, coldReason, supersededBy: supersededBy ?? p.supersededBy, updatedAt: e.at });
+      return false;
+    });
+  }
+
+  noteSession(e: Stored, session: FactSession): void {
+    this.sessions.set(keyOf(e, session.id), { e, session });
+  }
+
+  /** One access event counts once per fact it names, as `id = ANY(...)` matches a row once. */
+  noteAccess(e: Stored, ids: string[], at: string): void {
+    for (const id of new Set(ids)) {
+      const key = keyOf(e, id);
+      const previous = this.reads.get(key);
+      this.reads.set(key, { e, id, at, count: (previous?.count ?? 0) + 1 });
+    }
+  }
+
+  async flushFacts(): Promise<void> {
+    const pending = [...this.pending.values()];
+    for (let i = 0; i < pending.length; i += ROWS_PER_STATEMENT) {
+      const params: unknown[] = [];
+      const rows = pending.slice(i, i + ROWS_PER_STATEMENT).map(({ e, fact: f, status, coldReason, supersededBy, updatedAt }) => {
+        params.push(e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, status, coldReason, f.hash, f.turn, f.createdAt, updatedAt, e.seq, supersededBy);
+        const p = (k: number) => `$${params.length - FACT_COLUMNS + k}`;
+        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}::integer, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::bigint, ${p(15)})`;
+      });
+      await this.sql.query(
+        `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq, superseded_by)
+         VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
+        params,
+      );
+    }
+    this.pending.clear();
+  }
+
+  async finish(): Promise<void> {
+    await this.flushFacts();
+    const reads = [...this.reads.values()];
+    for (let i = 0; i < reads.length; i += ROWS_PER_STATEMENT) {
+      const chunk = reads.slice(i, i + ROWS_PER_STATEMENT);
+      await this.sql.query(
+        `UPDATE fact_entries f SET last_accessed_at = r.at, access_count = f.access_count + r.count
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::integer[]) AS r(tenant, ns, id, at, count)
+         WHERE f.tenant = r.tenant AND f.ns = r.ns AND f.id = r.id`,
+        [chunk.map((r) => r.e.tenant), chunk.map((r) => r.e.ns), chunk.map((r) => r.id), chunk.map((r) => r.at), chunk.map((r) => r.count)],
+      );
+    }
+    const rows = [...this.sessions.values()];
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      await this.sql.query(
+        `INSERT INTO fact_sessions (tenant, ns, session_id, last_turn, active_scope_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[])
+         ON CONFLICT (tenant, ns, session_id) DO UPDATE SET last_turn = EXCLUDED.last_turn, active_scope_id = EXCLUDED.active_scope_id`,
+        [chunk.map((r) => r.e.tenant), chunk.map((r) => r.e.ns), chunk.map((r) => r.session.id), chunk.map((r) => r.session.lastTurn), chunk.map((r) => r.session.activeScopeId)],
+      );
+    }
+  }
+}
+
+/** Changes the status of facts: pending ones in their rows, the others with one UPDATE. */
+async function setStatus(b: FactsBatch, e: Stored, ids: string[], status: string, coldReason: string | null, supersededBy: string | null = null): Promise<void> {
+  const inTable = b.changePending(e, ids, status, coldReason, supersededBy);
+  if (inTable.length === 0) return;
+  await b.sql.query(
+    `UPDATE fact_entries SET status = $4, cold_reason = $5, superseded_by = coalesce($6, superseded_by), updated_at = $7 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`,
+    [e.tenant, e.ns, inTable, status, coldReason, supersededBy, e.at],
   );
+}
 
-async function written(c: Ctx): Promise<void> {
-  const d = (c.e as StoredEvent<FactWrittenEvent>).data;
-  const { sql, e } = c;
+async function written(b: FactsBatch, e: Stored): Promise<void> {
+  const d = (e as StoredEvent<FactWrittenEvent>).data;
   if (d.scope) {
-    await sql.query(
+    await b.sql.query(
       `INSERT INTO fact_scopes (tenant, ns, id, label, status, current_turn, closed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (tenant, ns, id) DO UPDATE SET status = EXCLUDED.status, current_turn = EXCLUDED.current_turn, closed_at = EXCLUDED.closed_at, updated_at = EXCLUDED.updated_at`,
       [e.tenant, e.ns, d.scope.id, d.scope.label, d.scope.status, d.scope.currentTurn, d.closedScope ? e.at : null, e.at],
     );
   }
-  if (d.session) await upsertSession(c, d.session);
-  for (const m of d.relief.merged) await setStatus(c, [m.id], 'superseded', null, m.into);
-  await setStatus(c, d.relief.archived, 'archived', null);
-  await setStatus(c, d.superseded, 'superseded', null, d.fact.id);
-  const f = d.fact;
-  await sql.query(
-    `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', NULL, $8, $9, $10, $10, $11) ON CONFLICT DO NOTHING`,
-    [e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, f.hash, f.turn, f.createdAt, e.seq],
-  );
-  await setStatus(c, d.cooled, 'cold', 'scope');
-  await setStatus(c, d.relief.pushed.filter((id) => !d.cooled.includes(id)), 'cold', 'pressure');
+  if (d.session) b.noteSession(e, d.session);
+  for (const m of d.relief.merged) await setStatus(b, e, [m.id], 'superseded', null, m.into);
+  await setStatus(b, e, d.relief.archived, 'archived', null);
+  await setStatus(b, e, d.superseded, 'superseded', null, d.fact.id);
+  b.addFact(e, d.fact);
+  await setStatus(b, e, d.cooled, 'cold', 'scope');
+  await setStatus(b, e, d.relief.pushed.filter((id) => !d.cooled.includes(id)), 'cold', 'pressure');
 }
 
-async function ticked(c: Ctx): Promise<void> {
-  const d = (c.e as StoredEvent<FactsTicked>).data;
-  const { sql, e } = c;
-  await upsertSession(c, d.session);
+async function ticked(b: FactsBatch, e: Stored): Promise<void> {
+  const d = (e as StoredEvent<FactsTicked>).data;
+  b.noteSession(e, d.session);
   const scopes = d.cooled.map((x) => x.scopeId);
   if (!scopes.length) return;
-  await sql.query(`UPDATE fact_scopes SET status = 'cold', closed_at = $4, updated_at = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, scopes, e.at]);
-  await sql.query(
+  await b.flushFacts();
+  await b.sql.query(`UPDATE fact_scopes SET status = 'cold', closed_at = $4, updated_at = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, scopes, e.at]);
+  await b.sql.query(
     `UPDATE fact_entries SET status = 'cold', cold_reason = 'scope', updated_at = $4 WHERE tenant = $1 AND ns = $2 AND scope_id = ANY($3::text[]) AND status = 'active'`,
     [e.tenant, e.ns, scopes, e.at],
   );
@@ -63,24 +155,26 @@ export const factsProjection: Projection = {
   block: 'facts',
   tables: ['fact_entries', 'fact_scopes', 'fact_sessions'],
   async apply(sql, events) {
+    const b = new FactsBatch(sql);
     for (const e of events as Stored[]) {
-      const c = { sql, e };
       switch (e.type) {
         case 'facts.fact_written':
-          await written(c);
+          await written(b, e);
           break;
         case 'facts.ticked':
-          await ticked(c);
+          await ticked(b, e);
           break;
         case 'facts.accessed': {
           const d = (e as StoredEvent<FactsAccessed>).data;
-          await sql.query(`UPDATE fact_entries SET last_accessed_at = $4, access_count = access_count + 1 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, d.ids, d.at]);
+          b.noteAccess(e, d.ids, d.at);
           break;
         }
         case 'facts.purged':
+          await b.flushFacts();
           await sql.query(`DELETE FROM fact_entries WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, (e as StoredEvent<FactsPurged>).data.ids]);
           break;
       }
     }
+    await b.finish();
   },
 };

@@ -1,43 +1,75 @@
 import type { StoredEvent } from '@memsidecar/core';
 import type { Projection, SqlExecutor } from '@memsidecar/projections';
-import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
-import { decodeVector, normalize } from './vector-codec';
+import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent, StoredRecord } from './semantic.events';
+import { decodeVector, float4ArrayParam, normalize } from './vector-codec';
 
 type Stored = StoredEvent<SemanticEvent>;
 
-const hasVectorColumn = async (sql: SqlExecutor): Promise<boolean> => {
+const ROWS_PER_STATEMENT = 500;
+const RECORD_COLUMNS = 15;
+
+/**
+ * Whether the read model has pgvector's column (decided by the migration). Resolved through the
+ * search path like every statement, so a rebuild's schema answers for itself.
+ */
+export const hasVectorColumn = async (sql: SqlExecutor): Promise<boolean> => {
   const [row] = await sql.query<{ present: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'semantic_records' AND column_name = 'embedding_v') AS present`,
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('semantic_records') AND attname = 'embedding_v' AND NOT attisdropped) AS present`,
   );
   return row.present;
 };
 
-async function upserted(sql: SqlExecutor, e: Stored, pgvector: boolean): Promise<void> {
-  const d = (e as StoredEvent<RecordsUpserted>).data;
-  await sql.query(
-    `INSERT INTO semantic_namespaces (tenant, ns, embedder, dimension) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tenant, ns) DO UPDATE SET embedder = EXCLUDED.embedder, dimension = EXCLUDED.dimension`,
-    [e.tenant, e.ns, d.embedder, d.dimension],
-  );
-  for (const r of d.records) {
-    const embedding = normalize(decodeVector(r.vector));
+interface Upsert {
+  e: Stored;
+  r: StoredRecord;
+}
+
+/** Each namespace's embedder and dimension as its newest upsert in the batch states them. */
+async function upsertNamespaces(sql: SqlExecutor, events: Stored[]): Promise<void> {
+  const newest = new Map<string, Stored>();
+  for (const e of events) if (e.type === 'semantic.records_upserted') newest.set(`${e.tenant}\u0000${e.ns}`, e);
+  const rows = [...newest.values()];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const settings = chunk.map((e) => (e as StoredEvent<RecordsUpserted>).data);
+    await sql.query(
+      `INSERT INTO semantic_namespaces (tenant, ns, embedder, dimension)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[])
+       ON CONFLICT (tenant, ns) DO UPDATE SET embedder = EXCLUDED.embedder, dimension = EXCLUDED.dimension`,
+      [chunk.map((e) => e.tenant), chunk.map((e) => e.ns), settings.map((d) => d.embedder), settings.map((d) => d.dimension)],
+    );
+  }
+}
+
+/** Multi-row upserts; every column is replaced, so only each record's newest upsert in a run matters. */
+async function upsertRecords(sql: SqlExecutor, upserts: Upsert[], pgvector: boolean): Promise<void> {
+  for (let i = 0; i < upserts.length; i += ROWS_PER_STATEMENT) {
+    const params: unknown[] = [];
+    const rows = upserts.slice(i, i + ROWS_PER_STATEMENT).map(({ e, r }) => {
+      const embedding = normalize(decodeVector(r.vector));
+      params.push(e.tenant, e.ns, r.id, r.version, r.content, r.vector, float4ArrayParam(embedding), embedding.length, JSON.stringify(r.payload ?? null), r.metadata ?? {}, r.validFrom, r.validTo, r.createdAt, r.updatedAt, e.seq);
+      const p = (k: number) => `$${params.length - RECORD_COLUMNS + k}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}::real[], ${p(8)}, ${p(9)}::json, ${p(10)}::jsonb, ${p(11)}::timestamptz, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::timestamptz, NULL::timestamptz, ${p(15)}::bigint${pgvector ? `, ${p(7)}::real[]::vector` : ''})`;
+    });
     await sql.query(
       `INSERT INTO semantic_records (tenant, ns, id, version, content, vector, embedding, dim, payload, metadata, valid_from, valid_to, created_at, updated_at, deleted_at, seq${pgvector ? ', embedding_v' : ''})
-       VALUES ($1, $2, $3, $4, $5, $6, $7::real[], $8, $9::json, $10::jsonb, $11, $12, $13, $14, NULL, $15${pgvector ? ', $7::real[]::vector' : ''})
+       VALUES ${rows.join(', ')}
        ON CONFLICT (tenant, ns, id) DO UPDATE SET version = EXCLUDED.version, content = EXCLUDED.content, vector = EXCLUDED.vector,
          embedding = EXCLUDED.embedding, dim = EXCLUDED.dim, payload = EXCLUDED.payload, metadata = EXCLUDED.metadata,
          valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
          deleted_at = NULL, seq = EXCLUDED.seq${pgvector ? ', embedding_v = EXCLUDED.embedding_v' : ''}`,
-      [e.tenant, e.ns, r.id, r.version, r.content, r.vector, embedding, embedding.length, JSON.stringify(r.payload ?? null), r.metadata ?? {}, r.validFrom, r.validTo, r.createdAt, r.updatedAt, e.seq],
-    );
-    if (r.supersedes.length === 0) continue;
-    // Superseding closes the old records' validity where the new one's begins.
-    await sql.query(
-      `UPDATE semantic_records SET valid_to = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND id <> $5
-         AND deleted_at IS NULL AND (valid_to IS NULL OR valid_to > $4)`,
-      [e.tenant, e.ns, r.supersedes, r.validFrom, r.id],
+      params,
     );
   }
+}
+
+/** Superseding closes the old records' validity where the new one's begins. */
+async function supersede(sql: SqlExecutor, { e, r }: Upsert): Promise<void> {
+  await sql.query(
+    `UPDATE semantic_records SET valid_to = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND id <> $5
+       AND deleted_at IS NULL AND (valid_to IS NULL OR valid_to > $4)`,
+    [e.tenant, e.ns, r.supersedes, r.validFrom, r.id],
+  );
 }
 
 async function removed(sql: SqlExecutor, e: Stored): Promise<void> {
@@ -56,15 +88,38 @@ async function removed(sql: SqlExecutor, e: Stored): Promise<void> {
   }
 }
 
+/**
+ * Applies events in log order: runs of upserted records go in as multi-row upserts, written
+ * before anything that reads or changes existing records (a supersede, a delete, an expiry).
+ */
 export const semanticProjection: Projection = {
   name: 'semantic_records',
   block: 'semantic',
   tables: ['semantic_records', 'semantic_namespaces'],
   async apply(sql, events) {
     const pgvector = await hasVectorColumn(sql);
+    const pending = new Map<string, Upsert>();
+    const flush = async () => {
+      await upsertRecords(sql, [...pending.values()], pgvector);
+      pending.clear();
+    };
+    await upsertNamespaces(sql, events as Stored[]);
     for (const e of events as Stored[]) {
-      if (e.type === 'semantic.records_upserted') await upserted(sql, e, pgvector);
-      else await removed(sql, e);
+      if (e.type !== 'semantic.records_upserted') {
+        await flush();
+        await removed(sql, e);
+        continue;
+      }
+      for (const r of (e as StoredEvent<RecordsUpserted>).data.records) {
+        const key = `${e.tenant}\u0000${e.ns}\u0000${r.id}`;
+        // A re-inserted key moves to the end, so the run keeps log order between different records.
+        pending.delete(key);
+        pending.set(key, { e, r });
+        if (r.supersedes.length === 0) continue;
+        await flush();
+        await supersede(sql, { e, r });
+      }
     }
+    await flush();
   },
 };

@@ -4,6 +4,7 @@ import { INDEXED_DIMENSIONS } from './migrations/1763769600500-semantic-records'
 import type { PredicateDto } from './semantic.dto';
 import { decodeVector } from './vector-codec';
 import { ExactIndex } from './exact-index';
+import { hasVectorColumn } from './semantic.projection';
 
 export interface SearchFilter {
   tenant: string;
@@ -87,9 +88,7 @@ export class SemanticSearch {
 
   /** Whether the read model has pgvector's column (decided by the migration). */
   usesPgvector(): Promise<boolean> {
-    this.pgvector ??= this.db
-      .query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'semantic_records' AND column_name = 'embedding_v') AS present`)
-      .then((r) => r[0].present);
+    this.pgvector ??= hasVectorColumn(this.db);
     return this.pgvector;
   }
 

@@ -17,11 +17,13 @@ const metadataValue = (md: grpc.Metadata, name: string): string | undefined => {
   return value === undefined ? undefined : String(value);
 };
 
-const headersOf = (md: grpc.Metadata): RequestHeaders => ({
+export const grpcHeaders = (md: grpc.Metadata): RequestHeaders => ({
   authorization: metadataValue(md, 'authorization'),
   requestId: metadataValue(md, 'mem-request-id'),
   sessionId: metadataValue(md, 'mem-session-id'),
   sessionToken: metadataValue(md, 'mem-session-token'),
+  traceparent: metadataValue(md, 'traceparent'),
+  tracestate: metadataValue(md, 'tracestate'),
 });
 
 const asMemError = (e: unknown): MemError => (isMemError(e) ? e : new MemError('INTERNAL', 'internal error'));
@@ -96,14 +98,14 @@ export class GrpcApi {
         const write = async (item: unknown) => {
           if (!call.write(jsonToMessage(item as Record<string, unknown>, responseType))) await new Promise((r) => call.once('drain', r));
         };
-        this.dispatcher.dispatchStream(op, messageToJson(call.request, requestType), headersOf(call.metadata), 'grpc', write).then(
+        this.dispatcher.dispatchStream(op, messageToJson(call.request, requestType), grpcHeaders(call.metadata), 'grpc', write).then(
           () => call.end(),
           (e) => call.emit('error', grpcError(asMemError(e))),
         );
       };
     }
     return (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      this.dispatcher.dispatch(op, messageToJson(call.request, requestType), headersOf(call.metadata), 'grpc').then(
+      this.dispatcher.dispatch(op, messageToJson(call.request, requestType), grpcHeaders(call.metadata), 'grpc').then(
         (result) => callback(null, jsonToMessage(result as Record<string, unknown>, responseType)),
         (e) => callback(grpcError(asMemError(e))),
       );
@@ -118,7 +120,7 @@ export class GrpcApi {
   private clientStream(block: string, method: Method, requestType: Type, responseType: Type): grpc.UntypedHandleCall {
     if (block !== 'artifact' || method.name !== 'Upload') throw new Error(`no client-streaming handler for ${block}.${method.name}`);
     return (call: grpc.ServerReadableStream<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      const headers = headersOf(call.metadata);
+      const headers = grpcHeaders(call.metadata);
       const step = { ...headers, requestId: undefined };
       const run = async () => {
         let uploadId: string | undefined;

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { MemsidecarConfig } from '@memsidecar/config';
+import type { Database, SqlExecutor } from '@memsidecar/projections';
+import { BLOCKS, openReadModelDatabase } from '@memsidecar/platform';
+import { describeReplayed, replayReadModels } from '../replay-read-models';
+import { diffTable, tablesOf, type DiffOptions, type Difference } from '../table-diff';
+import { openBoth, quiet } from './projections';
+
+/**
+ * What a replay cannot reproduce, because it was never in the log. Everything else must match.
+ */
+function notFromTheLog(): DiffOptions {
+  return {
+    ignoredColumns: {
+      // When a runner last committed: its bookkeeping on the wall clock, not state of any read model.
+      mem_checkpoints: ['updated_at'],
+    },
+    rowFilters: {
+      // A runner writes its checkpoint at 0 when it first starts: a read model that never applied
+      // an event is the same with that row or without it.
+      mem_checkpoints: 'seq > 0',
+    },
+  };
+}
+
+/**
+ * `memctl verify`: rebuilds every read model from the log into a scratch database, each up to the
+ * checkpoint the live one had when verify started, and compares them row by row. Exit code 0 when
+ * they are identical, 1 when not (each difference is printed).
+ */
+export async function verify(config: MemsidecarConfig): Promise<void> {
+  const { log, db: live } = await openBoth(config);
+  const liveSession = await live.pool.connect();
+  let scratch: Scratch | null = null;
+  let rebuiltSession: PoolClient | null = null;
+  try {
+    // One snapshot for the checkpoints and every live row: writes the service commits meanwhile are not seen.
+    await liveSession.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await liveSession.query(`SET LOCAL TimeZone = 'UTC'`);
+    const checkpoints = new Map((await liveSession.query<{ name: string; seq: string }>(`SELECT name, seq FROM mem_checkpoints`)).rows.map((r) => [r.name, Number(r.seq)]));
+    const options = notFromTheLog();
+
+    scratch = await openScratch(config, live);
+    console.log(`verify: replaying every read model into ${scratch.description}, up to its live checkpoint`);
+    await replayReadModels(log, scratch.db, (name) => checkpoints.get(name) ?? 0, quiet, (r) => console.log(`  ${describeReplayed(r)}`));
+
+    rebuiltSession = await scratch.db.pool.connect();
+    await rebuiltSession.query('BEGIN');
+    await rebuiltSession.query(`SET LOCAL TimeZone = 'UTC'`);
+    const { tables, rows, differing, differences } = await compareAll(executor(liveSession), executor(rebuiltSession), options);
+    if (differences === 0) {
+      console.log(`verify: identical: ${tables} tables, ${rows} rows match a replay of the log`);
+    } else {
+      console.log(`verify: ${differences} difference${differences === 1 ? '' : 's'} in ${differing.join(', ')} (${tables} tables, ${rows} live rows compared)`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await rebuiltSession?.query('ROLLBACK').catch(() => undefined);
+    rebuiltSession?.release();
+    await liveSession.query('ROLLBACK').catch(() => undefined);
+    liveSession.release();
+    await scratch?.drop();
+    await live.close();
+    await log.close();
+  }
+}
+
+/** Every table the migrations created, printing each difference as it is found. */
+async function compareAll(live: SqlExecutor, rebuilt: SqlExecutor, options: DiffOptions) {
+  const tables = await tablesOf(rebuilt);
+  const differing = new Set<string>();
+  let differences = 0;
+  let rows = 0;
+  for (const table of tables) {
+    rows += await diffTable(live, rebuilt, table, options, (d) => {
+      differences++;
+      differing.add(d.table);
+      console.log(describeDifference(d));
+    });
+  }
+  return { tables: tables.length, rows, differing: [...differing], differences };
+}
+
+interface Scratch {
+  db: Database;
+  description: string;
+  drop(): Promise<void>;
+}
+
+/** A throw-away database: a new one on the live Postgres server, or an in-memory PGlite. */
+async function openScratch(config: MemsidecarConfig, live: Database): Promise<Scratch> {
+  if (!config.databaseUrl) {
+    const db = await openReadModelDatabase(config, BLOCKS, { pgliteDir: 'memory://' });
+    return { db, description: 'an in-memory PGlite', drop: () => db.close() };
+  }
+  const name = `memsidecar_verify_${randomBytes(6).toString('hex')}`;
+  const dropDatabase = () => live.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined);
+  await live.pool.query(`CREATE DATABASE ${name}`);
+  const url = new URL(config.databaseUrl);
+  url.pathname = `/${name}`;
+  try {
+    const db = await openReadModelDatabase({ ...config, databaseUrl: url.toString() }, BLOCKS);
+    return { db, description: `scratch database ${name}`, drop: () => db.close().then(dropDatabase) };
+  } catch (e) {
+    await dropDatabase();
+    throw e;
+  }
+}
+
+const executor = (client: PoolClient): SqlExecutor => ({
+  query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+});
+
+const MAX_SHOWN = 200;
+
+const shown = (value: string | null): string => (value === null ? 'NULL' : JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value));
+
+const describeDifference = (d: Difference): string =>
+  'onlyIn' in d
+    ? `${d.table} (${d.key}): row only in the ${d.onlyIn} read model`
+    : `${d.table} (${d.key}) ${d.column}: live ${shown(d.live)}, rebuilt ${shown(d.rebuilt)}`;

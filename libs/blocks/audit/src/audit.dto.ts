@@ -1,0 +1,59 @@
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { BLOCKS } from '@memsidecar/core';
+import { IsIsoTime, IsNamespace } from '@memsidecar/api';
+
+/** An event type (`kv.value_set`) or a prefix of types ending in `*` (`kv.*`, or `*` for all). */
+const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{0,127}\*?$/;
+
+export class AuditQueryInput {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  fromSeq?: number;
+
+  @IsOptional()
+  @IsIsoTime()
+  since?: string;
+
+  @IsOptional()
+  @IsIsoTime()
+  until?: string;
+
+  @IsOptional()
+  @IsIn(BLOCKS)
+  block?: string;
+
+  @IsOptional()
+  @IsNamespace()
+  ns?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  agent?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  sessionId?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 128, { each: true })
+  @Matches(TYPE_PATTERN, { each: true, message: 'each value must be an event type, or a prefix of one ending in *' })
+  types?: string[];
+
+  /** At most the configured list limit; checked by the operation. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  limit?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  minSeq?: number;
+}

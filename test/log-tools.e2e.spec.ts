@@ -1,0 +1,317 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '@memsidecar/core';
+import { BLOCKS } from '@memsidecar/platform';
+import { createTestDatabase, sleep, waitFor, type TestDatabase } from '@memsidecar/testing';
+import { serviceFixture, type ServiceFixture } from './support/fixture';
+
+const MEMCTL = resolve(__dirname, '..', 'bin', 'memctl.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** memctl as an operator runs it, against the deployment `f` (its Postgres, or its embedded PGlite). */
+function memctlFor(f: ServiceFixture, serviceEnv: Record<string, string> = {}) {
+  const env = () => ({
+    ...process.env,
+    ...serviceEnv,
+    MEMSIDECAR_NATS_URL: f.nats.url,
+    MEMSIDECAR_DATA_DIR: f.service.dataDir,
+    ...(f.pg ? { MEMSIDECAR_DATABASE_URL: f.pg.url } : {}),
+  });
+  const memctl = (...args: string[]): Promise<Run> =>
+    new Promise((done) =>
+      execFile(process.execPath, [MEMCTL, ...args], { env: env() }, (error, stdout, stderr) =>
+        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+  /** A run that must succeed; a failure shows what memctl said. */
+  const memctlOk = async (...args: string[]): Promise<Run> => {
+    const run = await memctl(...args);
+    if (run.code !== 0) throw new Error(`memctl ${args.join(' ')} exited with ${run.code}:\n${run.stderr}${run.stdout}`);
+    return run;
+  };
+  return { env, memctl, memctlOk };
+}
+
+/**
+ * Every row of every read-model table, as Postgres prints it, in a canonical order. Left out: the
+ * blob release records, which the collector forgets by its clock rather than by the log.
+ */
+async function readModelRows(url: string): Promise<Record<string, string[]>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`SET TimeZone = 'UTC'`);
+    const tables = (
+      await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migrations') ORDER BY 1`)
+    ).rows;
+    const rows: Record<string, string[]> = {};
+    for (const { name } of tables) {
+      // When a runner last committed is bookkeeping on the wall clock, not read-model state.
+      const select = name === 'mem_checkpoints' ? `SELECT row_to_json(t)::text AS r FROM (SELECT name, seq FROM mem_checkpoints) t` : `SELECT row_to_json(t)::text AS r FROM ${name} t`;
+      rows[name] = (await client.query<{ r: string }>(`${select} ORDER BY 1`)).rows.map((r) => r.r);
+    }
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function sql(url: string, text: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+const readLines = (path: string): StoredEvent[] =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as StoredEvent);
+
+describe('log tools - export, point-in-time replay and verify (Postgres)', () => {
+  // The blob collector forgets release records after a second, as it would after its grace period.
+  const serviceEnv = { MEMSIDECAR_EMBEDDER: 'hashing', MEMSIDECAR_ARTIFACT_GC_GRACE_MS: '1000', MEMSIDECAR_ARTIFACT_GC_INTERVAL_MS: '500' };
+  const f = serviceFixture('postgres', serviceEnv);
+  const dir = mkdtempSync(join(tmpdir(), 'memsidecar-log-tools-'));
+  const scratch: TestDatabase[] = [];
+  const { env, memctl, memctlOk } = memctlFor(f, serviceEnv);
+  const fullLog = () => f.logOf('mem.evt.>');
+  const freshDatabase = async () => {
+    const db = await createTestDatabase();
+    scratch.push(db);
+    return db;
+  };
+
+  /** Every live read model has applied every event of its own up to `seq`. */
+  const liveCaughtUp = async (seq: number) => {
+    const events = (await fullLog()).filter((e) => e.seq <= seq);
+    await waitFor(
+      async () => {
+        const client = new Client({ connectionString: f.pg!.url });
+        await client.connect();
+        const rows = (await client.query<{ name: string; seq: string }>(`SELECT name, seq FROM mem_checkpoints`).finally(() => client.end())).rows;
+        const checkpoints = new Map(rows.map((r) => [r.name, Number(r.seq)]));
+        return BLOCKS.flatMap((b) => b.projections).every((p) => {
+          const last = Math.max(0, ...events.filter((e) => p.everyBlock || e.block === p.block).map((e) => e.seq));
+          return (checkpoints.get(p.name) ?? 0) >= last;
+        });
+      },
+      (ok) => ok,
+      15_000,
+    );
+  };
+
+  /** Writes to every block: overwrites, deletes, sessions with leases, artifacts replaced and deleted. */
+  async function writeEverywhere(tag: string): Promise<number> {
+    const c = f.client;
+    // Request ids put rows in the request ledger (mem_requests), which is compared too.
+    await c.ok('kv.put', { ns: 'mix', key: `k-${tag}`, value: { tag }, metadata: { a: tag } }, { requestId: `kv-${tag}` });
+    await c.ok('kv.put', { ns: 'mix', key: `k-${tag}`, value: [tag, 2], ttlMs: 3_600_000 });
+    await c.ok('kv.put', { ns: 'mix', key: `gone-${tag}`, value: 1 });
+    await c.ok('kv.delete', { ns: 'mix', key: `gone-${tag}` });
+    for (let i = 0; i < 3; i++) await c.ok('episodic.append', { ns: 'mix', type: 'note', payload: { i, tag }, dedupKey: `${tag}-${i}` }, { requestId: `ep-${tag}-${i}` });
+    await c.ok('episodic.expire', { ns: 'mix', beforeCursor: 2, action: 'soft', maxRows: 1 });
+    const session = await c.ok('session.open', { sessionId: `s-${tag}` });
+    await c.ok('lease.acquire', { ns: 'mix', key: `l-${tag}`, ttlMs: 60_000 }, { headers: { 'Mem-Session-Id': `s-${tag}`, 'Mem-Session-Token': session.sessionToken } });
+    await c.ok('session.checkpoint', { sessionId: `s-${tag}`, sessionToken: session.sessionToken, state: { step: 1 } });
+    await c.ok('session.close', { sessionId: `s-${tag}`, sessionToken: session.sessionToken }, { requestId: `close-${tag}` });
+    await c.ok('semantic.upsert', { ns: 'mix', records: [{ id: `r-${tag}`, content: `a note about ${tag}`, metadata: { tag } }] });
+    await c.ok('semantic.delete', { ns: 'mix', ids: [`r-${tag}`] });
+    await c.ok('artifact.put', { ns: 'mix', id: `doc-${tag}`, data: b64('one') });
+    await c.ok('artifact.put', { ns: 'mix', id: `doc-${tag}`, data: b64('two') }, { requestId: `doc-${tag}` });
+    await c.ok('artifact.delete', { ns: 'mix', id: `doc-${tag}` });
+    await c.ok('lease.acquire', { ns: 'mix', key: `free-${tag}`, ttlMs: 60_000, holder: 'h' }).then((l) => c.ok('lease.release', { ns: 'mix', key: `free-${tag}`, holderId: l.holderId }));
+    await c.ok('semantic.upsert', { ns: 'mix', records: [{ id: `old-${tag}`, content: 'old', metadata: { kind: 'old' } }] });
+    await c.ok('semantic.expire', { ns: 'mix', filter: { kind: 'old' }, action: 'invalidate', maxRows: 10 });
+    await c.ok('facts.write', { ns: 'mix', content: `D[db-${tag}]: use postgres` });
+    await c.ok('facts.write', { ns: 'mix', content: `D[ui-${tag}]: dark mode`, scope: `theme-${tag}`, sessionId: `fs-${tag}` });
+    await c.ok('facts.tick', { ns: 'mix', sessionId: `fs-${tag}`, turn: 1, message: 'theme is merged' });
+    await c.ok('facts.search', { ns: 'mix', query: 'postgres' });
+    const last = await c.ok('facts.write', { ns: 'mix', content: `D[db-${tag}]: use postgres 15` });
+    return last.seq;
+  }
+
+  beforeAll(async () => {
+    await writeEverywhere('setup');
+  });
+
+  afterAll(async () => {
+    for (const db of scratch) await db.drop();
+  });
+
+  it('export writes every event once, oldest first, and a second run continues after the last line', async () => {
+    const out = join(dir, 'export.jsonl');
+    const first = await memctlOk('log', 'export', '--out', out);
+    const logged = await fullLog();
+    expect(readLines(out)).toEqual(logged);
+    expect(first.stderr).toContain(`wrote ${logged.length} events`);
+    expect(first.stderr).toContain(`last seq ${logged.at(-1)!.seq}`);
+
+    await writeEverywhere('export-2');
+    const second = await memctlOk('log', 'export', '--out', out);
+    expect(second.stderr).toContain(`ends at seq ${logged.at(-1)!.seq}`);
+    expect(readLines(out)).toEqual(await fullLog());
+  });
+
+  it('export cuts off a torn last line and writes that event again, once', async () => {
+    const out = join(dir, 'torn.jsonl');
+    await memctlOk('log', 'export', '--out', out);
+    const text = readFileSync(out, 'utf8');
+    // An export killed in the middle of its last line.
+    truncateSync(out, Buffer.byteLength(text) - 20);
+    await f.client.ok('kv.put', { ns: 'torn', key: 'k', value: 1 });
+    const resumed = await memctlOk('log', 'export', '--out', out);
+    expect(resumed.stderr).toContain('cut off a torn last line');
+    expect(readLines(out)).toEqual(await fullLog());
+  });
+
+  it('--from-seq and --since choose where a new export starts, and are ignored when resuming', async () => {
+    const logged = await fullLog();
+    const from = logged[Math.floor(logged.length / 2)].seq;
+    const bySeq = join(dir, 'from-seq.jsonl');
+    await memctlOk('log', 'export', '--out', bySeq, '--from-seq', String(from));
+    expect(readLines(bySeq)).toEqual(logged.filter((e) => e.seq >= from));
+
+    await sleep(20);
+    const since = new Date();
+    await sleep(20);
+    const after = await f.client.ok('kv.put', { ns: 'since', key: 'k', value: 1 });
+    await f.client.ok('kv.put', { ns: 'since', key: 'k', value: 2 });
+    const byTime = join(dir, 'since.jsonl');
+    await memctlOk('log', 'export', '--out', byTime, '--since', since.toISOString());
+    const exported = readLines(byTime);
+    expect(exported[0].seq).toBe(after.seq);
+    expect(exported).toEqual((await fullLog()).filter((e) => e.seq >= after.seq));
+
+    const again = await memctlOk('log', 'export', '--out', bySeq, '--from-seq', '1');
+    expect(again.stderr).toContain('--since/--from-seq ignored');
+    expect(readLines(bySeq)).toEqual((await fullLog()).filter((e) => e.seq >= from));
+
+    expect(await memctl('log', 'export', '--out', join(dir, 'bad.jsonl'), '--from-seq', 'zero')).toMatchObject({ code: 2, stderr: expect.stringContaining('--from-seq') });
+    expect(await memctl('log', 'export', '--out', join(dir, 'bad.jsonl'), '--since', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringContaining('--since') });
+  });
+
+  it('export --follow appends events as they arrive and exits cleanly on SIGTERM', async () => {
+    const out = join(dir, 'follow.jsonl');
+    const child = spawn(process.execPath, [MEMCTL, 'log', 'export', '--out', out, '--follow'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const lineCount = async () => readFileSync(out, 'utf8').split('\n').filter(Boolean).length;
+    const before = (await fullLog()).length;
+    await waitFor(() => lineCount().catch(() => 0), (n) => n === before, 15_000);
+
+    const written: number[] = [];
+    for (let i = 0; i < 5; i++) written.push((await f.client.ok('kv.put', { ns: 'follow', key: `k${i}`, value: i })).seq);
+    await waitFor(() => lineCount(), (n) => n === before + 5, 15_000);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = readLines(out);
+    expect(lines.map((e) => e.seq).slice(-5)).toEqual(written);
+    expect(lines).toEqual(await fullLog());
+    expect(stderr).toContain(`last seq ${written.at(-1)}`);
+  });
+
+  it('replay --into rebuilds every read model as it was at a sequence, and at a time', async () => {
+    const s = await writeEverywhere('pit');
+    await liveCaughtUp(s);
+    const atS = await readModelRows(f.pg!.url);
+    await sleep(20);
+    const time = new Date();
+    await sleep(20);
+    // Later writes change and delete what existed at S.
+    await f.client.ok('kv.put', { ns: 'mix', key: 'k-pit', value: 'changed' });
+    await f.client.ok('kv.delete', { ns: 'mix', key: 'k-setup' });
+    await f.client.ok('episodic.expire', { ns: 'mix', beforeCursor: 100, action: 'hard', maxRows: 100 });
+    await f.client.ok('facts.write', { ns: 'mix', content: '~[db-pit]: retired' });
+    await writeEverywhere('later');
+
+    const bySeq = await freshDatabase();
+    const replayed = await memctlOk('replay', '--into', bySeq.url, '--until', String(s));
+    expect(replayed.stdout).toMatch(/kv_entries: seq \d+ \(last event \d+\), \d+ events in [\d.]+ s, \d+ events\/s/);
+    expect(await readModelRows(bySeq.url)).toEqual(atS);
+
+    const byTime = await freshDatabase();
+    const timed = await memctlOk('replay', '--into', byTime.url, '--until', time.toISOString());
+    expect(timed.stdout).toContain(`up to seq ${s}`);
+    expect(await readModelRows(byTime.url)).toEqual(atS);
+
+    expect(await memctl('replay', '--into', bySeq.url)).toMatchObject({ code: 2, stderr: expect.stringContaining('--force') });
+    await memctlOk('replay', '--into', bySeq.url, '--until', String(s), '--force');
+    expect(await readModelRows(bySeq.url)).toEqual(atS);
+
+    expect(await memctl('replay', '--into', f.pg!.url, '--force')).toMatchObject({ code: 2, stderr: expect.stringContaining('live read-model database') });
+    expect(await memctl('replay', '--into', byTime.url, '--until', 'noon', '--force')).toMatchObject({ code: 2, stderr: expect.stringContaining('--until') });
+  });
+
+  it('verify finds the live read models identical to a replay, also while writes continue', async () => {
+    expect((await memctlOk('verify')).stdout).toContain('identical');
+
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await f.client.ok('kv.put', { ns: 'busy', key: `k${i % 7}`, value: i });
+    })();
+    try {
+      expect((await memctlOk('verify')).stdout).toContain('identical');
+    } finally {
+      writing = false;
+      await writer;
+    }
+  });
+
+  it('verify prints a tampered row (table, key, column, both values) and exits 1; no scratch database is left', async () => {
+    await sql(f.pg!.url, `UPDATE kv_entries SET value = '"tampered"' WHERE ns = 'mix' AND key = 'k-pit'`);
+    await sql(f.pg!.url, `DELETE FROM episodic_events WHERE ns = 'mix' AND cursor = (SELECT max(cursor) FROM episodic_events WHERE ns = 'mix')`);
+    const run = await memctl('verify');
+    expect(run, run.stderr).toMatchObject({ code: 1 });
+    expect(run.stdout).toContain('kv_entries (tenant=default, ns=mix, key=k-pit) value: live "\\"tampered\\"", rebuilt "\\"changed\\""');
+    expect(run.stdout).toMatch(/episodic_events \(tenant=default, ns=mix, cursor=\d+\): row only in the rebuilt read model/);
+    expect(run.stdout).toMatch(/verify: 2 differences in episodic_events, kv_entries|verify: 2 differences in kv_entries, episodic_events/);
+    const client = new Client({ connectionString: f.pg!.url });
+    await client.connect();
+    const left = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'memsidecar_verify_%'`).finally(() => client.end());
+    expect(left.rows).toEqual([]);
+  });
+});
+
+describe('log tools - verify and replay of an embedded PGlite deployment', () => {
+  const f = serviceFixture('pglite');
+  const { memctlOk } = memctlFor(f);
+  let target: TestDatabase;
+
+  afterAll(async () => {
+    await target?.drop();
+  });
+
+  it('verify replays into an in-memory PGlite once the service is stopped; replay --into copies to Postgres', async () => {
+    await f.client.ok('kv.put', { ns: 'lite', key: 'a', value: 1 });
+    await f.client.ok('kv.put', { ns: 'lite', key: 'a', value: 2 });
+    const { seq } = await f.client.ok('episodic.append', { ns: 'lite', type: 'note', payload: { x: 1 } });
+    await f.service.stop();
+
+    const verified = await memctlOk('verify');
+    expect(verified.stdout).toContain('in-memory PGlite');
+    expect(verified.stdout).toContain('identical');
+
+    target = await createTestDatabase();
+    expect((await memctlOk('replay', '--into', target.url)).stdout).toContain(`as of seq ${seq}`);
+    const rows = await readModelRows(target.url);
+    expect(rows.kv_entries.map((r) => JSON.parse(r))).toEqual([expect.objectContaining({ ns: 'lite', key: 'a', value: 2, version: 2 })]);
+    expect(rows.episodic_events).toHaveLength(1);
+  });
+});
