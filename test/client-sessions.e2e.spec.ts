@@ -107,6 +107,7 @@ describe('client sessions and turns - end to end over NATS on postgres', () => {
       void (async () => {
         for await (const _ of seen) requests++;
       })();
+      await f.client.nc.flush(); // the server has the subscription before the client could publish
       const started = Date.now();
       const refused = await client.kv.put({ ns: 'client-sessions', key: 'after-close', value: 1 }, { session }).catch((e) => e);
       expect(refused).toBeInstanceOf(SessionClosedError);
@@ -177,6 +178,7 @@ describe('client sessions and turns - end to end over NATS on postgres', () => {
           if (body.ns === 'fifo' && !sent.includes(body.dedupKey)) sent.push(body.dedupKey);
         }
       })();
+      await f.client.nc.flush(); // the server has the subscription before the client publishes
       // The service takes the first write but cannot answer it yet.
       f.service.signal('SIGSTOP');
       try {
