@@ -43,12 +43,25 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** The text each event read from the log was decoded from, to write it out again without encoding it. */
+const appendedTexts = new WeakMap<StoredEvent, string>();
+
 /** Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event (hot in replays). */
 export const decodeStoredEvent = (data: Uint8Array, seq: number): StoredEvent => {
-  const event = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as StoredEvent;
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  const event = JSON.parse(text) as StoredEvent;
   event.seq = seq;
+  appendedTexts.set(event, text);
   return event;
 };
+
+/** An event's envelope (all of it but its sequence) as JSON text, exactly as it was appended. */
+export function envelopeText(e: StoredEvent): string {
+  const text = appendedTexts.get(e);
+  if (text !== undefined) return text;
+  const { seq: _seq, ...envelope } = e;
+  return JSON.stringify(envelope);
+}
 
 /** The event log: appends with optimistic concurrency per subject, point reads and replay. */
 export class EventStore {

@@ -61,7 +61,8 @@ async function rebuildBesideLive(o: RebuildOptions): Promise<RebuildResult> {
   // (synchronous) commit flushes the log up to and including every transaction before it.
   const next = await openReadModelDatabase(o.config, o.blocks, {
     schema: NEXT_SCHEMA,
-    settings: { synchronous_commit: 'off', maintenance_work_mem: '256MB' },
+    settings: { synchronous_commit: 'off', maintenance_work_mem: '256MB', ...(await fastToastCompression(o.live)) },
+    bulkLoad: true,
   });
   const runners = projectionRunners(o.blocks, o.log, next, o.logger, { maxBatch: REBUILD_BATCH });
   const feed = new SharedLogFeed(o.log.store, runners);
@@ -87,6 +88,16 @@ async function rebuildBesideLive(o: RebuildOptions): Promise<RebuildResult> {
     await next.close();
     if (!switched) await ddl(`DROP SCHEMA IF EXISTS ${NEXT_SCHEMA} CASCADE`).catch(() => undefined);
   }
+}
+
+/**
+ * lz4 where the server has it: pglz spends more time than anything else in a bulk load trying to
+ * compress large values (vectors, their events) that hardly compress. Rows keep the method they
+ * were written with, so the live tables may mix both.
+ */
+async function fastToastCompression(live: Database): Promise<Record<string, string>> {
+  const [row] = await live.query<{ lz4: boolean }>(`SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`);
+  return row?.lz4 ? { default_toast_compression: 'lz4' } : {};
 }
 
 /**

@@ -93,7 +93,7 @@ async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> 
 export function openReadModelDatabase(
   config: MemsidecarConfig,
   blocks: BlockDefinition[],
-  o: Partial<Pick<DatabaseOptions, 'schema' | 'settings' | 'pgliteDir'>> = {},
+  o: Partial<Pick<DatabaseOptions, 'schema' | 'settings' | 'pgliteDir' | 'bulkLoad'>> = {},
 ): Promise<Database> {
   return Database.open({
     ...o,

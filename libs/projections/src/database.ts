@@ -2,12 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import type { Pool } from 'pg';
 import { MemError, inChildSpan } from '@memsidecar/core';
+import { copyRows } from './copy-rows';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
 /** What a projection writes through: plain parameterised SQL inside one transaction. */
 export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Only in a bulk load (see `DatabaseOptions.bulkLoad`): appends rows with COPY, which has no
+   * conflict handling. A projection uses it for rows that cannot exist yet, and INSERTs otherwise.
+   */
+  copyRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -26,6 +32,11 @@ export interface DatabaseOptions {
   schema?: string;
   /** Postgres only: session settings of every connection (`-c name=value`). */
   settings?: Record<string, string>;
+  /**
+   * Postgres only: the read models are being filled from empty by one writer (a rebuild, a replay),
+   * so transactions offer `copyRows`.
+   */
+  bulkLoad?: boolean;
 }
 
 /** The read-model database: a TypeORM DataSource plus the pg pool it manages, for hot queries. */
@@ -36,6 +47,7 @@ export class Database {
     readonly dataSource: DataSource,
     readonly kind: DatabaseKind,
     private readonly closeEmbedded: () => Promise<void>,
+    private readonly bulkLoad = false,
   ) {}
 
   static async open(o: DatabaseOptions): Promise<Database> {
@@ -55,7 +67,7 @@ export class Database {
       const ds = new DataSource({ ...common, url: o.url, schema: o.schema, poolSize: o.poolSize ?? 10, extra: options ? { options } : undefined });
       await ds.initialize();
       await ds.runMigrations();
-      return new Database(ds, 'postgres', async () => {});
+      return new Database(ds, 'postgres', async () => {}, o.bulkLoad);
     }
     const { PGlite } = await import('@electric-sql/pglite');
     const { vector } = await import('@electric-sql/pglite-pgvector');
@@ -102,7 +114,9 @@ export class Database {
     const client = await this.pool.connect().catch((e) => Promise.reject(asUnavailable(e)));
     try {
       await client.query('BEGIN');
-      const result = await work({ query: async (sql, params) => (await client.query(sql, params as unknown[])).rows });
+      const executor: SqlExecutor = { query: async (sql, params) => (await client.query(sql, params as unknown[])).rows };
+      if (this.bulkLoad) executor.copyRows = (table, columns, rows) => copyRows(client, table, columns, rows);
+      const result = await work(executor);
       await client.query('COMMIT');
       return result;
     } catch (e) {

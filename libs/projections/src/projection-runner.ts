@@ -43,6 +43,8 @@ export class ProjectionRunner {
   private pendingInStream = 0;
   private buffer: StoredEvent[] = [];
   private waiters: Waiter[] = [];
+  /** A feed waiting for the buffer to have room again. */
+  private roomWaiters: (() => void)[] = [];
   private messages: ConsumerMessages | null = null;
   private draining: Promise<void> | null = null;
   private lingering: NodeJS.Timeout | null = null;
@@ -51,6 +53,9 @@ export class ProjectionRunner {
   private reachedUntil = false;
   private loop: Promise<void> | null = null;
   private subjectPrefix: string | undefined;
+  /** Fed by a `SharedLogFeed` rather than its own consumer, and whether the feed has more to deliver. */
+  private fed = false;
+  private feedBehind = false;
 
   constructor(
     readonly projection: Projection,
@@ -93,8 +98,22 @@ export class ProjectionRunner {
     this.loop = this.follow();
   }
 
-  /** Takes its position from the checkpoint without consuming: a `SharedLogFeed` offers the events. */
-  async open(): Promise<void> {
+  /**
+   * Takes its position from the checkpoint to be fed by a `SharedLogFeed` instead of consuming:
+   * then it applies full batches, and what is left once the feed has caught up with the log.
+   */
+  async openForFeed(): Promise<void> {
+    this.fed = true;
+    await this.open();
+  }
+
+  /** Where the feed stands after its latest event: more right behind it, or caught up with the log. */
+  feedPosition(behind: boolean): void {
+    this.feedBehind = behind;
+    if (!behind) this.scheduleDrain();
+  }
+
+  private async open(): Promise<void> {
     await this.db.query(`INSERT INTO mem_checkpoints (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [this.name]);
     this.appliedSeq = await this.checkpoint();
   }
@@ -215,11 +234,26 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Buffers an event; when the buffer is full, resolves once a batch has made room again (not once
+   * it is empty: a feed shared with other read models would leave them idle meanwhile).
+   */
   private take(event: StoredEvent, pending: number): Promise<void> | undefined {
     this.buffer.push(event);
     this.pendingInStream = pending;
     this.scheduleDrain();
-    return this.buffer.length >= Math.max(MAX_BUFFERED, 5 * this.maxBatch) ? this.drainNow() : undefined;
+    if (this.buffer.length < this.bufferLimit) return undefined;
+    void this.drainNow();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private get bufferLimit(): number {
+    return Math.max(MAX_BUFFERED, 5 * this.maxBatch);
+  }
+
+  private makeRoom(): void {
+    if (this.buffer.length >= this.bufferLimit) return;
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
   /**
@@ -234,13 +268,24 @@ export class ProjectionRunner {
   }
 
   /** Applies at once when a reader waits or a batch is full; otherwise lingers briefly to batch. */
+  /**
+   * Applies at once when a reader waits or a batch is full; otherwise, on its own consumer, lingers
+   * briefly to batch, and on a feed waits for a full batch until the feed has caught up.
+   */
   private scheduleDrain(): void {
     if (this.draining || this.buffer.length === 0) return;
-    if (this.waiters.length > 0 || this.buffer.length >= this.maxBatch || this.stopped || this.pendingInStream > 0) {
+    if (this.applyNow()) {
       void this.drainNow();
       return;
     }
-    this.lingering ??= setTimeout(() => void this.drainNow(), LINGER_MS);
+    if (!this.fed) this.lingering ??= setTimeout(() => void this.drainNow(), LINGER_MS);
+  }
+
+  private applyNow(): boolean {
+    if (this.waiters.length > 0 || this.buffer.length >= this.maxBatch || this.stopped) return true;
+    // On its own consumer, events still in the stream mean catching up: apply at once. On a feed,
+    // a partial batch waits for the rest until the feed has caught up with the log.
+    return this.fed ? !this.feedBehind : this.pendingInStream > 0;
   }
 
   private drainNow(): Promise<void> {
@@ -254,7 +299,7 @@ export class ProjectionRunner {
 
   private async drain(): Promise<void> {
     try {
-      while (this.buffer.length > 0) {
+      while (this.buffer.length > 0 && (!this.fed || this.applyNow())) {
         const batch = this.buffer.slice(0, this.maxBatch);
         await this.applyWithRetry(batch);
         this.stats.batches++;
@@ -262,9 +307,12 @@ export class ProjectionRunner {
         this.rate.note(this.stats.events);
         this.buffer.splice(0, batch.length);
         this.advance(batch[batch.length - 1].seq);
+        this.makeRoom();
       }
     } finally {
       this.draining = null;
+      // Stopping with a batch that keeps failing: whoever waits for room must not wait forever.
+      for (const resolve of this.roomWaiters.splice(0)) resolve();
     }
     this.scheduleDrain();
   }

@@ -31,7 +31,7 @@ export class SharedLogFeed {
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.open()));
+    await Promise.all(this.runners.map((r) => r.openForFeed()));
     const from = Math.min(...this.runners.map((r) => r.applied)) + 1;
     const consumer = await this.store.js.consumers.get(this.store.stream, {
       filter_subjects: allEventsFilter(this.store.options.prefix),
@@ -54,9 +54,10 @@ export class SharedLogFeed {
   private async deliver(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
       const event = decodeStoredEvent(m.data, m.seq);
+      const behind = m.info.pending > 0;
       for (const runner of this.runners) {
-        if (!runner.follows(m.subject)) continue;
-        const full = runner.offer(event);
+        const full = runner.follows(m.subject) ? runner.offer(event) : undefined;
+        runner.feedPosition(behind);
         if (full) await full;
       }
     }

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '@memsidecar/core';
+import { envelopeText } from '@memsidecar/event-store';
 import type { Projection, SqlExecutor } from '@memsidecar/projections';
 
 /**
@@ -7,7 +8,10 @@ import type { Projection, SqlExecutor } from '@memsidecar/projections';
  */
 export const sessionOf = (e: StoredEvent): string | null => e.sessionId ?? (e.block === 'session' ? e.entity : null);
 
-const COLUMNS = 'seq, tenant, agent, token_id, session_id, block, ns, entity, type, request_id, at, envelope';
+const COLUMNS = ['seq', 'tenant', 'agent', 'token_id', 'session_id', 'block', 'ns', 'entity', 'type', 'request_id', 'at', 'envelope'] as const;
+
+/** An event's row, its values in `COLUMNS` order; the envelope is the event's text as appended. */
+const auditRow = (e: StoredEvent): unknown[] => [e.seq, e.tenant, e.agent, e.tokenId, sessionOf(e), e.block, e.ns, e.entity, e.type, e.requestId, e.at, envelopeText(e)];
 
 /**
  * One statement per batch, its rows as one JSON document: Postgres parses it once, which is several
@@ -17,32 +21,23 @@ const COLUMNS = 'seq, tenant, agent, token_id, session_id, block, ns, entity, ty
 async function insertEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
   const rows = events.map((e) => {
     const { seq, ...envelope } = e;
-    return {
-      seq,
-      tenant: e.tenant,
-      agent: e.agent,
-      token_id: e.tokenId,
-      session_id: sessionOf(e),
-      block: e.block,
-      ns: e.ns,
-      entity: e.entity,
-      type: e.type,
-      request_id: e.requestId,
-      at: e.at,
-      envelope,
-    };
+    return { seq, tenant: e.tenant, agent: e.agent, token_id: e.tokenId, session_id: sessionOf(e), block: e.block, ns: e.ns, entity: e.entity, type: e.type, request_id: e.requestId, at: e.at, envelope };
   });
+  const columns = COLUMNS.join(', ');
   await sql.query(
-    `INSERT INTO audit_log (${COLUMNS}) SELECT ${COLUMNS} FROM json_populate_recordset(NULL::audit_log, $1::json) ON CONFLICT (seq) DO NOTHING`,
+    `INSERT INTO audit_log (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::audit_log, $1::json) ON CONFLICT (seq) DO NOTHING`,
     [JSON.stringify(rows)],
   );
 }
 
-/** Every event of the log, all blocks and tenants, as it was appended: the audit trail. */
+/**
+ * Every event of the log, all blocks and tenants, as it was appended: the audit trail. A bulk load
+ * copies the rows in: one row per sequence, so none of them can be there yet.
+ */
 export const auditProjection: Projection = {
   name: 'audit_log',
   block: 'audit',
   everyBlock: true,
   tables: ['audit_log'],
-  apply: insertEvents,
+  apply: (sql, events) => (sql.copyRows ? sql.copyRows('audit_log', COLUMNS, events.map(auditRow)) : insertEvents(sql, events)),
 };
