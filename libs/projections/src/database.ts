@@ -10,6 +10,11 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /**
+   * A statement whose text never varies (`unnest` of one array per column rather than a VALUES list
+   * as long as the batch): parsed and planned once per connection, then only executed.
+   */
+  prepared<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
+  /**
    * Only in a bulk load (see `DatabaseOptions.bulkLoad`): appends rows with COPY, which has no
    * conflict handling. A projection uses it for rows that cannot exist yet, and INSERTs otherwise.
    */
@@ -90,12 +95,11 @@ export class Database {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
+  /** Every statement on the pool is prepared: the hot path reads are few, fixed texts. */
+  readonly prepared = <T>(sql: string, params: unknown[]): Promise<T[]> => this.query<T>(sql, params);
+
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    let name = this.statementNames.get(sql);
-    if (!name) {
-      name = `mem_q${this.statementNames.size + 1}`;
-      this.statementNames.set(sql, name);
-    }
+    const name = this.statementName(sql);
     try {
       // The SQL is parameterised: the span shows the statement, never the values.
       const result = await inChildSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': sql }, () => this.pool.query({ name, text: sql, values: params }));
@@ -103,6 +107,16 @@ export class Database {
     } catch (e) {
       throw asUnavailable(e);
     }
+  }
+
+  /** One name per statement text, the same on every connection (each prepares it on first use). */
+  private statementName(sql: string): string {
+    let name = this.statementNames.get(sql);
+    if (!name) {
+      name = `mem_q${this.statementNames.size + 1}`;
+      this.statementNames.set(sql, name);
+    }
+    return name;
   }
 
   /**
@@ -114,7 +128,10 @@ export class Database {
     const client = await this.pool.connect().catch((e) => Promise.reject(asUnavailable(e)));
     try {
       await client.query('BEGIN');
-      const executor: SqlExecutor = { query: async (sql, params) => (await client.query(sql, params as unknown[])).rows };
+      const executor: SqlExecutor = {
+        query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+        prepared: async (sql, params) => (await client.query({ name: this.statementName(sql), text: sql, values: params })).rows,
+      };
       if (this.bulkLoad) executor.copyRows = (table, columns, rows) => copyRows(client, table, columns, rows);
       const result = await work(executor);
       await client.query('COMMIT');

@@ -2,7 +2,7 @@ import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { MemError, allEventsFilter, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
 import { decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
 import type { Database, SqlExecutor } from './database';
-import type { Projection } from './projection';
+import { columnsOf, type Projection } from './projection';
 import { RateMeter } from './rate-meter';
 
 const MAX_BATCH = 500;
@@ -338,16 +338,16 @@ export class ProjectionRunner {
     const first = batch[0].seq;
     const last = batch[batch.length - 1].seq;
     await this.db.transaction(async (sql) => {
-      const claimed = await sql.query(
+      const claimed = await sql.prepared(
         `UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1 AND seq < $3 RETURNING seq`,
         [this.name, last, first],
       );
       if (claimed.length === 1) return this.applyEvents(sql, batch);
-      const [{ seq }] = await sql.query<{ seq: string }>(`SELECT seq FROM mem_checkpoints WHERE name = $1 FOR UPDATE`, [this.name]);
+      const [{ seq }] = await sql.prepared<{ seq: string }>(`SELECT seq FROM mem_checkpoints WHERE name = $1 FOR UPDATE`, [this.name]);
       const fresh = batch.filter((e) => e.seq > Number(seq));
       if (fresh.length === 0) return;
       await this.applyEvents(sql, fresh);
-      await sql.query(`UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1`, [this.name, last]);
+      await sql.prepared(`UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1`, [this.name, last]);
     });
   }
 
@@ -367,17 +367,10 @@ export class ProjectionRunner {
   }
 }
 
+const RECORD_REQUESTS = `INSERT INTO mem_requests (tenant, request_id, seq, block, at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[]) ON CONFLICT DO NOTHING`;
+
 async function recordRequests(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
-  const withIds = events.filter((e) => e.requestId);
-  if (withIds.length === 0) return;
-  const params: unknown[] = [];
-  const values = withIds.map((e) => {
-    params.push(e.tenant, e.requestId, e.seq, e.block, e.at);
-    const i = params.length;
-    return `($${i - 4}, $${i - 3}, $${i - 2}, $${i - 1}, $${i})`;
-  });
-  await sql.query(
-    `INSERT INTO mem_requests (tenant, request_id, seq, block, at) VALUES ${values.join(', ')} ON CONFLICT DO NOTHING`,
-    params,
-  );
+  const rows = events.filter((e) => e.requestId).map((e) => [e.tenant, e.requestId, e.seq, e.block, e.at]);
+  if (rows.length > 0) await sql.prepared(RECORD_REQUESTS, columnsOf(rows));
 }

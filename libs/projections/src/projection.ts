@@ -23,3 +23,16 @@ export function newestPerAggregate<E extends StoredEvent>(events: E[]): E[] {
   for (const e of events) newest.set(`${e.tenant}\u0000${e.ns}\u0000${e.entity}`, e);
   return [...newest.values()];
 }
+
+/**
+ * Rows as one array per column, for `INSERT … SELECT * FROM unnest($1::text[], …)`: the statement
+ * reads the same whatever the number of rows, so `SqlExecutor.prepared` plans it once.
+ */
+export function columnsOf(rows: readonly (readonly unknown[])[]): unknown[][] {
+  const columns = Array.from({ length: rows[0]?.length ?? 0 }, () => new Array<unknown>(rows.length));
+  rows.forEach((row, r) => row.forEach((value, c) => (columns[c][r] = value)));
+  return columns;
+}
+
+/** A JSON column's value for `columnsOf`: its text, or SQL NULL for a missing value. */
+export const jsonText = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));

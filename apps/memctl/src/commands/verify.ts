@@ -108,9 +108,11 @@ async function openScratch(config: MemsidecarConfig, live: Database): Promise<Sc
   }
 }
 
-const executor = (client: PoolClient): SqlExecutor => ({
-  query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-});
+/** Reads in one snapshot; a one-off comparison has nothing to gain from preparing statements. */
+const executor = (client: PoolClient): SqlExecutor => {
+  const query = async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[];
+  return { query, prepared: query };
+};
 
 const MAX_SHOWN = 200;
 

@@ -24,7 +24,7 @@ async function insertEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<vo
     return { seq, tenant: e.tenant, agent: e.agent, token_id: e.tokenId, session_id: sessionOf(e), block: e.block, ns: e.ns, entity: e.entity, type: e.type, request_id: e.requestId, at: e.at, envelope };
   });
   const columns = COLUMNS.join(', ');
-  await sql.query(
+  await sql.prepared(
     `INSERT INTO audit_log (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::audit_log, $1::json) ON CONFLICT (seq) DO NOTHING`,
     [JSON.stringify(rows)],
   );

@@ -1,33 +1,26 @@
 import type { StoredEvent } from '@memsidecar/core';
-import type { Projection, SqlExecutor } from '@memsidecar/projections';
+import { columnsOf, jsonText, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { EpisodicEvent, EpisodicEventAppendedData, EpisodicEventsExpiredData } from './episodic.events';
-
-const ROWS_PER_STATEMENT = 400;
 
 type Stored = StoredEvent<EpisodicEvent>;
 
+const INSERT_EVENTS = `INSERT INTO episodic_events (tenant, ns, cursor, id, type, payload, role, session_id, metadata, dedup_key, supersedes, created_at, seq)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::bigint[])
+  ON CONFLICT DO NOTHING`;
+
 async function insertRows(sql: SqlExecutor, events: Stored[]): Promise<void> {
-  for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
-    const params: unknown[] = [];
-    const rows = events.slice(i, i + ROWS_PER_STATEMENT).map((e) => {
-      const d = e.data as EpisodicEventAppendedData;
-      params.push(e.tenant, e.ns, d.cursor, d.eventId, d.type, JSON.stringify(d.payload ?? null), d.role, d.sessionId, d.metadata, d.dedupKey, JSON.stringify(d.supersedes), d.createdAt, e.seq);
-      const n = params.length - 13;
-      const p = (k: number) => `$${n + k}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(10)}, ${p(11)}::jsonb, ${p(12)}, ${p(13)})`;
-    });
-    await sql.query(
-      `INSERT INTO episodic_events (tenant, ns, cursor, id, type, payload, role, session_id, metadata, dedup_key, supersedes, created_at, seq)
-       VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-      params,
-    );
-  }
+  if (events.length === 0) return;
+  const rows = events.map((e) => {
+    const d = e.data as EpisodicEventAppendedData;
+    return [e.tenant, e.ns, d.cursor, d.eventId, d.type, JSON.stringify(d.payload ?? null), d.role, d.sessionId, jsonText(d.metadata), d.dedupKey, JSON.stringify(d.supersedes), d.createdAt, e.seq];
+  });
+  await sql.prepared(INSERT_EVENTS, columnsOf(rows));
 }
 
 /** Hides the live events an append supersedes; unknown ids and the event itself are ignored. */
 async function supersede(sql: SqlExecutor, e: Stored): Promise<void> {
   const d = e.data as EpisodicEventAppendedData;
-  await sql.query(
+  await sql.prepared(
     `UPDATE episodic_events SET deleted_at = $4, deleted_reason = 'superseded'
      WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND deleted_at IS NULL AND cursor < $5`,
     [e.tenant, e.ns, d.supersedes, d.createdAt, d.cursor],
@@ -37,9 +30,9 @@ async function supersede(sql: SqlExecutor, e: Stored): Promise<void> {
 async function expire(sql: SqlExecutor, e: Stored): Promise<void> {
   const d = e.data as EpisodicEventsExpiredData;
   if (d.action === 'hard') {
-    await sql.query(`DELETE FROM episodic_events WHERE tenant = $1 AND ns = $2 AND cursor = ANY($3::bigint[])`, [e.tenant, e.ns, d.cursors]);
+    await sql.prepared(`DELETE FROM episodic_events WHERE tenant = $1 AND ns = $2 AND cursor = ANY($3::bigint[])`, [e.tenant, e.ns, d.cursors]);
   } else {
-    await sql.query(
+    await sql.prepared(
       `UPDATE episodic_events SET deleted_at = $4, deleted_reason = 'expired'
        WHERE tenant = $1 AND ns = $2 AND cursor = ANY($3::bigint[]) AND deleted_at IS NULL`,
       [e.tenant, e.ns, d.cursors, e.at],

@@ -1,12 +1,15 @@
 import type { StoredEvent } from '@memsidecar/core';
-import type { Projection, SqlExecutor } from '@memsidecar/projections';
+import { columnsOf, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { FactsAccessed, FactsEvent, FactsPurged, FactsTicked, FactWrittenEvent } from './facts.events';
 import type { Fact, FactSession } from './facts.model';
 
 type Stored = StoredEvent<FactsEvent>;
 
 const ROWS_PER_STATEMENT = 500;
-const FACT_COLUMNS = 15;
+const INSERT_FACTS = `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq, superseded_by)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+    $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::bigint[], $15::text[])
+  ON CONFLICT DO NOTHING`;
 
 /** A fact written in this batch and not inserted yet, with the status later events gave it. */
 interface PendingFact {
@@ -66,20 +69,11 @@ class FactsBatch {
   }
 
   async flushFacts(): Promise<void> {
-    const pending = [...this.pending.values()];
-    for (let i = 0; i < pending.length; i += ROWS_PER_STATEMENT) {
-      const params: unknown[] = [];
-      const rows = pending.slice(i, i + ROWS_PER_STATEMENT).map(({ e, fact: f, status, coldReason, supersededBy, updatedAt }) => {
-        params.push(e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, status, coldReason, f.hash, f.turn, f.createdAt, updatedAt, e.seq, supersededBy);
-        const p = (k: number) => `$${params.length - FACT_COLUMNS + k}`;
-        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}::integer, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::bigint, ${p(15)})`;
-      });
-      await this.sql.query(
-        `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq, superseded_by)
-         VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-        params,
-      );
-    }
+    if (this.pending.size === 0) return;
+    const rows = [...this.pending.values()].map(({ e, fact: f, status, coldReason, supersededBy, updatedAt }) => [
+      e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, status, coldReason, f.hash, f.turn, f.createdAt, updatedAt, e.seq, supersededBy,
+    ]);
+    await this.sql.prepared(INSERT_FACTS, columnsOf(rows));
     this.pending.clear();
   }
 
@@ -88,7 +82,7 @@ class FactsBatch {
     const reads = [...this.reads.values()];
     for (let i = 0; i < reads.length; i += ROWS_PER_STATEMENT) {
       const chunk = reads.slice(i, i + ROWS_PER_STATEMENT);
-      await this.sql.query(
+      await this.sql.prepared(
         `UPDATE fact_entries f SET last_accessed_at = r.at, access_count = f.access_count + r.count
          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::integer[]) AS r(tenant, ns, id, at, count)
          WHERE f.tenant = r.tenant AND f.ns = r.ns AND f.id = r.id`,
@@ -98,7 +92,7 @@ class FactsBatch {
     const rows = [...this.sessions.values()];
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-      await this.sql.query(
+      await this.sql.prepared(
         `INSERT INTO fact_sessions (tenant, ns, session_id, last_turn, active_scope_id)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[])
          ON CONFLICT (tenant, ns, session_id) DO UPDATE SET last_turn = EXCLUDED.last_turn, active_scope_id = EXCLUDED.active_scope_id`,
@@ -112,7 +106,7 @@ class FactsBatch {
 async function setStatus(b: FactsBatch, e: Stored, ids: string[], status: string, coldReason: string | null, supersededBy: string | null = null): Promise<void> {
   const inTable = b.changePending(e, ids, status, coldReason, supersededBy);
   if (inTable.length === 0) return;
-  await b.sql.query(
+  await b.sql.prepared(
     `UPDATE fact_entries SET status = $4, cold_reason = $5, superseded_by = coalesce($6, superseded_by), updated_at = $7 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`,
     [e.tenant, e.ns, inTable, status, coldReason, supersededBy, e.at],
   );
@@ -121,7 +115,7 @@ async function setStatus(b: FactsBatch, e: Stored, ids: string[], status: string
 async function written(b: FactsBatch, e: Stored): Promise<void> {
   const d = (e as StoredEvent<FactWrittenEvent>).data;
   if (d.scope) {
-    await b.sql.query(
+    await b.sql.prepared(
       `INSERT INTO fact_scopes (tenant, ns, id, label, status, current_turn, closed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (tenant, ns, id) DO UPDATE SET status = EXCLUDED.status, current_turn = EXCLUDED.current_turn, closed_at = EXCLUDED.closed_at, updated_at = EXCLUDED.updated_at`,
       [e.tenant, e.ns, d.scope.id, d.scope.label, d.scope.status, d.scope.currentTurn, d.closedScope ? e.at : null, e.at],
@@ -142,8 +136,8 @@ async function ticked(b: FactsBatch, e: Stored): Promise<void> {
   const scopes = d.cooled.map((x) => x.scopeId);
   if (!scopes.length) return;
   await b.flushFacts();
-  await b.sql.query(`UPDATE fact_scopes SET status = 'cold', closed_at = $4, updated_at = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, scopes, e.at]);
-  await b.sql.query(
+  await b.sql.prepared(`UPDATE fact_scopes SET status = 'cold', closed_at = $4, updated_at = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, scopes, e.at]);
+  await b.sql.prepared(
     `UPDATE fact_entries SET status = 'cold', cold_reason = 'scope', updated_at = $4 WHERE tenant = $1 AND ns = $2 AND scope_id = ANY($3::text[]) AND status = 'active'`,
     [e.tenant, e.ns, scopes, e.at],
   );
@@ -171,7 +165,7 @@ export const factsProjection: Projection = {
         }
         case 'facts.purged':
           await b.flushFacts();
-          await sql.query(`DELETE FROM fact_entries WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, (e as StoredEvent<FactsPurged>).data.ids]);
+          await sql.prepared(`DELETE FROM fact_entries WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, (e as StoredEvent<FactsPurged>).data.ids]);
           break;
       }
     }

@@ -13,8 +13,9 @@ const RECORD_COLUMNS = 15;
  * search path like every statement, so a rebuild's schema answers for itself.
  */
 export const hasVectorColumn = async (sql: SqlExecutor): Promise<boolean> => {
-  const [row] = await sql.query<{ present: boolean }>(
+  const [row] = await sql.prepared<{ present: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('semantic_records') AND attname = 'embedding_v' AND NOT attisdropped) AS present`,
+    [],
   );
   return row.present;
 };
@@ -32,7 +33,7 @@ async function upsertNamespaces(sql: SqlExecutor, events: Stored[]): Promise<voi
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const settings = chunk.map((e) => (e as StoredEvent<RecordsUpserted>).data);
-    await sql.query(
+    await sql.prepared(
       `INSERT INTO semantic_namespaces (tenant, ns, embedder, dimension)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[])
        ON CONFLICT (tenant, ns) DO UPDATE SET embedder = EXCLUDED.embedder, dimension = EXCLUDED.dimension`,
@@ -65,7 +66,7 @@ async function upsertRecords(sql: SqlExecutor, upserts: Upsert[], pgvector: bool
 
 /** Superseding closes the old records' validity where the new one's begins. */
 async function supersede(sql: SqlExecutor, { e, r }: Upsert): Promise<void> {
-  await sql.query(
+  await sql.prepared(
     `UPDATE semantic_records SET valid_to = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND id <> $5
        AND deleted_at IS NULL AND (valid_to IS NULL OR valid_to > $4)`,
     [e.tenant, e.ns, r.supersedes, r.validFrom, r.id],
@@ -77,11 +78,11 @@ async function removed(sql: SqlExecutor, e: Stored): Promise<void> {
   const action = 'action' in d ? d.action : d.hard ? 'hard' : 'soft';
   const params = [e.tenant, e.ns, d.ids, d.at];
   if (action === 'hard') {
-    await sql.query(`DELETE FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, params.slice(0, 3));
+    await sql.prepared(`DELETE FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, params.slice(0, 3));
   } else if (action === 'soft') {
-    await sql.query(`UPDATE semantic_records SET deleted_at = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND deleted_at IS NULL`, params);
+    await sql.prepared(`UPDATE semantic_records SET deleted_at = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND deleted_at IS NULL`, params);
   } else {
-    await sql.query(
+    await sql.prepared(
       `UPDATE semantic_records SET valid_to = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND (valid_to IS NULL OR valid_to > $4)`,
       params,
     );
