@@ -43,21 +43,25 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/** The text each event read from the log was decoded from, to write it out again without encoding it. */
-const appendedTexts = new WeakMap<StoredEvent, string>();
+/**
+ * Where an event read from the log keeps the text it was decoded from, to write it out again
+ * without encoding it: a hidden property (not enumerable, so copies and comparisons never see it),
+ * cheaper than a WeakMap beside the events.
+ */
+const APPENDED_TEXT = Symbol('appendedText');
 
 /** Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event (hot in replays). */
 export const decodeStoredEvent = (data: Uint8Array, seq: number): StoredEvent => {
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   const event = JSON.parse(text) as StoredEvent;
   event.seq = seq;
-  appendedTexts.set(event, text);
+  Object.defineProperty(event, APPENDED_TEXT, { value: text });
   return event;
 };
 
 /** An event's envelope (all of it but its sequence) as JSON text, exactly as it was appended. */
 export function envelopeText(e: StoredEvent): string {
-  const text = appendedTexts.get(e);
+  const text = (e as StoredEvent & { [APPENDED_TEXT]?: string })[APPENDED_TEXT];
   if (text !== undefined) return text;
   const { seq: _seq, ...envelope } = e;
   return JSON.stringify(envelope);
