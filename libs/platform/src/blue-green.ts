@@ -91,7 +91,7 @@ async function rebuildBesideLive(o: RebuildOptions): Promise<RebuildResult> {
 }
 
 /**
- * lz4 where the server has it: pglz spends more time than anything else in a bulk load trying to
+ * lz4 where the server has it: pglz was the costliest single function of a rebuild, trying to
  * compress large values (vectors, their events) that hardly compress. Rows keep the method they
  * were written with, so the live tables may mix both.
  */

@@ -38,8 +38,8 @@ export interface DatabaseOptions {
   /** Postgres only: session settings of every connection (`-c name=value`). */
   settings?: Record<string, string>;
   /**
-   * Postgres only: the read models are being filled from empty by one writer (a rebuild, a replay),
-   * so transactions offer `copyRows`.
+   * Postgres only: the read models are being filled from empty by one writer (a blue/green
+   * rebuild), so transactions offer `copyRows`.
    */
   bulkLoad?: boolean;
 }

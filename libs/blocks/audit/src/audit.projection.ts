@@ -8,10 +8,16 @@ import type { Projection, SqlExecutor } from '@memsidecar/projections';
  */
 export const sessionOf = (e: StoredEvent): string | null => e.sessionId ?? (e.block === 'session' ? e.entity : null);
 
-const COLUMNS = ['seq', 'tenant', 'agent', 'token_id', 'session_id', 'block', 'ns', 'entity', 'type', 'request_id', 'at', 'envelope'] as const;
+/** The columns the filters use, in table order; the envelope follows them. */
+const fieldsOf = (e: StoredEvent) => ({
+  seq: e.seq, tenant: e.tenant, agent: e.agent, token_id: e.tokenId, session_id: sessionOf(e), block: e.block,
+  ns: e.ns, entity: e.entity, type: e.type, request_id: e.requestId, at: e.at,
+});
 
-/** An event's row, its values in `COLUMNS` order; the envelope is the event's text as appended. */
-const auditRow = (e: StoredEvent): unknown[] => [e.seq, e.tenant, e.agent, e.tokenId, sessionOf(e), e.block, e.ns, e.entity, e.type, e.requestId, e.at, envelopeText(e)];
+const COLUMNS = [...Object.keys(fieldsOf({} as StoredEvent)), 'envelope'];
+
+/** An event's row for COPY, its values in `COLUMNS` order; the envelope is the event's text as appended. */
+const auditRow = (e: StoredEvent): unknown[] => [...Object.values(fieldsOf(e)), envelopeText(e)];
 
 /**
  * One statement per batch, its rows as one JSON document: Postgres parses it once, which is several
@@ -20,8 +26,8 @@ const auditRow = (e: StoredEvent): unknown[] => [e.seq, e.tenant, e.agent, e.tok
  */
 async function insertEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
   const rows = events.map((e) => {
-    const { seq, ...envelope } = e;
-    return { seq, tenant: e.tenant, agent: e.agent, token_id: e.tokenId, session_id: sessionOf(e), block: e.block, ns: e.ns, entity: e.entity, type: e.type, request_id: e.requestId, at: e.at, envelope };
+    const { seq: _seq, ...envelope } = e;
+    return { ...fieldsOf(e), envelope };
   });
   const columns = COLUMNS.join(', ');
   await sql.prepared(
