@@ -226,7 +226,7 @@ describe('audit - the log of one tenant, filtered and paged, for callers and ope
       const pg = new Client({ connectionString: f.pg!.url });
       await pg.connect();
       try {
-        return (await pg.query(`SELECT seq, tenant, agent, token_id, session_id, block, ns, entity, type, request_id, at, envelope::text FROM audit_log ORDER BY seq`)).rows;
+        return (await pg.query(`SELECT seq, tenant, agent, token_id, session_id, block, ns, entity, type, request_id, at FROM audit_log ORDER BY seq`)).rows;
       } finally {
         await pg.end();
       }

@@ -43,29 +43,12 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Where an event read from the log keeps the text it was decoded from, to write it out again
- * without encoding it: a hidden property (not enumerable, so copies and comparisons never see it),
- * cheaper than a WeakMap beside the events.
- */
-const APPENDED_TEXT = Symbol('appendedText');
-
 /** Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event (hot in replays). */
 export const decodeStoredEvent = (data: Uint8Array, seq: number): StoredEvent => {
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  const event = JSON.parse(text) as StoredEvent;
+  const event = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as StoredEvent;
   event.seq = seq;
-  Object.defineProperty(event, APPENDED_TEXT, { value: text });
   return event;
 };
-
-/** An event's envelope (all of it but its sequence) as JSON text, exactly as it was appended. */
-export function envelopeText(e: StoredEvent): string {
-  const text = (e as StoredEvent & { [APPENDED_TEXT]?: string })[APPENDED_TEXT];
-  if (text !== undefined) return text;
-  const { seq: _seq, ...envelope } = e;
-  return JSON.stringify(envelope);
-}
 
 /** The event log: appends with optimistic concurrency per subject, point reads and replay. */
 export class EventStore {

@@ -105,37 +105,57 @@ async function fastToastCompression(live: Database): Promise<Record<string, stri
  * maintaining it row by row. Unique ones stay, since the projections' ON CONFLICT needs them, and
  * no projection's writes look rows up through a non-unique one (they use the primary keys).
  */
-async function dropSecondaryIndexes(next: Database): Promise<string[]> {
-  const indexes = await next.query<{ name: string; definition: string }>(
-    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
-     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+async function dropSecondaryIndexes(next: Database): Promise<DeferredIndex[]> {
+  const indexes = await next.query<DeferredIndex & { name: string }>(
+    `SELECT c.relname AS name, t.relname AS "table", pg_get_indexdef(i.indexrelid) AS definition
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND NOT i.indisunique ORDER BY c.relname`,
     [NEXT_SCHEMA],
   );
   await next.transaction(async (sql) => {
     for (const { name } of indexes) await sql.query(`DROP INDEX ${NEXT_SCHEMA}.${ident(name)}`);
   });
-  return indexes.map((i) => i.definition);
+  return indexes.map(({ table, definition }) => ({ table, definition }));
 }
 
-/** Builds the deferred indexes, then gives the planner statistics before the first live query. */
-async function buildIndexes(next: Database, definitions: string[]): Promise<void> {
-  const queue = [...definitions];
-  const builder = async () => {
-    for (let definition = queue.shift(); definition; definition = queue.shift()) await next.transaction((sql) => sql.query(definition));
+interface DeferredIndex {
+  table: string;
+  definition: string;
+}
+
+/**
+ * Builds the deferred indexes, then gives the planner statistics before the first live query. The
+ * builds and analyses share a few workers, those of the largest tables first, so that no long
+ * build is left running alone at the end.
+ */
+async function buildIndexes(next: Database, deferred: DeferredIndex[]): Promise<void> {
+  const tables = await next.query<{ name: string }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY pg_total_relation_size(format('%I.%I', schemaname, tablename)) DESC`,
+    [NEXT_SCHEMA],
+  );
+  const builds = tables.flatMap(({ name }) => deferred.filter((d) => d.table === name).map((d) => () => next.transaction((sql) => sql.query(d.definition))));
+  const analyses = tables.map(({ name }) => () => analyze(next, name));
+  await inParallel([...builds, ...analyses], PARALLEL_INDEX_BUILDS);
+}
+
+async function inParallel(tasks: (() => Promise<unknown>)[], workers: number): Promise<void> {
+  const queue = [...tasks];
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) await task();
   };
-  await Promise.all(Array.from({ length: PARALLEL_INDEX_BUILDS }, builder));
-  await analyze(next);
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+async function analyzeAll(next: Database, o: { sample?: boolean }): Promise<void> {
+  for (const { name } of await tablesOf(next, NEXT_SCHEMA)) await analyze(next, name, o);
 }
 
 /** `sample`: a small sample, enough for the plans while filling; the final statistics use the default. */
-async function analyze(next: Database, o: { sample?: boolean } = {}): Promise<void> {
-  for (const { name } of await tablesOf(next, NEXT_SCHEMA)) {
-    await next.transaction(async (sql) => {
-      if (o.sample) await sql.query(`SET LOCAL default_statistics_target = ${SAMPLE_STATISTICS_TARGET}`);
-      await sql.query(`ANALYZE ${NEXT_SCHEMA}.${ident(name)}`);
-    });
-  }
+async function analyze(next: Database, table: string, o: { sample?: boolean } = {}): Promise<void> {
+  await next.transaction(async (sql) => {
+    if (o.sample) await sql.query(`SET LOCAL default_statistics_target = ${SAMPLE_STATISTICS_TARGET}`);
+    await sql.query(`ANALYZE ${NEXT_SCHEMA}.${ident(table)}`);
+  });
 }
 
 /**
@@ -151,7 +171,7 @@ function keepStatisticsFresh(next: Database, runners: ProjectionRunner[]): { sto
     const applied = runners.reduce((n, r) => n + r.stats.events, 0);
     if (running || applied < 2 * analyzedAt) return;
     analyzedAt = applied;
-    running = analyze(next, { sample: true })
+    running = analyzeAll(next, { sample: true })
       .catch(() => undefined)
       .finally(() => (running = null));
   }, ANALYZE_CHECK_MS);

@@ -4,7 +4,7 @@ import type { Database, ProjectionRunner, SharedLogFeed } from '@memsidecar/proj
 import type { EventLog, InfraLogger } from './infrastructure';
 
 /** Events per transaction while rebuilding: far fewer commits than the live batches, same code. */
-export const REBUILD_BATCH = 2_000;
+export const REBUILD_BATCH = 5_000;
 const FILL_TIMEOUT_MS = 7 * 24 * 3600_000;
 /** Catch-up rounds end once every read model is this close to the log (in stream sequences). */
 const SMALL_REMAINDER = 2_000;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import type { Pool } from 'pg';
 import { MemError, inChildSpan } from '@memsidecar/core';
-import { copyRows } from './copy-rows';
+import { CopyCollision, copyRows, type CopyColumns, type CopyValue } from './copy-rows';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -15,10 +15,10 @@ export interface SqlExecutor {
    */
   prepared<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
   /**
-   * Only in a bulk load (see `DatabaseOptions.bulkLoad`): appends rows with COPY, which has no
-   * conflict handling. A projection uses it for rows that cannot exist yet, and INSERTs otherwise.
+   * Only in a bulk load (see `DatabaseOptions.bulkLoad`): appends rows with COPY, for rows that
+   * should not exist yet (see `appendRows`). If one does, the transaction runs again without it.
    */
-  copyRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  copyRows?(table: string, columns: CopyColumns, rows: readonly (readonly CopyValue[])[]): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -122,9 +122,20 @@ export class Database {
   /**
    * Runs `work` in one transaction on one pooled connection (committed, or rolled back on error).
    * The read-model hot path uses this instead of TypeORM's transaction wrapper: fewer allocations
-   * per batch, same connection pool.
+   * per batch, same connection pool. In a bulk load, a transaction whose copy collided with a row
+   * already there runs again from the start without copies, so `work` must be repeatable.
    */
   async transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+    if (!this.bulkLoad) return this.runTransaction(work, false);
+    try {
+      return await this.runTransaction(work, true);
+    } catch (e) {
+      if (!(e instanceof CopyCollision)) throw e;
+      return this.runTransaction(work, false);
+    }
+  }
+
+  private async runTransaction<T>(work: (sql: SqlExecutor) => Promise<T>, copying: boolean): Promise<T> {
     const client = await this.pool.connect().catch((e) => Promise.reject(asUnavailable(e)));
     try {
       await client.query('BEGIN');
@@ -132,7 +143,7 @@ export class Database {
         query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
         prepared: async (sql, params) => (await client.query({ name: this.statementName(sql), text: sql, values: params })).rows,
       };
-      if (this.bulkLoad) executor.copyRows = (table, columns, rows) => copyRows(client, table, columns, rows);
+      if (copying) executor.copyRows = (table, columns, rows) => copyRows(client, table, columns, rows);
       const result = await work(executor);
       await client.query('COMMIT');
       return result;

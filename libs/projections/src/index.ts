@@ -1,4 +1,5 @@
 export * from './database';
+export type { CopyColumns, CopyType, CopyValue } from './copy-rows';
 export * from './projection';
 export * from './projection-runner';
 export * from './read-models';

@@ -1,8 +1,9 @@
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { MemError, allEventsFilter, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
 import { decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
+import type { CopyColumns } from './copy-rows';
 import type { Database, SqlExecutor } from './database';
-import { columnsOf, type Projection } from './projection';
+import { appendRows, columnsOf, type Projection } from './projection';
 import { RateMeter } from './rate-meter';
 
 const MAX_BATCH = 500;
@@ -367,10 +368,12 @@ export class ProjectionRunner {
   }
 }
 
-const RECORD_REQUESTS = `INSERT INTO mem_requests (tenant, request_id, seq, block, at)
+const REQUEST_COLUMNS: CopyColumns = { tenant: 'text', request_id: 'text', seq: 'int8', block: 'text', at: 'timestamptz' };
+const RECORD_REQUESTS = `INSERT INTO mem_requests (${Object.keys(REQUEST_COLUMNS).join(', ')})
   SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[]) ON CONFLICT DO NOTHING`;
 
+/** A request that wrote several events keeps its first. */
 async function recordRequests(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
   const rows = events.filter((e) => e.requestId).map((e) => [e.tenant, e.requestId, e.seq, e.block, e.at]);
-  if (rows.length > 0) await sql.prepared(RECORD_REQUESTS, columnsOf(rows));
+  await appendRows(sql, 'mem_requests', REQUEST_COLUMNS, rows, () => sql.prepared(RECORD_REQUESTS, columnsOf(rows)));
 }

@@ -1,4 +1,5 @@
 import type { Block, StoredEvent } from '@memsidecar/core';
+import type { CopyColumns, CopyValue } from './copy-rows';
 import type { SqlExecutor } from './database';
 
 /** A read model: folds one block's events into Postgres rows. Must be safe to apply in batches. */
@@ -36,3 +37,19 @@ export function columnsOf(rows: readonly (readonly unknown[])[]): unknown[][] {
 
 /** A JSON column's value for `columnsOf`: its text, or SQL NULL for a missing value. */
 export const jsonText = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/**
+ * Rows that should not exist yet (one per event): copied in during a bulk load, otherwise written
+ * by `insert`, which handles conflicts as the projection always does (and is what a bulk load's
+ * transaction runs instead if a row was there after all).
+ */
+export async function appendRows(
+  sql: SqlExecutor,
+  table: string,
+  columns: CopyColumns,
+  rows: readonly (readonly CopyValue[])[],
+  insert: () => Promise<unknown>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await (sql.copyRows ? sql.copyRows(table, columns, rows) : insert());
+}

@@ -58,7 +58,7 @@ export async function audit(config: MemsidecarConfig, args: ParsedArgs): Promise
     const runner = new ProjectionRunner(auditProjection, log.store, db, quiet);
     const [applied, last] = [await runner.checkpoint(), await log.store.lastSeq(runner.filter)];
     if (applied < last) console.error(`note: the audit read model holds the log up to seq ${applied} of ${last}; a running service brings it up to date`);
-    const page = await new AuditQueries(db).page(filter, limit ?? config.limits.defaultListLimit);
+    const page = await new AuditQueries(db, log.store).page(filter, limit ?? config.limits.defaultListLimit);
     if (args.options.has('json')) {
       for (const e of page.events) console.log(JSON.stringify(e));
     } else {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The audit read model: one row per event of the log, every block and tenant. */
+/** The audit read model: one row per event of the log, every block and tenant; the event itself stays in the log. */
 @Entity('audit_log')
 export class AuditLogEntry {
   @PrimaryColumn('bigint')
@@ -35,7 +35,4 @@ export class AuditLogEntry {
 
   @Column('timestamptz')
   at: Date;
-
-  @Column('json')
-  envelope: unknown;
 }

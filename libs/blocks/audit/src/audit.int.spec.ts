@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateSubject, type Block, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { AppliedRequest, Database, ProjectionBookkeeping1763769600000, ProjectionCheckpoint, ProjectionRunner } from '@memsidecar/projections';
 import { createTestDatabase, openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
-import { AuditLog1763769600800, AuditLogEntry, AuditQueries, auditProjection } from './index';
+import { AuditLogEntry, AuditQueries, auditBlock, auditProjection } from './index';
 
 const logger = { log: () => {}, error: (m: string) => console.error(m) };
-const SNAPSHOT = `SELECT seq, tenant, agent, token_id, session_id, block, ns, entity, type, request_id, at, envelope::text FROM audit_log ORDER BY seq`;
+const SNAPSHOT = `SELECT seq, tenant, agent, token_id, session_id, block, ns, entity, type, request_id, at FROM audit_log ORDER BY seq`;
 /** More than one batch of the runner, so several transactions each insert many rows at once. */
 const EVENTS = 1_300;
 const AWKWARD = ['quote " and \\ backslash', 'emoji 🧠 and ünïcödé', 'line\nbreak\ttab', '\u2028 separators \u2029', "it's {a,b} NULL"];
@@ -43,7 +43,7 @@ describe.each(['postgres', 'pglite'] as const)('audit - the audit_log read model
   const snapshot = () => infra.db.query<Record<string, unknown>>(SNAPSHOT);
 
   beforeAll(async () => {
-    infra = await openIntegrationInfra(kind, { entities: [AuditLogEntry], migrations: [AuditLog1763769600800] });
+    infra = await openIntegrationInfra(kind, { entities: [AuditLogEntry], migrations: auditBlock.migrations });
     for (let i = 0; i < EVENTS; i++) {
       const e = envelopeOf(i);
       await infra.store.js.publish(aggregateSubject('mem', e), JSON.stringify(e));
@@ -58,7 +58,7 @@ describe.each(['postgres', 'pglite'] as const)('audit - the audit_log read model
   });
 
   it('holds every event of every block and tenant, exactly as logged', async () => {
-    const page = await new AuditQueries(infra.db).page({ includeTokenRecords: true }, EVENTS);
+    const page = await new AuditQueries(infra.db, infra.store).page({ includeTokenRecords: true }, EVENTS);
     expect(page).toEqual({ events: log, nextSeq: null });
     const rows = await snapshot();
     expect(rows[0]).toMatchObject({ seq: String(log[0].seq), tenant: 'globex', block: 'kv', type: 'kv.value_deleted', session_id: 's-1', request_id: 'req-0', token_id: null });
@@ -84,7 +84,7 @@ describe.each(['postgres', 'pglite'] as const)('audit - the audit_log read model
       url: scratch.url,
       pgliteDir: 'memory://',
       entities: [ProjectionCheckpoint, AppliedRequest, AuditLogEntry],
-      migrations: [ProjectionBookkeeping1763769600000, AuditLog1763769600800],
+      migrations: [ProjectionBookkeeping1763769600000, ...auditBlock.migrations],
       bulkLoad: true,
     });
     try {
@@ -102,7 +102,7 @@ describe.each(['postgres', 'pglite'] as const)('audit - the audit_log read model
   });
 
   it('filters as the operation and memctl ask: tenant, token records, types with prefixes, times, sessions', async () => {
-    const queries = new AuditQueries(infra.db);
+    const queries = new AuditQueries(infra.db, infra.store);
     const seqsOf = async (filter: Parameters<AuditQueries['page']>[0]) => (await queries.page(filter, EVENTS)).events.map((e) => e.seq);
     const expected = (keep: (e: StoredEvent) => boolean) => log.filter(keep).map((e) => e.seq);
     expect(await seqsOf({ tenant: 'acme' })).toEqual(expected((e) => e.tenant === 'acme'));

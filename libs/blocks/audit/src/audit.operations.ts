@@ -10,7 +10,7 @@ import { AuditQueries } from './audit.queries';
 const EVERY_NAMESPACE = '*';
 
 export function auditOperations(deps: BlockDependencies): Operation[] {
-  const queries = new AuditQueries(deps.db);
+  const queries = new AuditQueries(deps.db, deps.store);
   return [
     operation('audit', 'query', {
       mutation: false,

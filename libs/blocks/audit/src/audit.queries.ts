@@ -1,4 +1,5 @@
-import type { StoredEvent } from '@memsidecar/core';
+import { MemError, type StoredEvent } from '@memsidecar/core';
+import type { EventStore } from '@memsidecar/event-store';
 import type { Database } from '@memsidecar/projections';
 
 /** What to look for in the audit log; every field narrows it, all are AND-ed. */
@@ -23,7 +24,7 @@ export interface AuditFilter {
 }
 
 export interface AuditPage {
-  /** Full envelopes with their stream sequence, oldest first. */
+  /** The events as the log holds them, with their stream sequence, oldest first. */
   events: StoredEvent[];
   /** `fromSeq` of the next page; null when there is no more. */
   nextSeq: number | null;
@@ -32,9 +33,15 @@ export interface AuditPage {
 /** `kv.*` → the LIKE pattern `kv.%`, with LIKE's own wildcards in the prefix taken literally. */
 const likePrefix = (pattern: string): string => `${pattern.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`;
 
-/** Reads of the audit read model, shared by `audit.query` and `memctl audit`. */
+/**
+ * Reads of the audit read model, shared by `audit.query` and `memctl audit`: the read model finds
+ * the sequences, and the events are read from the log, which keeps every one of them.
+ */
 export class AuditQueries {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly store: EventStore,
+  ) {}
 
   async page(filter: AuditFilter, limit: number): Promise<AuditPage> {
     const params: unknown[] = [];
@@ -57,11 +64,19 @@ export class AuditQueries {
       where.push(`(type = ANY(${param(exact)}::text[]) OR type LIKE ANY(${param(prefixes)}::text[]))`);
     }
     // One row more than asked tells whether another page follows, and where it starts.
-    const rows = await this.db.query<{ seq: string; envelope: Omit<StoredEvent, 'seq'> }>(
-      `SELECT seq, envelope FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ${param(limit + 1)}`,
+    const rows = await this.db.query<{ seq: string }>(
+      `SELECT seq FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ${param(limit + 1)}`,
       params,
     );
-    const events = rows.slice(0, limit).map((r) => ({ seq: Number(r.seq), ...r.envelope }));
+    const events = await Promise.all(rows.slice(0, limit).map((r) => this.fromLog(Number(r.seq))));
     return { events, nextSeq: rows.length > limit ? Number(rows[limit].seq) : null };
+  }
+
+  /** The event, its sequence first. */
+  private async fromLog(seq: number): Promise<StoredEvent> {
+    const event = await this.store.at(seq);
+    if (!event) throw new MemError('INTERNAL', `event ${seq} is in the audit read model but not in the log`);
+    const { seq: _seq, ...envelope } = event;
+    return { seq, ...envelope };
   }
 }

@@ -1,20 +1,23 @@
 import type { StoredEvent } from '@memsidecar/core';
-import { columnsOf, jsonText, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import { appendRows, columnsOf, jsonText, type CopyColumns, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { EpisodicEvent, EpisodicEventAppendedData, EpisodicEventsExpiredData } from './episodic.events';
 
 type Stored = StoredEvent<EpisodicEvent>;
 
-const INSERT_EVENTS = `INSERT INTO episodic_events (tenant, ns, cursor, id, type, payload, role, session_id, metadata, dedup_key, supersedes, created_at, seq)
+const COLUMNS: CopyColumns = {
+  tenant: 'text', ns: 'text', cursor: 'int8', id: 'text', type: 'text', payload: 'json', role: 'text', session_id: 'text',
+  metadata: 'jsonb', dedup_key: 'text', supersedes: 'jsonb', created_at: 'timestamptz', seq: 'int8',
+};
+const INSERT_EVENTS = `INSERT INTO episodic_events (${Object.keys(COLUMNS).join(', ')})
   SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::bigint[])
   ON CONFLICT DO NOTHING`;
 
 async function insertRows(sql: SqlExecutor, events: Stored[]): Promise<void> {
-  if (events.length === 0) return;
   const rows = events.map((e) => {
     const d = e.data as EpisodicEventAppendedData;
     return [e.tenant, e.ns, d.cursor, d.eventId, d.type, JSON.stringify(d.payload ?? null), d.role, d.sessionId, jsonText(d.metadata), d.dedupKey, JSON.stringify(d.supersedes), d.createdAt, e.seq];
   });
-  await sql.prepared(INSERT_EVENTS, columnsOf(rows));
+  await appendRows(sql, 'episodic_events', COLUMNS, rows, () => sql.prepared(INSERT_EVENTS, columnsOf(rows)));
 }
 
 /** Hides the live events an append supersedes; unknown ids and the event itself are ignored. */
@@ -40,28 +43,40 @@ async function expire(sql: SqlExecutor, e: Stored): Promise<void> {
   }
 }
 
-/** Applies events in log order; runs of plain appends go in as multi-row inserts. */
+const isAppend = (e: Stored): boolean => e.type === 'episodic.event_appended';
+
+/** An event that changes rows already there: an expiry, or an append that supersedes others. */
+const changesRows = (e: Stored): boolean => !isAppend(e) || (e.data as EpisodicEventAppendedData).supersedes.length > 0;
+
+const change = (sql: SqlExecutor, e: Stored): Promise<void> => (isAppend(e) ? supersede(sql, e) : expire(sql, e));
+
+/**
+ * Applies events in log order; runs of plain appends go in as multi-row inserts. A bulk load
+ * copies the batch's appends in first, then makes its changes in order: the same result, since no
+ * change reaches a row appended after it (cursors only grow, and the rows an expiry or a supersede
+ * names were there when it was decided). Only an append colliding with a row a hard expiry is
+ * about to delete (its dedup key reused) would tell the difference, and a collision makes the
+ * transaction run again without copies, in order.
+ */
 export const episodicProjection: Projection = {
   name: 'episodic_events',
   block: 'episodic',
   tables: ['episodic_events'],
   async apply(sql, events) {
+    const stored = events as Stored[];
+    if (sql.copyRows) {
+      await insertRows(sql, stored.filter(isAppend));
+      for (const e of stored.filter(changesRows)) await change(sql, e);
+      return;
+    }
     let appends: Stored[] = [];
-    const flush = async () => {
+    for (const e of stored) {
+      if (isAppend(e)) appends.push(e);
+      if (!changesRows(e)) continue;
       await insertRows(sql, appends);
       appends = [];
-    };
-    for (const e of events as Stored[]) {
-      if (e.type === 'episodic.event_appended') {
-        appends.push(e);
-        if ((e.data as EpisodicEventAppendedData).supersedes.length === 0) continue;
-        await flush();
-        await supersede(sql, e);
-      } else {
-        await flush();
-        await expire(sql, e);
-      }
+      await change(sql, e);
     }
-    await flush();
+    await insertRows(sql, appends);
   },
 };

@@ -3,11 +3,12 @@ import { SemanticRecord } from './semantic-record.entity';
 import { semanticOperations } from './semantic.operations';
 import { semanticProjection } from './semantic.projection';
 import { SemanticRecords1763769600500 } from './migrations/1763769600500-semantic-records';
+import { SemanticWideColumnStatistics1763769600900 } from './migrations/1763769600900-semantic-wide-column-statistics';
 
 export const semanticBlock: BlockDefinition = {
   name: 'semantic',
   entities: [SemanticRecord],
-  migrations: [SemanticRecords1763769600500],
+  migrations: [SemanticRecords1763769600500, SemanticWideColumnStatistics1763769600900],
   projections: [semanticProjection],
   operations: semanticOperations,
 };
