@@ -51,7 +51,7 @@ describe('episodic projection - a bulk load gives the rows the in-order inserts 
   const applyEach = async (db: Database, batches: Stored[][]) => {
     await db.query(`TRUNCATE episodic_events`);
     for (const batch of batches) await db.transaction((sql) => episodicProjection.apply(sql, batch));
-    return db.query(SNAPSHOT);
+    return db.query<Record<string, unknown>>(SNAPSHOT);
   };
 
   beforeAll(async () => {

@@ -89,9 +89,12 @@ async function removed(sql: SqlExecutor, e: Stored): Promise<void> {
   }
 }
 
+const keyOf = (e: Stored, id: string): string => `${e.tenant}\u0000${e.ns}\u0000${id}`;
+
 /**
- * Applies events in log order: runs of upserted records go in as multi-row upserts, written
- * before anything that reads or changes existing records (a supersede, a delete, an expiry).
+ * Applies events in log order: runs of upserted records go in as multi-row upserts. A change (a
+ * supersede, a delete, an expiry) reaches only the records it names: the run is written before it
+ * when it names one of them, and otherwise the change goes first and the run goes on.
  */
 export const semanticProjection: Projection = {
   name: 'semantic_records',
@@ -100,27 +103,28 @@ export const semanticProjection: Projection = {
   async apply(sql, events) {
     const pgvector = await hasVectorColumn(sql);
     const pending = new Map<string, Upsert>();
-    const flush = async () => {
+    const flushIfNamed = async (e: Stored, ids: string[]) => {
+      if (!ids.some((id) => pending.has(keyOf(e, id)))) return;
       await upsertRecords(sql, [...pending.values()], pgvector);
       pending.clear();
     };
     await upsertNamespaces(sql, events as Stored[]);
     for (const e of events as Stored[]) {
       if (e.type !== 'semantic.records_upserted') {
-        await flush();
+        await flushIfNamed(e, (e as StoredEvent<RecordsDeleted | RecordsExpired>).data.ids);
         await removed(sql, e);
         continue;
       }
       for (const r of (e as StoredEvent<RecordsUpserted>).data.records) {
-        const key = `${e.tenant}\u0000${e.ns}\u0000${r.id}`;
+        const key = keyOf(e, r.id);
         // A re-inserted key moves to the end, so the run keeps log order between different records.
         pending.delete(key);
         pending.set(key, { e, r });
         if (r.supersedes.length === 0) continue;
-        await flush();
+        await flushIfNamed(e, r.supersedes);
         await supersede(sql, { e, r });
       }
     }
-    await flush();
+    await upsertRecords(sql, [...pending.values()], pgvector);
   },
 };
