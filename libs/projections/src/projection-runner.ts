@@ -268,7 +268,6 @@ export class ProjectionRunner {
     this.advance(this.untilSeq);
   }
 
-  /** Applies at once when a reader waits or a batch is full; otherwise lingers briefly to batch. */
   /**
    * Applies at once when a reader waits or a batch is full; otherwise, on its own consumer, lingers
    * briefly to batch, and on a feed waits for a full batch until the feed has caught up.
