@@ -4,7 +4,7 @@
  * the service with the default embedder and with precomputed vectors, and embedder quality.
  */
 import { Client } from 'pg';
-import { Database, ProjectionBookkeeping1763769600000, ProjectionCheckpoint, AppliedRequest } from '@memsidecar/projections';
+import { Database, BOOKKEEPING_MIGRATIONS, ProjectionCheckpoint, AppliedRequest } from '@memsidecar/projections';
 import { HashingEmbedder, SemanticRecord, SemanticRecords1763769600500, SemanticSearch, UseLiteEmbedder, encodeVector, normalize, type Embedder } from '@memsidecar/semantic';
 import { NatsTestClient, createTestDatabase } from '@memsidecar/testing';
 import { PARAPHRASES } from './data/paraphrases';
@@ -108,7 +108,7 @@ async function embedderQuality(embedder: Embedder): Promise<{ accuracy: number; 
 }
 
 const open = (url?: string) =>
-  Database.open({ url, pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, SemanticRecord], migrations: [ProjectionBookkeeping1763769600000, SemanticRecords1763769600500] });
+  Database.open({ url, pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, SemanticRecord], migrations: [...BOOKKEEPING_MIGRATIONS, SemanticRecords1763769600500] });
 
 export async function semanticBench(): Promise<void> {
   console.log('memsidecar semantic benchmark\n');

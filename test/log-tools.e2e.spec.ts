@@ -58,7 +58,7 @@ async function readModelRows(url: string): Promise<Record<string, string[]>> {
     const rows: Record<string, string[]> = {};
     for (const { name } of tables) {
       // When a runner last committed is bookkeeping on the wall clock, not read-model state.
-      const select = name === 'mem_checkpoints' ? `SELECT row_to_json(t)::text AS r FROM (SELECT name, seq FROM mem_checkpoints) t` : `SELECT row_to_json(t)::text AS r FROM ${name} t`;
+      const select = name === 'mem_checkpoints' ? `SELECT row_to_json(t)::text AS r FROM (SELECT name, seq FROM mem_checkpoints WHERE name <> 'session_lease_release') t` : `SELECT row_to_json(t)::text AS r FROM ${name} t`;
       rows[name] = (await client.query<{ r: string }>(`${select} ORDER BY 1`)).rows.map((r) => r.r);
     }
     return rows;

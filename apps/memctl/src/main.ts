@@ -8,6 +8,7 @@ import { exportLog } from './commands/log-export';
 import { replay } from './commands/replay';
 import { verify } from './commands/verify';
 import { rebuild, status } from './commands/projections';
+import { errors, resolveErrors } from './commands/projection-errors';
 import { inspect, issue, keygen, list, revoke } from './commands/token';
 import { mcp } from './commands/mcp';
 
@@ -19,6 +20,10 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
   memctl token list [--tenant T] [--json]           (issued and revoked tokens: active / expired / revoked)
   memctl token inspect TOKEN
   memctl projections status [--json]  (per read model: checkpoint, log, lag in events, behind/current)
+  memctl projections errors [--all] [--json]
+                                    events a read model stopped at after its retries (it waits for you)
+  memctl projections retry READ_MODEL [--seq N]   apply the stopped-at event again (after a fix)
+  memctl projections skip READ_MODEL [--seq N]    move past it without applying it (kept on record)
   memctl projections rebuild [--drop-old]
                                     Postgres: blue/green while the service runs, old tables kept for a
                                     rollback unless --drop-old; PGlite: in place, with the service stopped
@@ -53,6 +58,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         return inspect(config(), args);
       case 'projections status':
         return await status(config(), args);
+      case 'projections errors':
+        return await errors(config(), args);
+      case 'projections retry':
+      case 'projections skip':
+        return await resolveErrors(args.words[1] as 'retry' | 'skip', config(), args);
       case 'projections rebuild':
         return await rebuild(config(), args);
       case 'audit':

@@ -55,6 +55,8 @@ export async function runService(config: MemsidecarConfig, configFile?: string):
     log.log('memsidecar stopped');
     process.exit(0);
   };
+  // A promise nobody awaited failing is a bug to fix, not a reason to drop every request in flight.
+  process.on('unhandledRejection', (e) => log.error(`unhandled rejection (a bug; the service goes on): ${(e as Error)?.stack ?? e}`));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   watchReloadableConfig(app.get(Authenticator), app.get(PolicyEngine), configFile, log);

@@ -2,7 +2,8 @@ import type { BlockLogger, BlockWorker } from './block';
 
 /**
  * A background loop: runs `round`, then sleeps for the pause it returns (in ms), until stopped.
- * A failing round is logged and the loop goes on: a database or log briefly away must not end it.
+ * A failing round is retried after `afterErrorMs` and the loop goes on: a database or log briefly
+ * away must not end it. The first failure and the recovery are logged, once each.
  */
 export function periodicWorker(name: string, logger: BlockLogger, round: () => Promise<number>, afterErrorMs = 1_000): BlockWorker {
   let running = false;
@@ -20,6 +21,8 @@ export function periodicWorker(name: string, logger: BlockLogger, round: () => P
       }
     });
 
+  let failingSince: number | null = null;
+
   return {
     name,
     start() {
@@ -29,8 +32,11 @@ export function periodicWorker(name: string, logger: BlockLogger, round: () => P
           let next = afterErrorMs;
           try {
             next = await round();
+            if (failingSince !== null) logger.log(`${name}: working again after ${((Date.now() - failingSince) / 1000).toFixed(1)} s`);
+            failingSince = null;
           } catch (e) {
-            logger.error(`${name}: ${(e as Error).message}`);
+            if (failingSince === null) logger.error(`${name}: ${(e as Error).message}; retrying every ${afterErrorMs} ms`);
+            failingSince ??= Date.now();
           }
           if (running) await pause(next);
         }

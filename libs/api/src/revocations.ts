@@ -1,6 +1,5 @@
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { aggregateSubject, blockEventsFilter, newId, type EventEnvelope } from '@memsidecar/core';
-import { ConcurrencyConflict, decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
+import { ConcurrencyConflict, LogFollower, decodeStoredEvent, type EventStore, type FollowerLogger } from '@memsidecar/event-store';
 import type { IssuedToken } from '@memsidecar/auth';
 
 export const TOKEN_REVOKED = 'auth.token_revoked';
@@ -56,27 +55,39 @@ async function appendFirst(store: EventStore, ns: 'tokens' | 'issued', tokenId: 
  */
 export class RevocationList {
   private readonly revoked = new Set<string>();
-  private messages: ConsumerMessages | null = null;
+  private follower: LogFollower | null = null;
+
+  constructor(private readonly logger: FollowerLogger) {}
 
   has(tokenId: string): boolean {
     return tokenId !== '' && this.revoked.has(tokenId);
   }
 
-  /** Reads every revocation so far, then keeps following new ones. */
+  /**
+   * Reads every revocation so far (resolves once they are known), then keeps following new ones
+   * from right after the last event read, through nats-server restarts and lost consumers.
+   */
   async follow(store: EventStore): Promise<void> {
     const filter = blockEventsFilter(store.options.prefix, 'auth');
-    for await (const e of store.read({ filter })) this.note(e);
-    const from = (await store.lastSeq(filter)) + 1;
-    const consumer = await store.js.consumers.get(store.stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
-    this.messages = await consumer.consume({ max_messages: 64 });
-    void (async () => {
-      for await (const m of this.messages!) this.note(decodeStoredEvent(m.data, m.seq));
-    })();
+    let lastRead = 0;
+    for await (const e of store.read({ filter })) {
+      this.note(e);
+      lastRead = e.seq;
+    }
+    await this.afterInitialRead();
+    // From what was read, not from the log's end now: a revocation appended meanwhile is not skipped.
+    this.follower = new LogFollower(store, { name: 'revocation list', filter, fromSeq: lastRead + 1, batch: 64 }, this.logger, (m) =>
+      this.note(decodeStoredEvent(m.data, m.seq)),
+    );
+    this.follower.start();
   }
 
   async close(): Promise<void> {
-    await this.messages?.close();
+    await this.follower?.stop();
   }
+
+  /** Between the initial read and the start of the following (a seam for tests of that window). */
+  protected async afterInitialRead(): Promise<void> {}
 
   private note(e: EventEnvelope): void {
     if (e.type === TOKEN_REVOKED) this.revoked.add((e.data as { tokenId: string }).tokenId);

@@ -11,6 +11,19 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { MemError, allEventsFilter, inChildSpan, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
 
+/**
+ * Pulls expire after 2 s, so the server's idle heartbeats come every second and an ordered consumer
+ * lost with a restarted server or a failed cluster node is recreated within seconds (the client's
+ * default, 30 s, leaves a read hanging for a minute).
+ */
+export const PULL_EXPIRES_MS = 2_000;
+
+/**
+ * A direct get lost with a connection that dropped (or sent while a restarted server loads its
+ * streams) fails after this long rather than the client's default 5 s, so callers retry sooner.
+ */
+const DIRECT_GET_TIMEOUT_MS = 1_500;
+
 /** JetStream's answer when the expected last subject sequence is not the real one. */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -56,6 +69,8 @@ export class EventStore {
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
+    /** For point reads: a direct get answers in a millisecond, so one that does not answer soon was lost. */
+    private readonly quickJsm: JetStreamManager,
     readonly options: EventLogOptions,
   ) {}
 
@@ -70,7 +85,8 @@ export class EventStore {
       if (!(e instanceof JetStreamApiError) || e.code !== 10059) throw e;
       await jsm.streams.add(config);
     }
-    return new EventStore(nc, jetstream(nc), jsm, options);
+    const quickJsm = await jetstreamManager(nc, { timeout: DIRECT_GET_TIMEOUT_MS, checkAPI: false });
+    return new EventStore(nc, jetstream(nc), jsm, quickJsm, options);
   }
 
   get stream(): string {
@@ -128,7 +144,7 @@ export class EventStore {
         opt_start_seq: afterSeq + 1,
         headers_only: true,
       });
-      const messages = await consumer.consume({ max_messages: 4096 });
+      const messages = await consumer.consume({ max_messages: 4096, expires: PULL_EXPIRES_MS });
       try {
         for await (const m of messages) {
           count++;
@@ -165,7 +181,7 @@ export class EventStore {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: fromSeq,
     });
-    const messages = await consumer.consume({ max_messages: 1024 });
+    const messages = await consumer.consume({ max_messages: 1024, expires: PULL_EXPIRES_MS });
     const stop = () => void messages.close();
     o.signal?.addEventListener('abort', stop, { once: true });
     try {
@@ -203,7 +219,7 @@ export class EventStore {
 
   private async direct(query: { last_by_subj: string } | { seq: number }): Promise<StoredMsg | null> {
     try {
-      return await this.jsm.direct.getMessage(this.options.stream, query);
+      return await this.quickJsm.direct.getMessage(this.options.stream, query);
     } catch (e) {
       throw unavailable(e);
     }

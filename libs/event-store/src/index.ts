@@ -2,3 +2,4 @@ export * from './stream-config';
 export * from './event-store';
 export * from './aggregate-runtime';
 export * from './nats-server-process';
+export * from './log-follower';

@@ -1,5 +1,5 @@
 import { MemError, allEventsFilter } from '@memsidecar/core';
-import { SharedLogFeed, type Database, type ProjectionRunner, type SqlExecutor } from '@memsidecar/projections';
+import { SharedLogFeed, isConnectionFailure, type Database, type ProjectionRunner, type SqlExecutor } from '@memsidecar/projections';
 import { openReadModelDatabase, projectionRunners } from './infrastructure';
 import { REBUILD_BATCH, catchUpFed, catchUpWithLog, fillFromLog, rebuilt, type RebuildOptions, type RebuildResult } from './read-model-fill';
 
@@ -33,18 +33,19 @@ const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** One rebuild per database; a second one is refused instead of fighting over the new schema. */
 export async function blueGreenRebuild(o: RebuildOptions): Promise<RebuildResult> {
-  const guard = await o.live.pool.connect();
-  try {
+  // Checked out with an error listener: the server going away fails the rebuild, not the process.
+  return o.live.withClient(async (guard) => {
     const { rows } = await guard.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1) AS locked`, [REBUILD_LOCK]);
     if (!rows[0].locked) throw new MemError('FAILED_PRECONDITION', 'another projections rebuild is running on this database');
     try {
       return await rebuildBesideLive(o);
     } finally {
-      await guard.query(`SELECT pg_advisory_unlock($1)`, [REBUILD_LOCK]);
+      // A lost connection took its session's lock with it.
+      await guard.query(`SELECT pg_advisory_unlock($1)`, [REBUILD_LOCK]).catch((e) => {
+        if (!isConnectionFailure(e)) throw e;
+      });
     }
-  } finally {
-    guard.release();
-  }
+  });
 }
 
 /**
@@ -63,6 +64,7 @@ async function rebuildBesideLive(o: RebuildOptions): Promise<RebuildResult> {
     schema: NEXT_SCHEMA,
     settings: { synchronous_commit: 'off', maintenance_work_mem: '256MB', ...(await fastToastCompression(o.live)) },
     bulkLoad: true,
+    logger: o.logger,
   });
   const runners = projectionRunners(o.blocks, o.log, next, o.logger, { maxBatch: REBUILD_BATCH });
   const feed = new SharedLogFeed(o.log.store, runners);

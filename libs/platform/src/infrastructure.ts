@@ -7,8 +7,8 @@ import type { MemsidecarConfig } from '@memsidecar/config';
 import { AggregateRuntime, EventStore, NatsServerProcess } from '@memsidecar/event-store';
 import {
   AppliedRequest,
+  BOOKKEEPING_MIGRATIONS,
   Database,
-  ProjectionBookkeeping1763769600000,
   ProjectionCheckpoint,
   ProjectionRunner,
   ReadModels,
@@ -22,18 +22,49 @@ export interface InfraLogger {
   error(message: string): void;
 }
 
+/** Between attempts to reach a NATS server again: short, since a restarted local server is back in well under a second. */
+const RECONNECT_WAIT_MS = 250;
+
 export const natsUrlPath = (dataDir: string): string => join(resolve(dataDir), 'nats.url');
 
 /** The log: a connection to NATS (starting the embedded server when no URL is set) and the stream. */
 export class EventLog {
+  private lostAt: number | null = null;
+
   private constructor(
     readonly nc: NatsConnection,
+    /**
+     * A second connection for streamed replies (`episodic.tail`, `artifact.read`): nats-server slows
+     * a connection that publishes to a reader who stopped reading, and that must never be the one
+     * requests and appends go through.
+     */
+    readonly streamsNc: NatsConnection,
     readonly store: EventStore,
     private readonly embedded: NatsServerProcess | null,
     private readonly dataDir: string,
     /** True when this log joined the embedded server of a service that is running now. */
     readonly joinedRunning = false,
   ) {}
+
+  /** Whether the connection to NATS is up (it reconnects by itself when it is not). */
+  get connected(): boolean {
+    return this.lostAt === null && !this.nc.isClosed();
+  }
+
+  /** Logs the loss of the NATS connection and its return, once each, and keeps `connected` true to them. */
+  private watchConnection(logger: InfraLogger): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect' && this.lostAt === null) {
+          this.lostAt = Date.now();
+          logger.error(`NATS connection lost (${s.server}); requests, appends and read-model feeds wait for it to return`);
+        } else if (s.type === 'reconnect' && this.lostAt !== null) {
+          logger.log(`NATS connection back (${s.server}) after ${((Date.now() - this.lostAt) / 1000).toFixed(1)} s; read models catch up from their checkpoints`);
+          this.lostAt = null;
+        }
+      }
+    })().catch(() => undefined);
+  }
 
   /**
    * `joinRunning` (for tools like memctl): without a NATS URL, use the embedded server a running
@@ -54,14 +85,18 @@ export class EventLog {
     try {
       const { caFile, certFile, keyFile } = config.natsTls;
       const tls = caFile || certFile ? { caFile, certFile, keyFile } : undefined;
-      const nc = await connect({ servers: servers.split(','), name: 'memsidecar', maxReconnectAttempts: -1, noAsyncTraces: true, tls });
+      const options = { servers: servers.split(','), maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS, noAsyncTraces: true, tls };
+      const nc = await connect({ ...options, name: 'memsidecar' });
+      const streamsNc = await connect({ ...options, name: 'memsidecar-streams' });
       const store = await EventStore.open(nc, {
         prefix: config.subjectPrefix,
         stream: config.stream,
         replicas: config.streamReplicas,
         duplicateWindowMs: config.duplicateWindowMs,
       });
-      return new EventLog(nc, store, embedded, dataDir, running !== undefined);
+      const log = new EventLog(nc, streamsNc, store, embedded, dataDir, running !== undefined);
+      log.watchConnection(logger);
+      return log;
     } catch (e) {
       await embedded?.stop();
       throw e;
@@ -69,6 +104,7 @@ export class EventLog {
   }
 
   async close(): Promise<void> {
+    await this.streamsNc.drain().catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
     if (this.embedded) {
       await this.embedded.stop();
@@ -93,14 +129,14 @@ async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> 
 export function openReadModelDatabase(
   config: MemsidecarConfig,
   blocks: BlockDefinition[],
-  o: Partial<Pick<DatabaseOptions, 'schema' | 'settings' | 'pgliteDir' | 'bulkLoad'>> = {},
+  o: Partial<Pick<DatabaseOptions, 'schema' | 'settings' | 'pgliteDir' | 'bulkLoad' | 'logger'>> = {},
 ): Promise<Database> {
   return Database.open({
     ...o,
     url: config.databaseUrl,
     pgliteDir: o.pgliteDir ?? join(resolve(config.dataDir), 'pg'),
     entities: [ProjectionCheckpoint, AppliedRequest, ...blocks.flatMap((b) => b.entities)],
-    migrations: [ProjectionBookkeeping1763769600000, ...blocks.flatMap((b) => b.migrations)],
+    migrations: [...BOOKKEEPING_MIGRATIONS, ...blocks.flatMap((b) => b.migrations)],
   });
 }
 
@@ -132,7 +168,7 @@ export class Infrastructure {
   ): Promise<Infrastructure> {
     const log = await EventLog.open(config, logger);
     try {
-      const db = await openReadModelDatabase(config, blocks);
+      const db = await openReadModelDatabase(config, blocks, { logger });
       logger.log(config.databaseUrl ? 'read models in Postgres' : `read models in embedded PGlite (${join(resolve(config.dataDir), 'pg')})`);
       const readModels = new ReadModels(projectionRunners(blocks, log, db, logger), db, config.limits.readWaitMs);
       await readModels.start();

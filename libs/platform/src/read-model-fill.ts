@@ -73,6 +73,6 @@ export const rebuilt = (r: ProjectionRunner, started: number): RebuiltReadModel 
   seconds: (Date.now() - started) / 1000,
 });
 
-/** Every runner of the feed up to `upTo` (the log's end by default), unless the feed breaks first. */
+/** Every runner of the feed up to `upTo` (the log's end by default). */
 export const catchUpFed = (feed: SharedLogFeed, timeoutMs: number, upTo?: number): Promise<unknown> =>
-  Promise.race([Promise.all(feed.runners.map((r) => r.catchUp(timeoutMs, upTo))), feed.broken]);
+  Promise.all(feed.runners.map((r) => r.catchUp(timeoutMs, upTo)));

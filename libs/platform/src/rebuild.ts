@@ -21,7 +21,7 @@ async function rebuildInPlace(o: RebuildOptions): Promise<RebuildResult> {
     }
   });
   const started = Date.now();
-  const feed = new SharedLogFeed(o.log.store, runners);
+  const feed = new SharedLogFeed(o.log.store, runners, o.logger);
   try {
     await fillFromLog(feed, o);
   } finally {

@@ -7,4 +7,6 @@ export * from './rate-meter';
 export * from './shared-log-feed';
 export * from './checkpoint.entity';
 export * from './applied-request.entity';
-export { ProjectionBookkeeping1763769600000 } from './migrations/1763769600000-projection-bookkeeping';
+export * from './projection-errors';
+export * from './request-memory';
+export { BOOKKEEPING_MIGRATIONS } from './migrations';

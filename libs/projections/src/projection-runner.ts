@@ -1,14 +1,24 @@
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import { MemError, allEventsFilter, blockEventsFilter, type StoredEvent } from '@memsidecar/core';
-import { decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
+import type { JsMsg } from '@nats-io/jetstream';
+import { MemError, allEventsFilter, blockEventsFilter, isMemError, type StoredEvent } from '@memsidecar/core';
+import { LogFollower, decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
 import type { CopyColumns } from './copy-rows';
 import type { Database, SqlExecutor } from './database';
 import { appendRows, columnsOf, type Projection } from './projection';
+import { ProjectionErrors } from './projection-errors';
 import { RateMeter } from './rate-meter';
 
 const MAX_BATCH = 500;
 const MAX_BUFFERED = 5_000;
-const RETRY_DELAY_MS = 500;
+/** A batch that fails for another reason than an unreachable database is tried this often, then its culprit is parked. */
+const POISON_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 200;
+/** While the database is unreachable, a batch is tried again this often (not counted as attempts). */
+const OUTAGE_RETRY_MS = 250;
+/** Behind the log with nothing applied for this long: stalled. */
+const STALLED_AFTER_MS = 1_000;
+const OBSERVE_EVERY_MS = 250;
+/** A parked event is looked at this often for an operator's retry or skip, or another instance's progress. */
+const PARKED_POLL_MS = 1_000;
 /** With nobody waiting for a read, events gather this long so one transaction applies many. */
 const LINGER_MS = 20;
 const LOG_POLL_MS = 20;
@@ -16,6 +26,7 @@ const LOG_POLL_MS = 20;
 interface Waiter {
   seq: number;
   resolve: () => void;
+  reject: (e: MemError) => void;
 }
 
 export interface RunnerOptions {
@@ -23,6 +34,20 @@ export interface RunnerOptions {
   untilSeq?: number;
   /** Events per transaction; a rebuild uses larger batches than the live default. */
   maxBatch?: number;
+}
+
+/**
+ * Where a read model stands: `current` (applied all the log holds for it, as far as known),
+ * `catching_up` (behind, applying), `stalled` (behind, nothing applied for a while), `parked` (an
+ * event it cannot apply waits for an operator), `database_unavailable` (its batches cannot commit).
+ */
+export type ReadModelState = 'current' | 'catching_up' | 'stalled' | 'parked' | 'database_unavailable';
+
+interface Parked {
+  event: StoredEvent;
+  error: string;
+  attempts: number;
+  recorded: boolean;
 }
 
 export interface RunnerLogger {
@@ -46,17 +71,28 @@ export class ProjectionRunner {
   private waiters: Waiter[] = [];
   /** A feed waiting for the buffer to have room again. */
   private roomWaiters: (() => void)[] = [];
-  private messages: ConsumerMessages | null = null;
+  private follower: LogFollower | null = null;
   private draining: Promise<void> | null = null;
   private lingering: NodeJS.Timeout | null = null;
+  private observer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Every event up to `untilSeq` has arrived, so the consumer is closed for good. */
   private reachedUntil = false;
-  private loop: Promise<void> | null = null;
   private subjectPrefix: string | undefined;
   /** Fed by a `SharedLogFeed` rather than its own consumer, and whether the feed has more to deliver. */
   private fed = false;
   private feedBehind = false;
+  private readonly errors: ProjectionErrors;
+  private parked: Parked | null = null;
+  private parkedPoll: NodeJS.Timeout | null = null;
+  /** The database refused the last batch as unreachable (cleared by the next commit). */
+  private outage: MemError | null = null;
+  private lastAdvanceAt = Date.now();
+  /** The first sequence its follower asked for when it started. */
+  private startedFrom = 0;
+  private behindSince: number | null = null;
+  /** Called with every event this read model receives from the log, before it is applied. */
+  onReceived: (event: StoredEvent) => void = () => {};
 
   constructor(
     readonly projection: Projection,
@@ -64,7 +100,9 @@ export class ProjectionRunner {
     private readonly db: Database,
     private readonly logger: RunnerLogger,
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    this.errors = new ProjectionErrors(db);
+  }
 
   private get maxBatch(): number {
     return this.options.maxBatch ?? MAX_BATCH;
@@ -88,15 +126,54 @@ export class ProjectionRunner {
     return this.appliedSeq;
   }
 
-  /** Events of this block in the log that the read model has not applied yet (as last seen). */
+  /** Highest sequence of this read model's events the log is known to hold (received or looked up). */
+  get logEnd(): number {
+    return Math.max(this.follower?.logEnd ?? 0, this.buffer.at(-1)?.seq ?? 0, this.appliedSeq);
+  }
+
+  /** Events of this block in the log that the read model has not applied yet (as last seen; at least 1 while behind). */
   get lag(): number {
-    return this.pendingInStream + this.buffer.length;
+    return Math.max(this.pendingInStream + this.buffer.length, this.logEnd > this.appliedSeq ? 1 : 0);
+  }
+
+  /** Where the read model stands (see `ReadModelState`), and why when it is not serving. */
+  get state(): { state: ReadModelState; reason?: string } {
+    if (this.parked) return { state: 'parked', reason: `seq ${this.parked.event.seq} (${this.parked.event.type}): ${this.parked.error}` };
+    if (this.outage) return { state: 'database_unavailable', reason: this.outage.message };
+    this.observe();
+    if (this.behindSince === null) return { state: 'current' };
+    const idleMs = Date.now() - Math.max(this.behindSince, this.lastAdvanceAt);
+    if (idleMs < STALLED_AFTER_MS) return { state: 'catching_up' };
+    const impairment = this.follower?.impairment;
+    return { state: 'stalled', reason: `at ${this.appliedSeq} while the log holds ${this.logEnd}; nothing applied for ${idleMs} ms${impairment ? ` (${impairment})` : ''}` };
+  }
+
+  /** Notes when the read model fell behind the log, so a stall is told apart from a moment's lag. */
+  private observe(): void {
+    if (this.logEnd <= this.appliedSeq) this.behindSince = null;
+    else this.behindSince ??= Date.now();
+  }
+
+  /**
+   * Every event of this read model the log holds has reached it (buffered or applied), as far as it
+   * knows: it started from the log's first event, its consumer is sound and it is not holding back.
+   */
+  get receivedWholeLog(): boolean {
+    return this.startedFrom === 1 && this.follower !== null && this.follower.impairment === null && this.buffer.length < this.bufferLimit;
   }
 
   async start(): Promise<void> {
     await this.open();
-    await this.subscribe();
-    this.loop = this.follow();
+    this.startedFrom = this.appliedSeq + 1;
+    this.follower = new LogFollower(
+      this.store,
+      { name: `read model ${this.name}`, filter: this.filter, fromSeq: this.appliedSeq + 1, batch: 1024 },
+      this.logger,
+      (m) => this.receive(m),
+    );
+    this.follower.start();
+    this.observer = setInterval(() => this.observe(), OBSERVE_EVERY_MS);
+    this.observer.unref();
   }
 
   /**
@@ -135,55 +212,42 @@ export class ProjectionRunner {
     return this.take(event, 0);
   }
 
-  /** An ordered consumer from the first event not yet applied (or buffered). */
-  private async subscribe(): Promise<void> {
-    const next = Math.max(this.appliedSeq, this.buffer.at(-1)?.seq ?? 0) + 1;
-    const consumer = await this.store.js.consumers.get(this.store.stream, {
-      filter_subjects: this.filter,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: next,
-    });
-    this.messages = await consumer.consume({ max_messages: 1024 });
-  }
-
-  /** Pumps events until stopped; a consumer that ends underneath (stream or server trouble) is recreated. */
-  private async follow(): Promise<void> {
-    while (!this.stopped && !this.reachedUntil) {
-      try {
-        await this.pump(this.messages!);
-      } catch (e) {
-        this.logger.error(`read model ${this.name}: consumer failed: ${(e as Error).message}`);
-      }
-      while (!this.stopped && !this.reachedUntil) {
-        this.logger.error(`read model ${this.name}: consumer ended; recreating it from sequence ${this.appliedSeq + 1}`);
-        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
-        try {
-          if (!this.stopped) await this.subscribe();
-          break;
-        } catch (e) {
-          this.logger.error(`read model ${this.name}: ${(e as Error).message}`);
-        }
-      }
+  /** An event from its own follower; one past `untilSeq` ends the following. */
+  private receive(m: JsMsg): Promise<void> | undefined {
+    if (this.stopped || this.reachedUntil) return undefined;
+    if (m.seq > this.untilSeq) {
+      this.reachedUntil = true;
+      void this.reachUntil();
+      return undefined;
     }
+    if (m.seq <= Math.max(this.appliedSeq, this.buffer.at(-1)?.seq ?? 0)) return undefined;
+    return this.take(decodeStoredEvent(m.data, m.seq), m.info.pending);
   }
 
   /** Stops taking events once everything received so far is applied. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.messages?.close();
-    await this.loop;
+    if (this.observer) clearInterval(this.observer);
+    if (this.parkedPoll) clearInterval(this.parkedPoll);
+    await this.follower?.stop();
     await this.drainNow();
   }
 
-  /** Resolves once the read model has applied `seq`; DEADLINE_EXCEEDED after `timeoutMs`. */
+  /** Resolves once the read model has applied `seq`; DEADLINE_EXCEEDED after `timeoutMs`, UNAVAILABLE at once when it cannot get there. */
   waitFor(seq: number, timeoutMs: number): Promise<void> {
     if (seq <= this.appliedSeq) return Promise.resolve();
+    const blocked = this.blockedFor(seq);
+    if (blocked) return Promise.reject(blocked);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         seq,
         resolve: () => {
           clearTimeout(timer);
           resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
         },
       };
       const timer = setTimeout(() => {
@@ -193,6 +257,28 @@ export class ProjectionRunner {
       this.waiters.push(waiter);
       this.scheduleDrain();
     });
+  }
+
+  /** Why a read up to `seq` cannot be served now: the database is unreachable, or a parked event comes first. */
+  private blockedFor(seq: number): MemError | null {
+    if (this.outage) return this.outage;
+    if (this.parked && seq >= this.parked.event.seq) {
+      return new MemError('UNAVAILABLE', `read model ${this.name} is stopped at sequence ${this.parked.event.seq}, an event it cannot apply (see memctl projections errors)`, 'READ_MODEL_PARKED', {
+        readModel: this.name,
+        seq: this.parked.event.seq,
+      });
+    }
+    return null;
+  }
+
+  private failBlockedWaiters(): void {
+    const stay: Waiter[] = [];
+    for (const w of this.waiters) {
+      const blocked = this.blockedFor(w.seq);
+      if (blocked) w.reject(blocked);
+      else stay.push(w);
+    }
+    this.waiters = stay;
   }
 
   /**
@@ -205,13 +291,25 @@ export class ProjectionRunner {
     if (upTo <= this.appliedSeq) return;
     const deadline = Date.now() + timeoutMs;
     if (upTo !== Number.MAX_SAFE_INTEGER) {
-      while ((await this.store.lastSeq(`${this.store.options.prefix}.evt.>`)) < upTo) {
+      while ((await this.logEndWithin(`${this.store.options.prefix}.evt.>`, deadline)) < upTo) {
         if (Date.now() >= deadline) throw this.deadlineExceeded(upTo, timeoutMs);
-        await new Promise((r) => setTimeout(r, LOG_POLL_MS));
+        await sleep(LOG_POLL_MS);
       }
     }
-    const last = await this.store.lastSeq(this.filter);
+    const last = await this.logEndWithin(this.filter, deadline);
     await this.waitFor(Math.min(last, upTo), Math.max(1, deadline - Date.now()));
+  }
+
+  /** The log's last sequence on `filter`, asked again (a look-up lost with a connection fails fast) until `deadline`. */
+  private async logEndWithin(filter: string, deadline: number): Promise<number> {
+    for (;;) {
+      try {
+        return await this.store.lastSeq(filter);
+      } catch (e) {
+        if (Date.now() + LOG_POLL_MS >= deadline) throw e;
+        await sleep(LOG_POLL_MS);
+      }
+    }
   }
 
   private deadlineExceeded(seq: number, timeoutMs: number): MemError {
@@ -226,15 +324,6 @@ export class ProjectionRunner {
     return Number(rows[0]?.seq ?? 0);
   }
 
-  private async pump(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) {
-      if (m.seq > this.untilSeq) return this.reachUntil(messages);
-      const full = this.take(decodeStoredEvent(m.data, m.seq), m.info.pending);
-      if (full) await full;
-      if (this.stopped) break;
-    }
-  }
-
   /**
    * Buffers an event; when the buffer is full, resolves once a batch has made room again (not once
    * it is empty: a feed shared with other read models would leave them idle meanwhile).
@@ -242,9 +331,10 @@ export class ProjectionRunner {
   private take(event: StoredEvent, pending: number): Promise<void> | undefined {
     this.buffer.push(event);
     this.pendingInStream = pending;
+    this.onReceived(event);
     this.scheduleDrain();
     if (this.buffer.length < this.bufferLimit) return undefined;
-    void this.drainNow();
+    this.kick();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
@@ -261,9 +351,8 @@ export class ProjectionRunner {
    * The first event past `untilSeq` proves every earlier one of this block was delivered: once they
    * are applied the read model stands at `untilSeq`, though its last event may be older.
    */
-  private async reachUntil(messages: ConsumerMessages): Promise<void> {
-    this.reachedUntil = true;
-    await messages.close();
+  private async reachUntil(): Promise<void> {
+    await this.follower?.stop();
     await this.drainNow();
     this.advance(this.untilSeq);
   }
@@ -273,12 +362,17 @@ export class ProjectionRunner {
    * briefly to batch, and on a feed waits for a full batch until the feed has caught up.
    */
   private scheduleDrain(): void {
-    if (this.draining || this.buffer.length === 0) return;
+    if (this.draining || this.buffer.length === 0 || this.parked) return;
     if (this.applyNow()) {
-      void this.drainNow();
+      this.kick();
       return;
     }
-    if (!this.fed) this.lingering ??= setTimeout(() => void this.drainNow(), LINGER_MS);
+    if (!this.fed) this.lingering ??= setTimeout(() => this.kick(), LINGER_MS);
+  }
+
+  /** Drains in the background; only a stop can end a drain with an error, and `stop()` reports that one. */
+  private kick(): void {
+    this.drainNow().catch(() => undefined);
   }
 
   private applyNow(): boolean {
@@ -299,15 +393,10 @@ export class ProjectionRunner {
 
   private async drain(): Promise<void> {
     try {
-      while (this.buffer.length > 0 && (!this.fed || this.applyNow())) {
+      while (this.buffer.length > 0 && !this.parked && (!this.fed || this.applyNow())) {
         const batch = this.buffer.slice(0, this.maxBatch);
-        await this.applyWithRetry(batch);
-        this.stats.batches++;
-        this.stats.events += batch.length;
-        this.rate.note(this.stats.events);
-        this.buffer.splice(0, batch.length);
-        this.advance(batch[batch.length - 1].seq);
-        this.makeRoom();
+        const applied = await this.applyWithRecovery(batch);
+        if (applied > 0) this.committed(batch.slice(0, applied));
       }
     } finally {
       this.draining = null;
@@ -317,17 +406,131 @@ export class ProjectionRunner {
     this.scheduleDrain();
   }
 
-  private async applyWithRetry(batch: StoredEvent[]): Promise<void> {
+  /** Bookkeeping once `events`, the head of the buffer, are committed. */
+  private committed(events: StoredEvent[]): void {
+    this.stats.batches++;
+    this.stats.events += events.length;
+    this.rate.note(this.stats.events);
+    this.buffer.splice(0, events.length);
+    this.advance(events[events.length - 1].seq);
+    this.makeRoom();
+  }
+
+  /**
+   * The recovery policy of a batch: while the database is unreachable it is tried again and again
+   * (nothing is lost by waiting, and reads answer UNAVAILABLE meanwhile); any other failure is tried
+   * `POISON_ATTEMPTS` times, then the batch is applied event by event and the event that fails is
+   * parked. Returns how many events of the batch's head were applied.
+   */
+  private async applyWithRecovery(batch: StoredEvent[]): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const error = await this.tryApply(batch);
+      if (!error) return batch.length;
+      if (this.stopped) throw error;
+      if (attempt >= POISON_ATTEMPTS) return this.isolate(batch, attempt);
+      this.logger.error(`read model ${this.name} could not apply seq ${batch[0].seq}..${batch[batch.length - 1].seq} (attempt ${attempt} of ${POISON_ATTEMPTS}): ${error.message}`);
+      await sleep(RETRY_DELAY_MS * attempt);
+    }
+  }
+
+  /** Applies `events` in one transaction, waiting out database outages; the error of any other failure. */
+  private async tryApply(events: StoredEvent[]): Promise<Error | null> {
     for (;;) {
       try {
-        await this.applyBatch(batch);
-        return;
+        await this.applyBatch(events);
+        this.outage = null;
+        return null;
       } catch (e) {
-        this.logger.error(`read model ${this.name} could not apply seq ${batch[0].seq}..${batch[batch.length - 1].seq}: ${(e as Error).message}; retrying`);
-        if (this.stopped) throw e;
-        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+        if (!isMemError(e) || e.code !== 'UNAVAILABLE') return e as Error;
+        if (this.stopped) return e;
+        if (!this.outage) {
+          this.outage = e;
+          this.failBlockedWaiters();
+        }
+        await sleep(OUTAGE_RETRY_MS);
       }
     }
+  }
+
+  /** One event at a time: those that apply are kept, the first that does not is parked. */
+  private async isolate(batch: StoredEvent[], attempts: number): Promise<number> {
+    for (let i = 0; i < batch.length; i++) {
+      const error = (await this.tryApply([batch[i]])) ?? null;
+      if (!error) {
+        this.committed([batch[i]]);
+        continue;
+      }
+      if (this.stopped) throw error;
+      this.park(batch[i], error, attempts);
+      return 0;
+    }
+    return 0;
+  }
+
+  /**
+   * Stops applying at an event that keeps failing: recorded in `mem_projection_errors`, reads that
+   * need it answer UNAVAILABLE, readiness fails, and `memctl projections retry|skip` resolves it.
+   */
+  private park(event: StoredEvent, error: Error, attempts: number): void {
+    this.parked = { event, error: error.message, attempts, recorded: false };
+    this.logger.error(
+      `read model ${this.name} stopped at seq ${event.seq} (${event.type}, event ${event.id}) after ${attempts} attempts: ${error.message}; ` +
+        `it waits for \`memctl projections retry ${this.name}\` or \`memctl projections skip ${this.name}\``,
+    );
+    this.failBlockedWaiters();
+    this.parkedPoll = setInterval(() => void this.pollParked().catch(() => undefined), PARKED_POLL_MS);
+    this.parkedPoll.unref();
+    void this.pollParked().catch(() => undefined);
+  }
+
+  private polling = false;
+
+  /** Records the parked event, then acts on an operator's retry or skip, or on another instance having got past it. */
+  private async pollParked(): Promise<void> {
+    const p = this.parked;
+    if (!p || this.polling) return;
+    this.polling = true;
+    try {
+      if (!p.recorded) {
+        await this.errors.record(this.name, p.event, p.error, p.attempts);
+        p.recorded = true;
+      }
+      const checkpoint = await this.checkpoint();
+      if (checkpoint >= p.event.seq) return this.unpark(checkpoint, `another instance got past it`);
+      const status = await this.errors.status(this.name, p.event.seq);
+      if (status === 'skip') {
+        await this.db.transaction(async (sql) => {
+          await sql.prepared(`UPDATE mem_checkpoints SET seq = $2, updated_at = now() WHERE name = $1 AND seq < $2`, [this.name, p.event.seq]);
+          await sql.prepared(`UPDATE mem_projection_errors SET status = 'skipped', resolved_at = now() WHERE name = $1 AND seq = $2`, [this.name, p.event.seq]);
+        });
+        return this.unpark(p.event.seq, 'skipped as an operator asked; recorded in mem_projection_errors');
+      }
+      if (status !== 'retry') return;
+      const error = await this.tryApply([p.event]);
+      if (error) {
+        p.error = error.message;
+        await this.errors.record(this.name, p.event, error.message, 1);
+        this.logger.error(`read model ${this.name}: retrying seq ${p.event.seq} failed again: ${error.message}`);
+        return;
+      }
+      await this.errors.resolve(this.name, p.event.seq, 'resolved');
+      return this.unpark(p.event.seq, 'applied on retry');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private unpark(seq: number, how: string): void {
+    const p = this.parked!;
+    this.parked = null;
+    if (this.parkedPoll) clearInterval(this.parkedPoll);
+    this.parkedPoll = null;
+    const done = this.buffer.findIndex((e) => e.seq > seq);
+    this.buffer.splice(0, done === -1 ? this.buffer.length : done);
+    this.advance(seq);
+    this.makeRoom();
+    this.logger.log(`read model ${this.name} resumes after seq ${p.event.seq}: ${how}`);
+    this.scheduleDrain();
   }
 
   /**
@@ -360,12 +563,15 @@ export class ProjectionRunner {
   private advance(seq: number): void {
     if (seq <= this.appliedSeq) return;
     this.appliedSeq = seq;
+    this.lastAdvanceAt = Date.now();
     const ready = this.waiters.filter((w) => w.seq <= seq);
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => w.seq > seq);
     for (const w of ready) w.resolve();
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const REQUEST_COLUMNS: CopyColumns = { tenant: 'text', request_id: 'text', seq: 'int8', block: 'text', at: 'timestamptz' };
 const RECORD_REQUESTS = `INSERT INTO mem_requests (${Object.keys(REQUEST_COLUMNS).join(', ')})

@@ -1,7 +1,8 @@
-import { inChildSpan, type Block } from '@memsidecar/core';
+import { MemError, inChildSpan, isMemError, type Block } from '@memsidecar/core';
 import type { RequestLedger } from '@memsidecar/event-store';
 import type { Database } from './database';
 import type { ProjectionRunner } from './projection-runner';
+import { RequestMemory } from './request-memory';
 
 /**
  * The read side's consistency: a read waits until the read models it uses hold every write this
@@ -11,13 +12,17 @@ export class ReadModels implements RequestLedger {
   private readonly byBlock = new Map<Block, ProjectionRunner[]>();
   private readonly acknowledged = new Map<Block, number>();
   private lastAcknowledged = 0;
+  private readonly requests = new RequestMemory();
 
   constructor(
     readonly runners: ProjectionRunner[],
     private readonly db: Database,
     private readonly defaultWaitMs: number,
   ) {
-    for (const r of runners) this.byBlock.set(r.projection.block, [...(this.byBlock.get(r.projection.block) ?? []), r]);
+    for (const r of runners) {
+      this.byBlock.set(r.projection.block, [...(this.byBlock.get(r.projection.block) ?? []), r]);
+      r.onReceived = (event) => this.requests.note(event);
+    }
   }
 
   noteAppended(block: Block, seq: number): void {
@@ -27,6 +32,7 @@ export class ReadModels implements RequestLedger {
 
   /** Resolves when reads of `block` may be served; DEADLINE_EXCEEDED when `waitMs` runs out. */
   async ready(block: Block, minSeq?: number, waitMs = this.defaultWaitMs): Promise<void> {
+    if (!this.db.available) throw new MemError('UNAVAILABLE', 'the read-model database is unreachable; nothing was read');
     for (const runner of this.byBlock.get(block) ?? []) {
       const own = runner.projection.everyBlock ? this.lastAcknowledged : (this.acknowledged.get(block) ?? 0);
       // Spans only for real waits: a read model already up to date costs the trace nothing.
@@ -35,13 +41,23 @@ export class ReadModels implements RequestLedger {
     }
   }
 
+  /**
+   * The ledger in Postgres; while the database is unreachable, what the read models received from
+   * the log answers when it can (see `RequestMemory`), and UNAVAILABLE when it cannot.
+   */
   async find(block: Block, tenant: string, requestId: string, atLeastSeq: number): Promise<number | null> {
-    if (atLeastSeq > 0) await this.ready(block, atLeastSeq);
-    const rows = await this.db.query<{ seq: string }>(`SELECT seq FROM mem_requests WHERE tenant = $1 AND request_id = $2`, [
-      tenant,
-      requestId,
-    ]);
-    return rows.length ? Number(rows[0].seq) : null;
+    try {
+      if (atLeastSeq > 0) await this.ready(block, atLeastSeq);
+      const rows = await this.db.prepared<{ seq: string }>(`SELECT seq FROM mem_requests WHERE tenant = $1 AND request_id = $2`, [tenant, requestId]);
+      return rows.length ? Number(rows[0].seq) : null;
+    } catch (e) {
+      if (!isMemError(e) || e.code !== 'UNAVAILABLE') throw e;
+      const runners = this.byBlock.get(block) ?? [];
+      const complete = runners.length > 0 && runners.every((r) => r.receivedWholeLog);
+      const known = this.requests.answer(tenant, requestId, complete);
+      if (known === undefined) throw new MemError('UNAVAILABLE', `the request ledger is unreachable and request ${requestId} cannot be checked from the log; nothing was applied`);
+      return known;
+    }
   }
 
   async start(): Promise<void> {

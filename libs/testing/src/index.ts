@@ -6,3 +6,4 @@ export * from './decider-spec';
 export * from './log';
 export * from './integration';
 export * from './contract-clients';
+export * from './tcp-proxy';

@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EventStore } from '@memsidecar/event-store';
-import { AppliedRequest, Database, ProjectionBookkeeping1763769600000, ProjectionCheckpoint } from '@memsidecar/projections';
+import { AppliedRequest, Database, BOOKKEEPING_MIGRATIONS, ProjectionCheckpoint } from '@memsidecar/projections';
 import { startTestNats, type TestNats } from './nats';
 import { createTestDatabase, type TestDatabase } from './postgres';
 
@@ -25,7 +25,7 @@ export async function openIntegrationInfra(kind: 'postgres' | 'pglite', readMode
     url: pg?.url,
     pgliteDir: 'memory://',
     entities: [ProjectionCheckpoint, AppliedRequest, ...readModels.entities],
-    migrations: [ProjectionBookkeeping1763769600000, ...readModels.migrations],
+    migrations: [...BOOKKEEPING_MIGRATIONS, ...readModels.migrations],
   });
   return {
     nats,

@@ -90,6 +90,11 @@ export class RunningService {
     });
   }
 
+  /** Still running: it has not exited, whatever happened around it. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get logs(): string {
     return this.output;
   }

@@ -66,7 +66,7 @@ export class CoreModule {
           provide: Authenticator,
           inject: [Infrastructure],
           useFactory: async (infra: Infrastructure) => {
-            const revocations = new RevocationList();
+            const revocations = new RevocationList(logger);
             await revocations.follow(infra.log.store);
             const keys = loadTrustedKeys(config);
             if (keys.adminTokenWritten) logger.log(`first start: generated a signing keypair and wrote an admin token to ${keys.adminTokenWritten}`);
@@ -111,7 +111,7 @@ export class CoreModule {
           provide: NatsApi,
           inject: [Infrastructure, Dispatcher, Metrics],
           useFactory: (infra: Infrastructure, dispatcher: Dispatcher, metrics: Metrics) =>
-            new NatsApi(infra.nc, dispatcher, { prefix: config.subjectPrefix, queueGroup: config.queueGroup, version: VERSION }, logger, (op, code) =>
+            new NatsApi(infra.nc, infra.log.streamsNc, dispatcher, { prefix: config.subjectPrefix, queueGroup: config.queueGroup, version: VERSION }, logger, (op, code) =>
               metrics.unanswered.inc({ op, code }),
             ),
         },

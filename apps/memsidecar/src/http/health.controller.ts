@@ -2,7 +2,10 @@ import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Infrastructure } from '@memsidecar/platform';
 
+/** A read model further behind than this is replaying, not serving. */
 const READY_LAG_EVENTS = 10_000;
+/** A check that takes longer than this counts as failed: readiness must answer quickly. */
+const CHECK_TIMEOUT_MS = 1_000;
 
 @Controller()
 export class HealthController {
@@ -14,26 +17,37 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when NATS and the database answer and no read model lags far behind the log. */
+  /**
+   * Ready when the NATS connection is up, the database answers, and every read model is current or
+   * catching up (not stalled, not parked at an event it cannot apply, not far behind).
+   */
   @Get('readyz')
   async readyz(@Res() res: Response): Promise<void> {
-    const checks: Record<string, unknown> = {
-      nats: await outcome(() => this.infra.nc.flush()),
-      database: await outcome(() => this.infra.db.ping()),
-    };
-    const projections: Record<string, { applied: number; lag: number }> = {};
-    for (const r of this.infra.readModels.runners) projections[r.name] = { applied: r.applied, lag: r.lag };
-    checks.projections = projections;
-    const ready = checks.nats === 'ok' && checks.database === 'ok' && Object.values(projections).every((p) => p.lag <= READY_LAG_EVENTS);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    const { log, db, readModels } = this.infra;
+    const [nats, database] = await Promise.all([
+      log.connected ? outcome(() => this.infra.nc.flush()) : Promise.resolve('disconnected'),
+      db.available ? outcome(() => db.ping()) : Promise.resolve('unreachable'),
+    ]);
+    const projections: Record<string, { state: string; applied: number; logEnd: number; lag: number; reason?: string }> = {};
+    let serving = true;
+    for (const r of readModels.runners) {
+      const { state, reason } = r.state;
+      projections[r.name] = { state, applied: r.applied, logEnd: r.logEnd, lag: r.lag, ...(reason ? { reason } : {}) };
+      if (!(state === 'current' || (state === 'catching_up' && r.lag <= READY_LAG_EVENTS))) serving = false;
+    }
+    const ready = nats === 'ok' && database === 'ok' && serving;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { nats, database, projections } });
   }
 }
 
 const outcome = async (check: () => Promise<unknown>): Promise<string> => {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await check();
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)))]);
     return 'ok';
   } catch (e) {
     return (e as Error).message;
+  } finally {
+    clearTimeout(timer);
   }
 };

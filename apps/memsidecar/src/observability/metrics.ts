@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DispatchObserver, Outcome } from '@memsidecar/api';
 import type { Block } from '@memsidecar/core';
-import type { ProjectionRunner } from '@memsidecar/projections';
+import type { ProjectionRunner, ReadModelState } from '@memsidecar/projections';
+
+const READ_MODEL_STATES: ReadModelState[] = ['current', 'catching_up', 'stalled', 'parked', 'database_unavailable'];
 
 export interface MetricsLogger {
   error(message: string): void;
@@ -60,6 +62,18 @@ export class Metrics implements DispatchObserver {
     perReadModel('memsidecar_projection_batches_applied', 'Transactions a read model committed since start (each applies a batch).', (r) => r.stats.batches);
     perReadModel('memsidecar_projection_events_applied', 'Events a read model applied since start.', (r) => r.stats.events);
     perReadModel('memsidecar_projection_events_per_second', 'Events per second a read model applied over the last 10 seconds.', (r) => r.rate.perSecond());
+    new Gauge({
+      name: 'memsidecar_read_model_state',
+      help: `1 for the state each read model is in (${READ_MODEL_STATES.join(', ')}), 0 for the others; stalled, parked and database_unavailable make /readyz fail.`,
+      labelNames: ['read_model', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const r of runners) {
+          const { state } = r.state;
+          for (const s of READ_MODEL_STATES) this.set({ read_model: r.name, state: s }, s === state ? 1 : 0);
+        }
+      },
+    });
     perReadModel(
       'memsidecar_projection_catching_up',
       `1 while a read model is more than ${CATCHING_UP_LAG} events behind the log (replaying), else 0.`,

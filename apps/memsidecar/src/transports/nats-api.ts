@@ -50,6 +50,8 @@ export class NatsApi {
 
   constructor(
     private readonly nc: NatsConnection,
+    /** Where streamed replies go out (see `EventLog.streamsNc`). */
+    private readonly streamsNc: NatsConnection,
     private readonly dispatcher: Dispatcher,
     private readonly options: { prefix: string; queueGroup: string; version: string },
     private readonly logger: NatsApiLogger,
@@ -94,7 +96,8 @@ export class NatsApi {
   /**
    * A streaming reply: one message per item to the requester's inbox, then an empty message with
    * `Mem-End: true`. Publishing never waits for the reader, so a slow or vanished one blocks nothing;
-   * the operation's own bounds (`maxEvents`, `maxMs`) end the stream. While tracing, every message
+   * the operation's own bounds (`maxEvents`, `maxMs`) end the stream. Items leave through the
+   * streams connection, which nats-server may slow down for a reader who stopped reading. While tracing, every message
    * carries the request span's `traceparent`, so a client can tie the stream to its trace.
    */
   private async stream(op: string, msg: ServiceMsg): Promise<void> {
@@ -106,12 +109,12 @@ export class NatsApi {
       natsHeaders(msg),
       'nats',
       async (item) => {
-        this.nc.publish(reply, JSON.stringify(item), { headers: traceHeaders() });
+        this.streamsNc.publish(reply, JSON.stringify(item), { headers: traceHeaders() });
       },
       () => {
         const end = traceHeaders() ?? headers();
         end.set('Mem-End', 'true');
-        this.nc.publish(reply, Empty, { headers: end });
+        this.streamsNc.publish(reply, Empty, { headers: end });
       },
     );
   }

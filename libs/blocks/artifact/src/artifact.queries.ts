@@ -25,13 +25,13 @@ export class ArtifactQueries {
   constructor(private readonly db: Database) {}
 
   async get(tenant: string, ns: string, id: string): Promise<ArtifactRow | null> {
-    const rows = await this.db.query<ArtifactRow>(`SELECT ${COLUMNS} FROM artifact_entries WHERE tenant = $1 AND ns = $2 AND id = $3`, [tenant, ns, id]);
+    const rows = await this.db.prepared<ArtifactRow>(`SELECT ${COLUMNS} FROM artifact_entries WHERE tenant = $1 AND ns = $2 AND id = $3`, [tenant, ns, id]);
     return rows[0] ?? null;
   }
 
   /** Ids in byte order after `startAfter` (the column is COLLATE "C"), one extra row to tell whether more follow. */
   async list(tenant: string, ns: string, o: { prefix: string; startAfter: string; limit: number; filter: Record<string, string> }): Promise<ArtifactRow[]> {
-    return this.db.query<ArtifactRow>(
+    return this.db.prepared<ArtifactRow>(
       `SELECT ${COLUMNS} FROM artifact_entries
        WHERE tenant = $1 AND ns = $2 AND id >= $3 AND starts_with(id, $3) AND id > $4 AND metadata @> $5::jsonb
        ORDER BY id LIMIT $6`,
@@ -41,7 +41,7 @@ export class ArtifactQueries {
 
   /** Open uploads with no append before `now`, oldest first: the expiry worker records them. */
   async lapsedUploads(now: Date, limit: number): Promise<OpenUploadRow[]> {
-    return this.db.query<OpenUploadRow>(
+    return this.db.prepared<OpenUploadRow>(
       `SELECT tenant, ns, uuid FROM artifact_uploads WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
       [now, limit],
     );
@@ -49,7 +49,7 @@ export class ArtifactQueries {
 
   /** Whether a blob must be kept: an artifact points at it, or it was released less than the grace period ago. */
   async isBlobInUse(tenant: string, ns: string, blob: string, releasedAfter: Date): Promise<boolean> {
-    const rows = await this.db.query<{ used: boolean }>(
+    const rows = await this.db.prepared<{ used: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM artifact_entries WHERE tenant = $1 AND ns = $2 AND blob = $3)
            OR EXISTS (SELECT 1 FROM artifact_released_blobs WHERE tenant = $1 AND ns = $2 AND blob = $3 AND released_at > $4) AS used`,
       [tenant, ns, blob, releasedAfter],
@@ -58,7 +58,7 @@ export class ArtifactQueries {
   }
 
   async uploadStatus(tenant: string, ns: string, uuid: string): Promise<string | null> {
-    const rows = await this.db.query<{ status: string }>(`SELECT status FROM artifact_uploads WHERE tenant = $1 AND ns = $2 AND uuid = $3`, [tenant, ns, uuid]);
+    const rows = await this.db.prepared<{ status: string }>(`SELECT status FROM artifact_uploads WHERE tenant = $1 AND ns = $2 AND uuid = $3`, [tenant, ns, uuid]);
     return rows[0]?.status ?? null;
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateSubject, type Block, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
-import { AppliedRequest, Database, ProjectionBookkeeping1763769600000, ProjectionCheckpoint, ProjectionRunner } from '@memsidecar/projections';
+import { AppliedRequest, Database, BOOKKEEPING_MIGRATIONS, ProjectionCheckpoint, ProjectionRunner } from '@memsidecar/projections';
 import { createTestDatabase, openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { AuditLogEntry, AuditQueries, auditBlock, auditProjection } from './index';
 
@@ -84,7 +84,7 @@ describe.each(['postgres', 'pglite'] as const)('audit - the audit_log read model
       url: scratch.url,
       pgliteDir: 'memory://',
       entities: [ProjectionCheckpoint, AppliedRequest, AuditLogEntry],
-      migrations: [ProjectionBookkeeping1763769600000, ...auditBlock.migrations],
+      migrations: [...BOOKKEEPING_MIGRATIONS, ...auditBlock.migrations],
       bulkLoad: true,
     });
     try {

@@ -51,19 +51,24 @@ function where(tenant: string, ns: string, f: RangeFilter): { clause: string; pa
   return { clause: conditions.join(' AND '), params };
 }
 
+/**
+ * Reads of the episodic read model. A range's text depends on which bounds it has (unnamed
+ * statements); every value, the limit too, is a parameter.
+ */
 export class EpisodicQueries {
   constructor(private readonly db: Database) {}
 
   async range(tenant: string, ns: string, f: RangeFilter, limit: number, reverse: boolean): Promise<EpisodicRow[]> {
     const { clause, params } = where(tenant, ns, f);
+    params.push(Math.floor(limit));
     return this.db.query<EpisodicRow>(
-      `SELECT ${COLUMNS} FROM episodic_events WHERE ${clause} ORDER BY cursor ${reverse ? 'DESC' : 'ASC'} LIMIT ${Math.floor(limit)}`,
+      `SELECT ${COLUMNS} FROM episodic_events WHERE ${clause} ORDER BY cursor ${reverse ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
       params,
     );
   }
 
   async byDedupKey(tenant: string, ns: string, dedupKey: string): Promise<EpisodicRow | null> {
-    const rows = await this.db.query<EpisodicRow>(`SELECT ${COLUMNS} FROM episodic_events WHERE tenant = $1 AND ns = $2 AND dedup_key = $3`, [
+    const rows = await this.db.prepared<EpisodicRow>(`SELECT ${COLUMNS} FROM episodic_events WHERE tenant = $1 AND ns = $2 AND dedup_key = $3`, [
       tenant,
       ns,
       dedupKey,
@@ -74,8 +79,9 @@ export class EpisodicQueries {
   /** The oldest events an expiry would affect; a soft expiry skips those already hidden. */
   async expirable(tenant: string, ns: string, o: { beforeCursor?: number; before?: Date; action: 'soft' | 'hard'; maxRows: number }): Promise<number[]> {
     const { clause, params } = where(tenant, ns, { beforeCursor: o.beforeCursor, before: o.before, includeDeleted: o.action === 'hard' });
+    params.push(Math.floor(o.maxRows));
     const rows = await this.db.query<{ cursor: string }>(
-      `SELECT cursor FROM episodic_events WHERE ${clause} ORDER BY cursor ASC LIMIT ${Math.floor(o.maxRows)}`,
+      `SELECT cursor FROM episodic_events WHERE ${clause} ORDER BY cursor ASC LIMIT $${params.length}`,
       params,
     );
     return rows.map((r) => Number(r.cursor));

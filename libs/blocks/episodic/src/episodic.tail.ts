@@ -1,5 +1,5 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
-import { decodeStoredEvent } from '@memsidecar/event-store';
+import type { JsMsg } from '@nats-io/jetstream';
+import { LogFollower, decodeStoredEvent } from '@memsidecar/event-store';
 import type { BlockDependencies, StreamSink } from '@memsidecar/api';
 import type { EpisodicEventAppendedData } from './episodic.events';
 import { EpisodicQueries, toWireEvent, wireFromAppended, type WireEvent } from './episodic.queries';
@@ -47,24 +47,46 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
   }
   if (sent >= r.maxEvents || Date.now() >= deadline) return;
 
-  const consumer = await deps.store.js.consumers.get(deps.store.stream, {
-    filter_subjects: r.subject,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: s0 + 1,
+  await followLive(deps, r, s0, deadline, async (m) => {
+    const event = decodeStoredEvent(m.data, m.seq);
+    if (event.type !== 'episodic.event_appended') return false;
+    const d = event.data as EpisodicEventAppendedData;
+    if (r.afterCursor !== undefined && d.cursor <= r.afterCursor) return false;
+    await send(wireFromAppended(d));
+    return sent >= r.maxEvents;
   });
-  const messages = await consumer.consume({ max_messages: 256 });
-  const timer = setTimeout(() => void messages.close(), Math.max(0, deadline - Date.now()));
-  try {
-    for await (const m of messages) {
-      const event = decodeStoredEvent(m.data, m.seq);
-      if (event.type !== 'episodic.event_appended') continue;
-      const d = event.data as EpisodicEventAppendedData;
-      if (r.afterCursor !== undefined && d.cursor <= r.afterCursor) continue;
-      await send(wireFromAppended(d));
-      if (sent >= r.maxEvents) break;
+}
+
+/**
+ * The live part: the namespace log after S0 through a supervised follower (recreated after a lost
+ * consumer or a NATS disruption, from the next sequence not yet taken, so still no gap and no
+ * duplicate). `take` says whether the tail is complete; the deadline ends it too. A failing `take`
+ * (the caller went away) ends the tail with its error: it is never delivered again.
+ */
+function followLive(deps: BlockDependencies, r: TailRequest, s0: number, deadline: number, take: (m: JsMsg) => Promise<boolean>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let finished = false;
+    const follower = new LogFollower(
+      deps.store,
+      { name: `episodic tail of ${r.tenant}/${r.ns}`, filter: r.subject, fromSeq: s0 + 1, batch: 256 },
+      deps.logger,
+      async (m) => {
+        if (finished) return;
+        try {
+          if (await take(m)) finish();
+        } catch (e) {
+          finish(e as Error);
+        }
+      },
+    );
+    const timer = setTimeout(() => finish(), Math.max(0, deadline - Date.now()));
+    // Never awaited inside `take`: stopping waits for the delivery under way to return.
+    function finish(error?: Error): void {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      void follower.stop().then(() => (error ? reject(error) : resolve()), reject);
     }
-  } finally {
-    clearTimeout(timer);
-    await messages.close();
-  }
+    follower.start();
+  });
 }

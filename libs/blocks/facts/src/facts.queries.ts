@@ -58,11 +58,12 @@ export function tsQueryParts(query: string): { prefixes: string[]; phrases: stri
   };
 }
 
+/** Reads of the facts read models: fixed texts are prepared; a search's text depends on its terms. */
 export class FactsQueries {
   constructor(private readonly db: Database) {}
 
   async counted(tenant: string, ns: string): Promise<Fact[]> {
-    const rows = await this.db.query<FactRow>(
+    const rows = await this.db.prepared<FactRow>(
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND (f.status = 'active' OR (f.status = 'cold' AND f.cold_reason = 'scope'))`,
       [tenant, ns],
     );
@@ -70,7 +71,7 @@ export class FactsQueries {
   }
 
   async byHash(tenant: string, ns: string, hash: string): Promise<FactHit | null> {
-    const rows = await this.db.query<FactRow>(
+    const rows = await this.db.prepared<FactRow>(
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.hash = $3 AND f.status IN ('active', 'cold') ORDER BY f.created_at DESC LIMIT 1`,
       [tenant, ns, hash],
     );
@@ -79,7 +80,7 @@ export class FactsQueries {
 
   /** The scope with this label: the open one if any, else the most recently used. */
   async scopeByLabel(tenant: string, ns: string, label: string): Promise<Scope | null> {
-    const rows = await this.db.query<{ id: string; label: string; status: Scope['status']; current_turn: number }>(
+    const rows = await this.db.prepared<{ id: string; label: string; status: Scope['status']; current_turn: number }>(
       `SELECT id, label, status, current_turn FROM fact_scopes WHERE tenant = $1 AND ns = $2 AND label = $3 ORDER BY (status = 'active') DESC, updated_at DESC LIMIT 1`,
       [tenant, ns, label],
     );
@@ -88,7 +89,7 @@ export class FactsQueries {
 
   async scope(tenant: string, ns: string, id: string | null): Promise<Scope | null> {
     if (!id) return null;
-    const rows = await this.db.query<{ id: string; label: string; status: Scope['status']; current_turn: number }>(
+    const rows = await this.db.prepared<{ id: string; label: string; status: Scope['status']; current_turn: number }>(
       `SELECT id, label, status, current_turn FROM fact_scopes WHERE tenant = $1 AND ns = $2 AND id = $3`,
       [tenant, ns, id],
     );
@@ -96,7 +97,7 @@ export class FactsQueries {
   }
 
   async openScopes(tenant: string, ns: string): Promise<Scope[]> {
-    const rows = await this.db.query<{ id: string; label: string; status: Scope['status']; current_turn: number }>(
+    const rows = await this.db.prepared<{ id: string; label: string; status: Scope['status']; current_turn: number }>(
       `SELECT id, label, status, current_turn FROM fact_scopes WHERE tenant = $1 AND ns = $2 AND status = 'active' ORDER BY label`,
       [tenant, ns],
     );
@@ -105,7 +106,7 @@ export class FactsQueries {
 
   async session(tenant: string, ns: string, sessionId: string | undefined): Promise<FactSession | null> {
     if (!sessionId) return null;
-    const rows = await this.db.query<{ session_id: string; last_turn: number; active_scope_id: string | null }>(
+    const rows = await this.db.prepared<{ session_id: string; last_turn: number; active_scope_id: string | null }>(
       `SELECT session_id, last_turn, active_scope_id FROM fact_sessions WHERE tenant = $1 AND ns = $2 AND session_id = $3`,
       [tenant, ns, sessionId],
     );
@@ -114,7 +115,7 @@ export class FactsQueries {
 
   /** Scopes written to (null = unscoped) in the turns after `sinceTurn`. */
   async recentScopeIds(tenant: string, ns: string, sinceTurn: number): Promise<(string | null)[]> {
-    const rows = await this.db.query<{ scope_id: string | null }>(
+    const rows = await this.db.prepared<{ scope_id: string | null }>(
       `SELECT DISTINCT scope_id FROM fact_entries WHERE tenant = $1 AND ns = $2 AND turn > $3`,
       [tenant, ns, sinceTurn],
     );
@@ -141,9 +142,11 @@ export class FactsQueries {
       scopeFilter = `AND f.scope_id = $${params.length}`;
     }
     const q = terms.join(' && ');
+    params.push(Math.floor(limit));
+    // The text depends on the number of phrases: an unnamed statement.
     const rows = await this.db.query<FactRow>(
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.status IN ('active', 'cold') ${scopeFilter}
-         AND f.tsv @@ (${q}) ORDER BY ts_rank(f.tsv, ${q}) DESC, f.updated_at DESC, f.id LIMIT ${Math.floor(limit)}`,
+         AND f.tsv @@ (${q}) ORDER BY ts_rank(f.tsv, ${q}) DESC, f.updated_at DESC, f.id LIMIT $${params.length}`,
       params,
     );
     return rows.map((r) => ({ ...toFact(r), scopeLabel: r.scope_label ?? null }));
@@ -151,7 +154,7 @@ export class FactsQueries {
 
   /** Hot facts (active, unscoped or in an open scope), newest first. */
   async hot(tenant: string, ns: string): Promise<FactHit[]> {
-    const rows = await this.db.query<FactRow>(
+    const rows = await this.db.prepared<FactRow>(
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.status = 'active' AND (f.scope_id IS NULL OR s.status = 'active') ORDER BY f.updated_at DESC, f.id`,
       [tenant, ns],
     );
@@ -159,12 +162,12 @@ export class FactsQueries {
   }
 
   async coldCount(tenant: string, ns: string): Promise<number> {
-    const rows = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM fact_entries WHERE tenant = $1 AND ns = $2 AND status = 'cold'`, [tenant, ns]);
+    const rows = await this.db.prepared<{ n: string }>(`SELECT count(*) AS n FROM fact_entries WHERE tenant = $1 AND ns = $2 AND status = 'cold'`, [tenant, ns]);
     return Number(rows[0].n);
   }
 
   async export(tenant: string, ns: string, statuses: string[], scopeId: string | null): Promise<FactHit[]> {
-    const rows = await this.db.query<FactRow>(
+    const rows = await this.db.prepared<FactRow>(
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.status = ANY($3::text[]) AND ($4::text IS NULL OR f.scope_id = $4)
        ORDER BY (f.status = 'active') DESC, f.created_at DESC, f.id`,
       [tenant, ns, statuses, scopeId],
@@ -174,7 +177,7 @@ export class FactsQueries {
 
   /** Purgeable: superseded and archived facts, optionally only those untouched for `days`. */
   async purgeable(tenant: string, ns: string, scopeId: string | null, olderThan: Date | null): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(
+    const rows = await this.db.prepared<{ id: string }>(
       `SELECT id FROM fact_entries WHERE tenant = $1 AND ns = $2 AND status IN ('superseded', 'archived') AND ($3::text IS NULL OR scope_id = $3)
          AND ($4::timestamptz IS NULL OR (updated_at < $4 AND (last_accessed_at IS NULL OR last_accessed_at < $4)))`,
       [tenant, ns, scopeId, olderThan],

@@ -18,7 +18,7 @@ export class KvQueries {
   constructor(private readonly db: Database) {}
 
   async get(tenant: string, ns: string, key: string, now: Date): Promise<KvRow | null> {
-    const rows = await this.db.query<KvRow>(
+    const rows = await this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}, value FROM kv_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key = $4`,
       [tenant, ns, now, key],
     );
@@ -26,7 +26,7 @@ export class KvQueries {
   }
 
   async getMany(tenant: string, ns: string, keys: string[], now: Date): Promise<KvRow[]> {
-    return this.db.query<KvRow>(
+    return this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}, value FROM kv_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key = ANY($4::text[]) ORDER BY key`,
       [tenant, ns, now, [...new Set(keys)]],
     );
@@ -39,7 +39,7 @@ export class KvQueries {
     o: { prefix: string; startAfter: string; limit: number; includeValues: boolean },
     now: Date,
   ): Promise<KvRow[]> {
-    return this.db.query<KvRow>(
+    return this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}${o.includeValues ? ', value' : ''} FROM kv_entries
        WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND key > $5
        ORDER BY key LIMIT $6`,

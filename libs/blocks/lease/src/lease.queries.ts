@@ -26,7 +26,7 @@ export class LeaseQueries {
   constructor(private readonly db: Database) {}
 
   async live(tenant: string, ns: string, key: string, now: Date): Promise<LeaseRow | null> {
-    const rows = await this.db.query<LeaseRow>(`SELECT ${COLUMNS} FROM lease_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key = $4`, [
+    const rows = await this.db.prepared<LeaseRow>(`SELECT ${COLUMNS} FROM lease_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key = $4`, [
       tenant,
       ns,
       now,
@@ -37,7 +37,7 @@ export class LeaseQueries {
 
   /** Live leases under a prefix in byte order (the key column is COLLATE "C"). */
   async list(tenant: string, ns: string, prefix: string, now: Date): Promise<LeaseRow[]> {
-    return this.db.query<LeaseRow>(
+    return this.db.prepared<LeaseRow>(
       `SELECT ${COLUMNS} FROM lease_entries WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) ORDER BY key`,
       [tenant, ns, now, prefix],
     );
@@ -45,7 +45,7 @@ export class LeaseQueries {
 
   /** Leases a session still holds as far as the read model knows; the decider judges expiry. */
   async heldBySession(tenant: string, sessionId: string): Promise<LeaseRef[]> {
-    return this.db.query<LeaseRef>(`SELECT tenant, ns, key, holder_id FROM lease_entries WHERE tenant = $1 AND session_id = $2 AND status = 'held'`, [
+    return this.db.prepared<LeaseRef>(`SELECT tenant, ns, key, holder_id FROM lease_entries WHERE tenant = $1 AND session_id = $2 AND status = 'held'`, [
       tenant,
       sessionId,
     ]);
@@ -53,7 +53,7 @@ export class LeaseQueries {
 
   /** Held leases past their expiry whose lapse is not recorded in the log yet, oldest first. */
   async lapsed(now: Date, limit: number): Promise<LeaseRef[]> {
-    return this.db.query<LeaseRef>(
+    return this.db.prepared<LeaseRef>(
       `SELECT tenant, ns, key, holder_id FROM lease_entries WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
       [now, limit],
     );

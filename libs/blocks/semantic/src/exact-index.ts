@@ -56,7 +56,7 @@ export class ExactIndex {
 
   private async load(key: { tenant: string; ns: string }, entries: Map<string, Entry>, ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 5000) {
-      const rows = await this.db.query<{ id: string; version: number; vector: string }>(
+      const rows = await this.db.prepared<{ id: string; version: number; vector: string }>(
         `SELECT id, version, vector FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`,
         [key.tenant, key.ns, ids.slice(i, i + 5000)],
       );

@@ -42,8 +42,8 @@ function semanticAggregate(deps: BlockDependencies): AggregateType<SemanticState
         case 'ExpireRecords': {
           const live = { invalidate: 'AND deleted_at IS NULL AND (valid_to IS NULL OR valid_to > now())', soft: 'AND deleted_at IS NULL', hard: '' }[command.action];
           const rows = await deps.db.query<{ id: string }>(
-            `SELECT id FROM semantic_records WHERE tenant = $1 AND ns = $2 AND metadata @> $3::jsonb ${live} ORDER BY created_at, id LIMIT ${command.maxRows}`,
-            [tenant, ns, JSON.stringify(command.filter)],
+            `SELECT id FROM semantic_records WHERE tenant = $1 AND ns = $2 AND metadata @> $3::jsonb ${live} ORDER BY created_at, id LIMIT $4`,
+            [tenant, ns, JSON.stringify(command.filter), command.maxRows],
           );
           return { ...command, ids: rows.map((r) => r.id) };
         }

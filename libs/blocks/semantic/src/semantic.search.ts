@@ -93,32 +93,37 @@ export class SemanticSearch {
   }
 
   async namespace(tenant: string, ns: string): Promise<{ embedder: string; dimension: number } | null> {
-    const rows = await this.db.query<{ embedder: string; dimension: number }>(`SELECT embedder, dimension FROM semantic_namespaces WHERE tenant = $1 AND ns = $2`, [tenant, ns]);
+    const rows = await this.db.prepared<{ embedder: string; dimension: number }>(`SELECT embedder, dimension FROM semantic_namespaces WHERE tenant = $1 AND ns = $2`, [tenant, ns]);
     return rows[0] ?? null;
   }
 
-  /** Cosine similarity, best first; `query` must be unit length. */
+  /**
+   * Cosine similarity, best first; `query` must be unit length. The texts depend on the filter's
+   * shape (unnamed statements); every value is a parameter but the pgvector path's dimension.
+   */
   async dense(f: SearchFilter, query: number[], limit: number): Promise<HitRow[]> {
     const params: unknown[] = [];
     const clause = where(f, params);
+    const add = (value: unknown) => `$${params.push(value)}`;
     const dim = query.length;
-    if ((await this.usesPgvector()) && INDEXED_DIMENSIONS.includes(dim)) {
-      params.push(`[${query.join(',')}]`);
-      const q = `$${params.length}::vector(${dim})`;
-      const sql = `SELECT ${COLUMNS}, 1 - ((embedding_v::vector(${dim})) <=> ${q}) AS score FROM semantic_records
-                   WHERE ${clause} AND dim = ${dim} ORDER BY (embedding_v::vector(${dim})) <=> ${q} LIMIT ${limit}`;
+    // Only one of a few constants: the cast and the filter must match a partial HNSW index's.
+    const indexed = INDEXED_DIMENSIONS.find((d) => d === dim);
+    if ((await this.usesPgvector()) && indexed !== undefined) {
+      const q = `${add(`[${query.join(',')}]`)}::vector(${indexed})`;
+      const sql = `SELECT ${COLUMNS}, 1 - ((embedding_v::vector(${indexed})) <=> ${q}) AS score FROM semantic_records
+                   WHERE ${clause} AND dim = ${indexed} ORDER BY (embedding_v::vector(${indexed})) <=> ${q} LIMIT ${add(limit)}`;
       const rows = await this.db.transaction(async (tx) => {
         // Filtered HNSW scans keep looking until enough rows pass the filter.
         await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(200, limit * 4))}`);
+        await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.max(200, limit * 4)))]);
         return tx.query<HitRow>(sql, params);
       });
       return rows.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
     }
-    const candidates = await this.db.query<{ id: string; version: number }>(`SELECT id, version FROM semantic_records WHERE ${clause} AND dim = ${dim}`, params);
+    const candidates = await this.db.query<{ id: string; version: number }>(`SELECT id, version FROM semantic_records WHERE ${clause} AND dim = ${add(dim)}`, params);
     const top = await this.exact.top(f, candidates, query, limit);
     if (top.length === 0) return [];
-    const rows = await this.db.query<Omit<HitRow, 'score'>>(`SELECT ${COLUMNS} FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
+    const rows = await this.db.prepared<Omit<HitRow, 'score'>>(`SELECT ${COLUMNS} FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
       f.tenant,
       f.ns,
       top.map((t) => t.id),
@@ -131,10 +136,11 @@ export class SemanticSearch {
   async sparse(f: SearchFilter, text: string, limit: number): Promise<HitRow[]> {
     const params: unknown[] = [];
     const clause = where(f, params);
-    params.push(text);
+    const q = `$${params.push(text)}`;
+    const top = `$${params.push(limit)}`;
     return this.db.query<HitRow>(
-      `SELECT ${COLUMNS}, ts_rank(tsv, q) AS score FROM semantic_records, websearch_to_tsquery('english', $${params.length}) q
-       WHERE ${clause} AND tsv @@ q ORDER BY score DESC, id LIMIT ${limit}`,
+      `SELECT ${COLUMNS}, ts_rank(tsv, q) AS score FROM semantic_records, websearch_to_tsquery('english', ${q}) q
+       WHERE ${clause} AND tsv @@ q ORDER BY score DESC, id LIMIT ${top}`,
       params,
     );
   }

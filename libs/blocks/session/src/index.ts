@@ -9,5 +9,6 @@ export * from './session.operations';
 export * from './session.guard';
 export * from './session-token';
 export * from './orphan-detector';
+export * from './session-lease-releaser';
 export * from './session.block';
 export { SessionEntries1763769600400 } from './migrations/1763769600400-session-entries';

@@ -10,7 +10,8 @@ const BATCH = 100;
 /**
  * Every instance runs one: it wakes at the next heartbeat deadline (at most every 100 ms) and
  * records each overdue session as orphaned. With several instances the expected-sequence append
- * lets exactly one record it; that one releases the session's leases.
+ * lets exactly one record it; that one releases the session's leases right away (the session lease
+ * releaser makes sure of it, should this instance stop in between).
  */
 export function orphanDetector(deps: BlockDependencies): BlockWorker {
   const queries = new SessionQueries(deps.db);
@@ -19,7 +20,7 @@ export function orphanDetector(deps: BlockDependencies): BlockWorker {
       const meta = { now: new Date(), tenant, agent: 'memsidecar' };
       const { event, replayed } = await deps.runtime.handle(sessionAggregate, sessionAddress(tenant, session_id), { type: 'OrphanSession', detectedBy: deps.instanceId }, meta);
       if (!event || replayed) continue;
-      const released = await releaseLeasesOf(deps, tenant, session_id, 'session_orphaned', meta);
+      const released = await releaseLeasesOf(deps, tenant, session_id, 'session_orphaned', meta, { eventId: event.id, seq: event.seq });
       deps.logger.log(`session ${session_id} of tenant ${tenant} orphaned (${(event.data as { closeReason: string }).closeReason}); released ${released} lease(s)`);
     }
     const next = await queries.nextDeadline();

@@ -1,6 +1,6 @@
 import { requestIdReused, MemError, invalidArgument, newId, type CommandMeta, type StoredEvent } from '@memsidecar/core';
 import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
-import { releaseSessionLeases } from '@memsidecar/lease';
+import { releaseSessionLeases, type SessionEnd } from '@memsidecar/lease';
 import type { SessionCommand } from './session.decider';
 import type { SessionData, SessionEvent } from './session.events';
 import { SessionCheckpointInput, SessionCloseInput, SessionGetInput, SessionHeartbeatInput, SessionOpenInput } from './session.dto';
@@ -28,10 +28,21 @@ function heartbeatSettings(i: SessionOpenInput): { intervalMs: number; timeoutMs
   return { intervalMs, timeoutMs, warnings };
 }
 
-/** Releases the leases an ended session held; a failure is logged, the leases then lapse on their TTL. */
-export async function releaseLeasesOf(deps: BlockDependencies, tenant: string, sessionId: string, reason: 'session_closed' | 'session_orphaned', meta: CommandMeta): Promise<number> {
+/**
+ * Releases the leases an ended session held, right away; a failure is logged: the session lease
+ * releaser (a follower of the session events) does it again, with the same request ids, so what
+ * is done here is not done twice and what is not done here is done there.
+ */
+export async function releaseLeasesOf(
+  deps: BlockDependencies,
+  tenant: string,
+  sessionId: string,
+  reason: 'session_closed' | 'session_orphaned',
+  meta: CommandMeta,
+  end: SessionEnd,
+): Promise<number> {
   try {
-    return await releaseSessionLeases(deps, tenant, sessionId, reason, meta);
+    return await releaseSessionLeases(deps, tenant, sessionId, reason, meta, end);
   } catch (e) {
     deps.logger.error(`could not release the leases of session ${sessionId}: ${(e as Error).message}`);
     return 0;
@@ -100,7 +111,9 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
       async handle(i, ctx) {
         const { event } = await run(ctx, i.sessionId, { type: 'CloseSession', tokenHash: hashSessionToken(i.sessionToken), state: i.state });
         data(event, 'session.closed');
-        const released = await releaseLeasesOf(deps, ctx.principal.tenant, i.sessionId, 'session_closed', { ...commandMeta(ctx), requestId: undefined });
+        // Also for a repeated request: the original close event names the same releases.
+        const end = { eventId: event!.id, seq: event!.seq };
+        const released = await releaseLeasesOf(deps, ctx.principal.tenant, i.sessionId, 'session_closed', { ...commandMeta(ctx), requestId: undefined }, end);
         return { closed: true, releasedLeases: released, seq: event!.seq };
       },
     }),

@@ -22,17 +22,17 @@ export class SessionQueries {
   constructor(private readonly db: Database) {}
 
   async get(tenant: string, sessionId: string): Promise<SessionRow | null> {
-    const rows = await this.db.query<SessionRow>(`SELECT * FROM session_entries WHERE tenant = $1 AND session_id = $2`, [tenant, sessionId]);
+    const rows = await this.db.prepared<SessionRow>(`SELECT * FROM session_entries WHERE tenant = $1 AND session_id = $2`, [tenant, sessionId]);
     return rows[0] ?? null;
   }
 
   /** Open sessions of every tenant whose heartbeat deadline has passed. */
   async overdue(now: Date, limit: number): Promise<{ tenant: string; session_id: string }[]> {
-    return this.db.query(`SELECT tenant, session_id FROM session_entries WHERE status = 'open' AND deadline_at <= $1 ORDER BY deadline_at LIMIT $2`, [now, limit]);
+    return this.db.prepared(`SELECT tenant, session_id FROM session_entries WHERE status = 'open' AND deadline_at <= $1 ORDER BY deadline_at LIMIT $2`, [now, limit]);
   }
 
   async nextDeadline(): Promise<Date | null> {
-    const rows = await this.db.query<{ deadline: Date | null }>(`SELECT min(deadline_at) AS deadline FROM session_entries WHERE status = 'open'`);
+    const rows = await this.db.prepared<{ deadline: Date | null }>(`SELECT min(deadline_at) AS deadline FROM session_entries WHERE status = 'open'`, []);
     return rows[0]?.deadline ?? null;
   }
 }

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { EventStore, NatsServerProcess } from '@memsidecar/event-store';
+import { RevocationList, revokeToken } from './revocations';
+
+const options = { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 };
+const quiet = { log: () => {}, error: () => {} };
+
+const until = async (condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** Appends a revocation in the window between the initial read and the start of the following. */
+class RacedRevocationList extends RevocationList {
+  constructor(private readonly inBetween: () => Promise<void>) {
+    super(quiet);
+  }
+
+  protected override async afterInitialRead(): Promise<void> {
+    await this.inBetween();
+  }
+}
+
+describe('revocation list - following the log', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memsidecar-revocations-'));
+  let server: NatsServerProcess;
+  let nc: NatsConnection;
+  let store: EventStore;
+  const lists: RevocationList[] = [];
+
+  beforeAll(async () => {
+    server = await NatsServerProcess.start({ storeDir: join(dir, 'store') });
+    nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    store = await EventStore.open(nc, options);
+  });
+
+  afterEach(async () => {
+    await Promise.all(lists.splice(0).map((l) => l.close()));
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('knows the revocations that existed when follow() was called as soon as it resolves', async () => {
+    await revokeToken(store, 'before-1', 'leaked', 'test');
+    await revokeToken(store, 'before-2', 'leaked', 'test');
+    const list = new RevocationList(quiet);
+    lists.push(list);
+    await list.follow(store);
+    expect(list.has('before-1')).toBe(true);
+    expect(list.has('before-2')).toBe(true);
+    expect(list.has('never')).toBe(false);
+  });
+
+  it('sees a revocation appended between the initial read and the start of the following', async () => {
+    await revokeToken(store, 'read-first', 'leaked', 'test');
+    const list = new RacedRevocationList(async () => {
+      await revokeToken(store, 'in-between', 'leaked', 'test');
+    });
+    lists.push(list);
+    await list.follow(store);
+    expect(list.has('read-first')).toBe(true);
+    await until(() => list.has('in-between'), 5_000);
+    // And the ones after that too.
+    await revokeToken(store, 'after', 'leaked', 'test');
+    await until(() => list.has('after'), 5_000);
+  });
+
+  it('sees a revocation appended after its consumer was deleted from under it', async () => {
+    const list = new RevocationList(quiet);
+    lists.push(list);
+    await list.follow(store);
+    for await (const c of await store.jsm.consumers.list(store.stream)) await store.jsm.consumers.delete(store.stream, c.name);
+    await revokeToken(store, 'after-delete', 'leaked', 'test');
+    await until(() => list.has('after-delete'), 8_000);
+  });
+
+  it('sees a revocation appended after nats-server restarted, within seconds', async () => {
+    const list = new RevocationList(quiet);
+    lists.push(list);
+    await list.follow(store);
+    await revokeToken(store, 'before-restart', 'leaked', 'test');
+    await until(() => list.has('before-restart'), 5_000);
+
+    const port = Number(new URL(server.url).port);
+    await server.stop();
+    server = await NatsServerProcess.start({ storeDir: join(dir, 'store'), port });
+    await until(async () => {
+      try {
+        await store.lastSeq('mem.evt.>');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000);
+
+    await revokeToken(store, 'after-restart', 'leaked', 'test');
+    // The consumer died with the server; the client's own defaults would notice after 30-60 s.
+    const revokedAt = Date.now();
+    await until(() => list.has('after-restart'), 8_000);
+    expect(Date.now() - revokedAt).toBeLessThan(8_000);
+  }, 60_000);
+});
