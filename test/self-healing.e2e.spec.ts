@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsTestClient, RunningService, TcpProxy, createTestDatabase, startTestNats, type TestDatabase, type TestNats } from '@memsidecar/testing';
-
-const until = async (condition: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+import { NatsTestClient, RunningService, TcpProxy, createTestDatabase, startTestNats, until, type TestDatabase, type TestNats } from '@memsidecar/testing';
 
 describe('self-healing - the read-model database goes away and comes back', () => {
   let nats: TestNats;

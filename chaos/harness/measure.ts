@@ -25,7 +25,7 @@ export const fmtMs = (ms: number | null | undefined): string => (ms === null || 
 
 /** Polls `/readyz` every `everyMs` and keeps every answer (0 = no answer within the poll timeout). */
 export class ReadyzMonitor {
-  readonly samples: Array<{ t: number; status: number }> = [];
+  readonly samples: Array<{ t: number; status: number; why: string[] }> = [];
   private running = true;
   private loop: Promise<void>;
 
@@ -38,8 +38,8 @@ export class ReadyzMonitor {
       for (let n = 0; n < 100_000 && this.running; n++) {
         const s = this.service();
         const t = now();
-        const status = s.alive ? await s.readyz(this.pollTimeoutMs) : -1;
-        this.samples.push({ t, status });
+        const { status, why } = s.alive ? await s.readiness(this.pollTimeoutMs) : { status: -1, why: [] };
+        this.samples.push({ t, status, why });
         await sleep(everyMs);
       }
     })();
@@ -69,7 +69,10 @@ export class ReadyzMonitor {
       const k = s.status === 0 ? 'no-answer' : s.status === -1 ? 'down' : String(s.status);
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    return [...counts].map(([k, v]) => `${k}×${v}`).join(' ') || 'none';
+    const reasons = new Map<string, number>();
+    for (const s of this.samples.filter((x) => x.t >= from && x.t <= to)) for (const w of s.why) reasons.set(w, (reasons.get(w) ?? 0) + 1);
+    const why = [...reasons].map(([k, v]) => `${k} ×${v}`).join(', ');
+    return ([...counts].map(([k, v]) => `${k}×${v}`).join(' ') || 'none') + (why ? ` (503 because ${why})` : '');
   }
 
   async stop(): Promise<void> {

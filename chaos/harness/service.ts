@@ -93,12 +93,17 @@ export class ServiceProcess {
 
   /** GET /readyz: the status, or 0 when it did not answer within `timeoutMs`. */
   async readyz(timeoutMs = 1000): Promise<number> {
+    return (await this.readiness(timeoutMs)).status;
+  }
+
+  /** `/readyz`'s status and, when not ready, what its body names: `nats: …`, `database: …`, `<read model>: <state>`. */
+  async readiness(timeoutMs = 1000): Promise<{ status: number; why: string[] }> {
     try {
       const r = await fetch(`${this.httpUrl}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
-      await r.arrayBuffer();
-      return r.status;
+      const body = (await r.json().catch(() => null)) as ReadyzBody | null;
+      return { status: r.status, why: r.status === 200 || !body ? [] : notReadyReasons(body) };
     } catch {
-      return 0;
+      return { status: 0, why: [] };
     }
   }
 
@@ -106,3 +111,15 @@ export class ServiceProcess {
     if (!this.options.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
+
+interface ReadyzBody {
+  checks?: { nats?: string; database?: string; projections?: Record<string, { state?: string }> };
+}
+
+const notReadyReasons = (body: ReadyzBody): string[] => {
+  const why: string[] = [];
+  if (body.checks?.nats && body.checks.nats !== 'ok') why.push(`nats: ${body.checks.nats}`);
+  if (body.checks?.database && body.checks.database !== 'ok') why.push(`database: ${body.checks.database}`);
+  for (const [name, p] of Object.entries(body.checks?.projections ?? {})) if (p.state && p.state !== 'current') why.push(`${name}: ${p.state}`);
+  return why;
+};

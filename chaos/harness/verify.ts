@@ -12,8 +12,22 @@ export interface LogEntry {
   rid: string;
 }
 
-/** Every event in the stream that carries a chaos mark (`"rid":"…"` in its data), in log order. */
+/**
+ * Every event in the stream that carries a chaos mark (`"rid":"…"` in its data), in log order.
+ * Asked again when a look-up times out: a cluster that just lost a node may still be electing.
+ */
 export async function readLog(servers: string, stream = 'MEMSIDECAR', timeoutMs = 120_000): Promise<LogEntry[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readLogOnce(servers, stream, timeoutMs);
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
+async function readLogOnce(servers: string, stream: string, timeoutMs: number): Promise<LogEntry[]> {
   const nc = await connect({ servers: servers.split(','), timeout: 5000 });
   try {
     const jsm = await jetstreamManager(nc);

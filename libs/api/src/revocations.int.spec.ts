@@ -1,21 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { EventStore, NatsServerProcess } from '@memsidecar/event-store';
+import { EventStore } from '@memsidecar/event-store';
+import { startRestartableNats, until, type RestartableNats } from '@memsidecar/testing';
 import { RevocationList, revokeToken } from './revocations';
 
 const options = { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 };
 const quiet = { log: () => {}, error: () => {} };
-
-const until = async (condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** Appends a revocation in the window between the initial read and the start of the following. */
 class RacedRevocationList extends RevocationList {
@@ -29,14 +19,13 @@ class RacedRevocationList extends RevocationList {
 }
 
 describe('revocation list - following the log', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memsidecar-revocations-'));
-  let server: NatsServerProcess;
+  let server: RestartableNats;
   let nc: NatsConnection;
   let store: EventStore;
   const lists: RevocationList[] = [];
 
   beforeAll(async () => {
-    server = await NatsServerProcess.start({ storeDir: join(dir, 'store') });
+    server = await startRestartableNats();
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     store = await EventStore.open(nc, options);
   });
@@ -48,7 +37,6 @@ describe('revocation list - following the log', () => {
   afterAll(async () => {
     await nc?.close();
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('knows the revocations that existed when follow() was called as soon as it resolves', async () => {
@@ -92,9 +80,7 @@ describe('revocation list - following the log', () => {
     await revokeToken(store, 'before-restart', 'leaked', 'test');
     await until(() => list.has('before-restart'), 5_000);
 
-    const port = Number(new URL(server.url).port);
-    await server.stop();
-    server = await NatsServerProcess.start({ storeDir: join(dir, 'store'), port });
+    await server.restart();
     await until(async () => {
       try {
         await store.lastSeq('mem.evt.>');

@@ -24,6 +24,8 @@ export const PULL_EXPIRES_MS = 2_000;
  */
 const DIRECT_GET_TIMEOUT_MS = 1_500;
 
+const FOLLOW_API_TIMEOUT_MS = 2_000;
+
 /** JetStream's answer when the expected last subject sequence is not the real one. */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -71,6 +73,11 @@ export class EventStore {
     readonly jsm: JetStreamManager,
     /** For point reads: a direct get answers in a millisecond, so one that does not answer soon was lost. */
     private readonly quickJsm: JetStreamManager,
+    /**
+     * For the consumers log followers (re)create: a create lost in a failover or a restart is asked
+     * again after 2 s rather than the client's default 5 s.
+     */
+    readonly followJs: JetStreamClient,
     readonly options: EventLogOptions,
   ) {}
 
@@ -86,7 +93,7 @@ export class EventStore {
       await jsm.streams.add(config);
     }
     const quickJsm = await jetstreamManager(nc, { timeout: DIRECT_GET_TIMEOUT_MS, checkAPI: false });
-    return new EventStore(nc, jetstream(nc), jsm, quickJsm, options);
+    return new EventStore(nc, jetstream(nc), jsm, quickJsm, jetstream(nc, { timeout: FOLLOW_API_TIMEOUT_MS }), options);
   }
 
   get stream(): string {

@@ -121,7 +121,7 @@ export class LogFollower {
   }
 
   private async open(): Promise<ConsumerMessages> {
-    const consumer = await this.store.js.consumers.get(this.store.stream, {
+    const consumer = await this.store.followJs.consumers.get(this.store.stream, {
       filter_subjects: this.o.filter,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.nextSeq,

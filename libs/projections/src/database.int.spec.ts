@@ -1,59 +1,6 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, freePort, type TestDatabase } from '@memsidecar/testing';
+import { TcpProxy, createTestDatabase, until, type TestDatabase } from '@memsidecar/testing';
 import { Database, MAX_PREPARED_STATEMENTS } from './database';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  for (const deadline = Date.now() + ms; !condition(); await sleep(20)) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-  }
-}
-
-/**
- * A TCP proxy in front of the test Postgres that can play a server that dies (connections cut,
- * new ones refused) or hangs (connections accepted, never answered), and come back.
- */
-class ChaosProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  mode: 'forward' | 'hang' = 'forward';
-
-  constructor(
-    readonly port: number,
-    private readonly upstreamPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-      if (this.mode === 'hang') return;
-      const upstream = connect(this.upstreamPort, '127.0.0.1');
-      this.sockets.add(upstream);
-      upstream.on('close', () => {
-        this.sockets.delete(upstream);
-        socket.destroy();
-      });
-      upstream.on('error', () => upstream.destroy());
-      socket.on('close', () => upstream.destroy());
-      socket.pipe(upstream).pipe(socket);
-    });
-    await new Promise<void>((done, fail) => server.once('error', fail).listen(this.port, '127.0.0.1', () => done()));
-    this.server = server;
-  }
-
-  /** Every connection cut, and nobody listening any more: a server that died. */
-  async kill(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((done) => server.close(() => done()));
-  }
-}
 
 function recordingLogger() {
   const lines: string[] = [];
@@ -108,7 +55,7 @@ describe('database - statements', () => {
 
 describe('database - a server that goes away', () => {
   let pg: TestDatabase;
-  let proxy: ChaosProxy;
+  let proxy: TcpProxy;
   let db: Database;
   const { lines, logger } = recordingLogger();
   const changes: boolean[] = [];
@@ -116,8 +63,7 @@ describe('database - a server that goes away', () => {
   beforeAll(async () => {
     pg = await createTestDatabase();
     const url = new URL(pg.url);
-    proxy = new ChaosProxy(await freePort(), Number(url.port || 5432));
-    await proxy.start();
+    proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
     url.host = `127.0.0.1:${proxy.port}`;
     db = await Database.open({ url: url.toString(), pgliteDir: 'memory://', entities: [], migrations: [], poolSize: 3, logger });
     db.onAvailabilityChange((available) => changes.push(available));
@@ -125,7 +71,7 @@ describe('database - a server that goes away', () => {
 
   afterAll(async () => {
     await db?.close();
-    await proxy?.kill();
+    await proxy?.close();
     await pg?.drop();
   });
 
@@ -136,9 +82,9 @@ describe('database - a server that goes away', () => {
 
     const dying = db.transaction(async (sql) => {
       await sql.query(`CREATE TEMP TABLE t (n int)`);
-      await proxy.kill();
+      proxy.cut();
       // The connection fails while no statement runs on it: an 'error' event nobody else hears.
-      await sleep(200);
+      await new Promise((r) => setTimeout(r, 200));
       await sql.query(`INSERT INTO t VALUES (1)`);
     });
     await expect(dying).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -155,17 +101,14 @@ describe('database - a server that goes away', () => {
     await expect(db.ping()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
 
     // A server that accepts connections and never answers: connecting gives up after the timeout.
-    proxy.mode = 'hang';
-    await proxy.start();
+    proxy.hang();
     const started = Date.now();
     await expect(db.query(`SELECT 1`)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(Date.now() - started).toBeLessThan(2_500);
-    await sleep(600);
+    await new Promise((r) => setTimeout(r, 600));
     expect(db.available).toBe(false);
 
-    await proxy.kill();
-    proxy.mode = 'forward';
-    await proxy.start();
+    proxy.restore();
     await until(() => db.available, 3_000);
     expect(await db.query<{ n: number }>(`SELECT 1 AS n`)).toEqual([{ n: 1 }]);
     await db.transaction((sql) => sql.query(`SELECT 1`));
@@ -181,10 +124,10 @@ describe('database - a server that goes away', () => {
     changes.length = 0;
     await Promise.all([1, 2, 3].map(() => db.query(`SELECT pg_sleep(0.05)`)));
     expect(db.pool.idleCount).toBeGreaterThan(0);
-    await proxy.kill();
+    proxy.cut();
     await until(() => !db.available, 2_000);
     await until(() => db.pool.totalCount === 0, 2_000);
-    await proxy.start();
+    proxy.restore();
     await until(() => db.available, 3_000);
     expect(await db.query<{ n: number }>(`SELECT 2 AS n`)).toEqual([{ n: 2 }]);
     expect(changes).toEqual([false, true]);

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MemError } from '@memsidecar/core';
-import { AggregateRuntime, EventStore, NatsServerProcess } from '@memsidecar/event-store';
+import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
-import { TcpProxy, createTestDatabase, openIntegrationInfra, type IntegrationInfra, type TestDatabase } from '@memsidecar/testing';
+import { TcpProxy, createTestDatabase, openIntegrationInfra, startRestartableNats, until, type IntegrationInfra, type RestartableNats, type TestDatabase } from '@memsidecar/testing';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionErrors, ProjectionRunner, ReadModels, type Projection } from './index';
 
 const quiet = { log: () => {}, warn: () => {}, error: () => {} };
@@ -16,23 +13,15 @@ const runtimeOf = (store: EventStore) =>
 const put = (runtime: AggregateRuntime, key: string, value: unknown, requestId?: string) =>
   runtime.handle(kvAggregate, { tenant: 'acme', ns: 'n', entity: key }, { type: 'PutValue', value }, { now: new Date(), tenant: 'acme', agent: 'a', requestId });
 const seqOf = async (handled: ReturnType<typeof put>) => (await handled).event!.seq;
-const until = async (condition: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('projections - a read model follows the log again after nats-server restarts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memsidecar-restart-'));
-  let server: NatsServerProcess;
+  let server: RestartableNats;
   let nc: NatsConnection;
   let pg: TestDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    server = await NatsServerProcess.start({ storeDir: join(dir, 'store') });
+    server = await startRestartableNats();
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     pg = await createTestDatabase();
     db = await Database.open({ url: pg.url, pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, KvEntry], migrations: [...BOOKKEEPING_MIGRATIONS, KvEntries1763769600100], logger: quiet });
@@ -43,7 +32,6 @@ describe('projections - a read model follows the log again after nats-server res
     await pg?.drop();
     await nc?.close();
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('applies what is appended after the restart, long before the client default pull expiry', async () => {
@@ -53,9 +41,7 @@ describe('projections - a read model follows the log again after nats-server res
     await runner.start();
     await runner.waitFor(await seqOf(put(runtime, 'before', 1)), 5_000);
 
-    const port = Number(new URL(server.url).port);
-    await server.stop();
-    server = await NatsServerProcess.start({ storeDir: join(dir, 'store'), port });
+    await server.restart();
     await until(async () => {
       try {
         await store.lastSeq('mem.evt.>');

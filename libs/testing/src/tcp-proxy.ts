@@ -2,12 +2,13 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP relay on a free loopback port to a real server, for network faults in integration specs:
- * `cut()` drops every connection and refuses new ones (as a crashed server does), `restore()`
- * accepts again. What is relayed is never looked at.
+ * `cut()` drops every connection and refuses new ones (as a crashed server does), `hang()` drops
+ * them and accepts new ones that are never answered (a hung server), `restore()` relays again.
+ * What is relayed is never looked at.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
-  private refusing = false;
+  private mode: 'relay' | 'refuse' | 'hang' = 'relay';
 
   private constructor(
     private readonly server: Server,
@@ -23,8 +24,14 @@ export class TcpProxy {
   }
 
   private relay(client: Socket, host: string, port: number): void {
-    if (this.refusing) {
+    if (this.mode === 'refuse') {
       client.resetAndDestroy();
+      return;
+    }
+    if (this.mode === 'hang') {
+      this.sockets.add(client);
+      client.on('error', () => client.destroy());
+      client.on('close', () => this.sockets.delete(client));
       return;
     }
     const upstream = connect(port, host);
@@ -44,13 +51,23 @@ export class TcpProxy {
 
   /** Every relayed connection is reset and new ones are refused. */
   cut(): void {
-    this.refusing = true;
-    for (const s of this.sockets) s.resetAndDestroy();
-    this.sockets.clear();
+    this.mode = 'refuse';
+    this.dropAll();
+  }
+
+  /** Every relayed connection is reset; new ones are accepted and never answered. */
+  hang(): void {
+    this.mode = 'hang';
+    this.dropAll();
   }
 
   restore(): void {
-    this.refusing = false;
+    this.mode = 'relay';
+  }
+
+  private dropAll(): void {
+    for (const s of this.sockets) s.resetAndDestroy();
+    this.sockets.clear();
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ export interface NatsApiLogger {
 }
 
 const encoder = new TextEncoder();
+const FLUSH_EVERY = 100;
 
 /** Header values must stay on one line. */
 const headerSafe = (text: string): string => text.replace(/[\r\n]+/g, ' ').slice(0, 1024);
@@ -103,6 +104,7 @@ export class NatsApi {
   private async stream(op: string, msg: ServiceMsg): Promise<void> {
     const reply = msg.reply;
     if (!reply) throw new MemError('INVALID_ARGUMENT', `${op} needs a reply subject`);
+    let sent = 0;
     await this.dispatcher.dispatchStream(
       op,
       msg.data,
@@ -110,6 +112,8 @@ export class NatsApi {
       'nats',
       async (item) => {
         this.streamsNc.publish(reply, JSON.stringify(item), { headers: traceHeaders() });
+        // Lets a long stream's messages leave in step with the server rather than pile up here.
+        if (++sent % FLUSH_EVERY === 0) await this.streamsNc.flush();
       },
       () => {
         const end = traceHeaders() ?? headers();

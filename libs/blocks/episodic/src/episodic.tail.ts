@@ -18,7 +18,6 @@ export interface TailRequest {
 }
 
 const HISTORY_PAGE = 500;
-const FLUSH_EVERY = 100;
 
 /**
  * History from the read model up to the log position S0, then live events from the log after S0:
@@ -31,7 +30,7 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
   let sent = 0;
   const send = async (item: WireEvent) => {
     await r.sink(item);
-    if (++sent % FLUSH_EVERY === 0) await deps.store.nc.flush();
+    sent++;
   };
 
   if (r.afterCursor !== undefined) {
