@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,41 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@memsidecar/core';
 import { BLOCKS } from '@memsidecar/platform';
 import { createTestDatabase, sleep, waitFor, type TestDatabase } from '@memsidecar/testing';
-import { serviceFixture, type ServiceFixture } from './support/fixture';
+import { memctlFor, serviceFixture } from './support/fixture';
 
 const MEMCTL = resolve(__dirname, '..', 'bin', 'memctl.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-
-/** memctl as an operator runs it, against the deployment `f` (its Postgres, or its embedded PGlite). */
-function memctlFor(f: ServiceFixture, serviceEnv: Record<string, string> = {}) {
-  const env = () => ({
-    ...process.env,
-    ...serviceEnv,
-    MEMSIDECAR_NATS_URL: f.nats.url,
-    MEMSIDECAR_DATA_DIR: f.service.dataDir,
-    ...(f.pg ? { MEMSIDECAR_DATABASE_URL: f.pg.url } : {}),
-  });
-  const memctl = (...args: string[]): Promise<Run> =>
-    new Promise((done) =>
-      execFile(process.execPath, [MEMCTL, ...args], { env: env() }, (error, stdout, stderr) =>
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
-  /** A run that must succeed; a failure shows what memctl said. */
-  const memctlOk = async (...args: string[]): Promise<Run> => {
-    const run = await memctl(...args);
-    if (run.code !== 0) throw new Error(`memctl ${args.join(' ')} exited with ${run.code}:\n${run.stderr}${run.stdout}`);
-    return run;
-  };
-  return { env, memctl, memctlOk };
-}
 
 /**
  * Every row of every read-model table, as Postgres prints it, in a canonical order. Left out: the

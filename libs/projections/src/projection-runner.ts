@@ -261,7 +261,8 @@ export class ProjectionRunner {
 
   /** Why a read up to `seq` cannot be served now: the database is unreachable, or a parked event comes first. */
   private blockedFor(seq: number): MemError | null {
-    if (this.outage) return this.outage;
+    // Once the database answers again the next try commits within moments: worth waiting for.
+    if (this.outage && !this.db.available) return this.outage;
     if (this.parked && seq >= this.parked.event.seq) {
       return new MemError('UNAVAILABLE', `read model ${this.name} is stopped at sequence ${this.parked.event.seq}, an event it cannot apply (see memctl projections errors)`, 'READ_MODEL_PARKED', {
         readModel: this.name,

@@ -7,4 +7,3 @@ export * from './log';
 export * from './integration';
 export * from './contract-clients';
 export * from './tcp-proxy';
-export * from './wait';

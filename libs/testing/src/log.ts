@@ -30,3 +30,8 @@ export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolea
     await sleep(25);
   }
 }
+
+/** Like `waitFor` for a plain condition, failing when it does not hold within `timeoutMs` (a bound, not a target). */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  if (!(await waitFor(async () => condition(), Boolean, timeoutMs))) throw new Error(`condition not met within ${timeoutMs} ms`);
+}
