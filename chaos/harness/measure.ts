@@ -88,11 +88,19 @@ export class ReadyzMonitor {
  */
 const PROBE_TIMEOUT_MS = 1_000;
 
-export async function timeUntilCurrent(client: ChaosClient, minSeq: () => number, from: number, timeoutMs = 30_000): Promise<{ ms: number | null; failures: Record<string, number> }> {
+/**
+ * Time from `from` until reads with `minSeq` succeed on both kv and episodic; `minSeq` returns null
+ * while there is nothing to wait for yet (no write acknowledged after the repair).
+ */
+export async function timeUntilCurrent(client: ChaosClient, minSeq: () => number | null, from: number, timeoutMs = 30_000): Promise<{ ms: number | null; failures: Record<string, number> }> {
   const end = from + timeoutMs;
   const failures: Record<string, number> = {};
   while (now() < end) {
     const seq = minSeq();
+    if (seq === null) {
+      await sleep(20);
+      continue;
+    }
     // A probe lost while the connections come back would cost its whole timeout: a short one,
     // retried, as a client would; a current read model answers in milliseconds.
     const [kv, ep] = await Promise.all([

@@ -3,11 +3,16 @@ import { MixedLoad, type LoadOptions } from './load';
 import { fmtMs, longestGap, percentile, ReadyzMonitor, timeUntilCurrent } from './measure';
 import { now, sleep } from './procs';
 import { emptyResult, type ScenarioResult } from './report';
-import type { ServiceProcess } from './service';
+import type { TestDatabase } from '@memsidecar/testing';
+import { NatsSetup } from './nats';
+import { sharedDatabase } from './postgres';
+import { ServiceProcess, type ServiceOptions } from './service';
 import { verifyMixed, type Verdict } from './verify';
 
 /** Runs `body` with a list of clean-ups that run in reverse order, whatever happens. */
-export async function withCleanup<T>(body: (defer: (f: () => Promise<unknown> | unknown) => void) => Promise<T>): Promise<T> {
+export type Defer = (f: () => Promise<unknown> | unknown) => void;
+
+export async function withCleanup<T>(body: (defer: Defer) => Promise<T>): Promise<T> {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   try {
     return await body((f) => cleanups.push(f));
@@ -54,6 +59,8 @@ export interface MixedRun {
   tFault: number;
   tRepair: number;
   currentMs: number | null;
+  /** From the repair until writes are acknowledged again after the longest pause since the fault (a cluster elects a new leader meanwhile). */
+  writesBackMs: number | null;
   /** Failed minSeq probes after the repair, by code. */
   probeFailures: Record<string, number>;
   verdict: Verdict;
@@ -84,13 +91,21 @@ export async function mixedRun(o: MixedRunOptions): Promise<MixedRun> {
         restarts.push(`${s.name} restarted by the harness after it crashed (${fmtMs(now() - t)} to ready)`);
       }
     }
-    const current = timeUntilCurrent(probe, () => load.maxAckedSeq, tRepair, 60_000);
+    // Current means holding what was written after the repair: a read model that applied everything
+    // before the fault proves nothing while no write gets through.
+    const seqAtRepair = load.maxAckedSeq;
+    const current = timeUntilCurrent(probe, () => (load.maxAckedSeq > seqAtRepair ? load.maxAckedSeq : null), tRepair, 60_000);
     await sleep(Math.max(0, tRepair + (o.afterMs ?? 8000) - now()));
     await load.stop();
     const { ms: currentMs, failures: probeFailures } = await current;
     await readyz.stop();
     const verdict = await verifyMixed(load, o.servers, probe);
-    return { load, readyz, tFault, tRepair, currentMs, probeFailures, verdict, restarts };
+    // The end of the longest stretch without an acknowledged write since the fault (writes in flight
+    // at the fault may still be acknowledged just after it).
+    const okWrites = load.writeAttempts.filter((a) => a.kind === 'ok').map((a) => a.t);
+    const gap = longestGap(okWrites, tFault, load.stoppedAt || now());
+    const writesBackMs = Math.max(0, gap.start + gap.ms - tRepair);
+    return { load, readyz, tFault, tRepair, currentMs, writesBackMs, probeFailures, verdict, restarts };
   } finally {
     if (!load.stoppedAt) await load.stop();
     await readyz.stop();
@@ -140,4 +155,22 @@ export function recordMixed(r: ScenarioResult, run: MixedRun, services: ServiceP
       const tail = (errors.length ? errors : lines.slice(-3)).map((l) => l.trim()).join(' | ');
       r.lines.push(`${s.name} last output before exiting: ${tail.slice(0, 600)}`);
     }
+}
+
+/** A fresh database on the shared Postgres and a nats-server (one node, or a cluster of `nodes`), torn down by `defer`. */
+export async function infrastructure(defer: Defer, nodes = 1): Promise<{ db: TestDatabase; nats: NatsSetup }> {
+  const db = await sharedDatabase();
+  defer(() => db.drop());
+  const nats = nodes === 1 ? await NatsSetup.single() : await NatsSetup.cluster(nodes);
+  defer(() => nats.destroy());
+  return { db, nats };
+}
+
+/** A service process, started; `defer` stops it and removes its data dir. */
+export async function startedService(defer: Defer, options: ServiceOptions): Promise<ServiceProcess> {
+  const service = new ServiceProcess(options);
+  defer(() => service.removeDataDir());
+  defer(() => service.stop());
+  await service.start();
+  return service;
 }

@@ -91,6 +91,17 @@ export class ServiceProcess {
     return this.proc?.rssKiB() ?? null;
   }
 
+  /** The V8 heap in use and the memory outside it (buffers), in MiB, from the service's own /metrics. */
+  async memoryMiB(): Promise<{ heap: number; external: number } | null> {
+    try {
+      const text = await (await fetch(`${this.httpUrl}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+      const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
+      return { heap: Math.round(gauge('memsidecar_process_nodejs_heap_size_used_bytes')), external: Math.round(gauge('memsidecar_process_nodejs_external_memory_bytes')) };
+    } catch {
+      return null;
+    }
+  }
+
   /** GET /readyz: the status, or 0 when it did not answer within `timeoutMs`. */
   async readyz(timeoutMs = 1000): Promise<number> {
     return (await this.readiness(timeoutMs)).status;

@@ -1,11 +1,8 @@
 import { memctlVerify } from '../harness/memctl';
 import { fmtMs } from '../harness/measure';
-import { NatsSetup } from '../harness/nats';
-import { sharedDatabase } from '../harness/postgres';
 import { now } from '../harness/procs';
 import type { ScenarioResult } from '../harness/report';
-import { mixedRun, recordMixed, scenario, withCleanup } from '../harness/scenario';
-import { ServiceProcess } from '../harness/service';
+import { mixedRun, recordMixed, scenario, withCleanup, infrastructure, startedService } from '../harness/scenario';
 
 /**
  * kill -9 of the service under load, restarted on the same data dir: every acknowledged write is
@@ -14,14 +11,8 @@ import { ServiceProcess } from '../harness/service';
 export const serviceKill = (): Promise<ScenarioResult> =>
   scenario('service-kill', (r) =>
     withCleanup(async (defer) => {
-      const db = await sharedDatabase();
-      defer(() => db.drop());
-      const nats = await NatsSetup.single();
-      defer(() => nats.destroy());
-      const service = new ServiceProcess({ natsUrl: nats.url, databaseUrl: db.url });
-      defer(() => service.removeDataDir());
-      defer(() => service.stop());
-      await service.start();
+      const { db, nats } = await infrastructure(defer);
+      const service = await startedService(defer, { natsUrl: nats.url, databaseUrl: db.url });
 
       let restartMs = 0;
       const run = await mixedRun({

@@ -1,10 +1,7 @@
 import { fmtMs } from '../harness/measure';
-import { NatsSetup } from '../harness/nats';
-import { sharedDatabase } from '../harness/postgres';
 import { now } from '../harness/procs';
 import type { ScenarioResult } from '../harness/report';
-import { mixedRun, recordMixed, scenario, withCleanup } from '../harness/scenario';
-import { ServiceProcess } from '../harness/service';
+import { mixedRun, recordMixed, scenario, withCleanup, infrastructure, startedService } from '../harness/scenario';
 
 /** The service's default shutdownTimeoutMs. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -13,14 +10,8 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 export const sigterm = (): Promise<ScenarioResult> =>
   scenario('sigterm', (r) =>
     withCleanup(async (defer) => {
-      const db = await sharedDatabase();
-      defer(() => db.drop());
-      const nats = await NatsSetup.single();
-      defer(() => nats.destroy());
-      const service = new ServiceProcess({ natsUrl: nats.url, databaseUrl: db.url });
-      defer(() => service.removeDataDir());
-      defer(() => service.stop());
-      await service.start();
+      const { db, nats } = await infrastructure(defer);
+      const service = await startedService(defer, { natsUrl: nats.url, databaseUrl: db.url });
 
       let exit: { code: number | null; signal: string | null; ms: number } | null = null;
       const run = await mixedRun({

@@ -1,10 +1,8 @@
 import { ChaosClient } from '../harness/client';
 import { fmtMs, longestGap, timeUntilCurrent } from '../harness/measure';
-import { NatsSetup } from '../harness/nats';
-import { sharedDatabase } from '../harness/postgres';
 import { now, sleep } from '../harness/procs';
 import type { ScenarioResult } from '../harness/report';
-import { scenario, withCleanup } from '../harness/scenario';
+import { scenario, withCleanup, infrastructure } from '../harness/scenario';
 import { ServiceProcess } from '../harness/service';
 import { readLog } from '../harness/verify';
 
@@ -27,10 +25,7 @@ interface Counter {
 export const twoInstances = (): Promise<ScenarioResult> =>
   scenario('two-instances', (r) =>
     withCleanup(async (defer) => {
-      const db = await sharedDatabase();
-      defer(() => db.drop());
-      const nats = await NatsSetup.single();
-      defer(() => nats.destroy());
+      const { db, nats } = await infrastructure(defer);
       const a = new ServiceProcess({ natsUrl: nats.url, databaseUrl: db.url, name: 'memsidecar-a' });
       const b = new ServiceProcess({ natsUrl: nats.url, databaseUrl: db.url, name: 'memsidecar-b' });
       for (const s of [a, b]) {

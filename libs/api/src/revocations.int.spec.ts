@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EventStore } from '@memsidecar/event-store';
-import { startRestartableNats, until, type RestartableNats } from '@memsidecar/testing';
+import { startRestartableNats, until, waitFor, type RestartableNats } from '@memsidecar/testing';
 import { RevocationList, revokeToken } from './revocations';
 
 const options = { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 };
@@ -81,14 +81,7 @@ describe('revocation list - following the log', () => {
     await until(() => list.has('before-restart'), 5_000);
 
     await server.restart();
-    await until(async () => {
-      try {
-        await store.lastSeq('mem.evt.>');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    await waitFor(() => store.lastSeq('mem.evt.>'), () => true, 20_000);
 
     await revokeToken(store, 'after-restart', 'leaked', 'test');
     // The consumer died with the server; the client's own defaults would notice after 30-60 s.

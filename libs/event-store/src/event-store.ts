@@ -24,7 +24,7 @@ export const PULL_EXPIRES_MS = 2_000;
  */
 const DIRECT_GET_TIMEOUT_MS = 1_500;
 
-const FOLLOW_API_TIMEOUT_MS = 2_000;
+const FOLLOW_API_TIMEOUT_MS = 1_000;
 
 /** JetStream's answer when the expected last subject sequence is not the real one. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -74,8 +74,8 @@ export class EventStore {
     /** For point reads: a direct get answers in a millisecond, so one that does not answer soon was lost. */
     private readonly quickJsm: JetStreamManager,
     /**
-     * For the consumers log followers (re)create: a create lost in a failover or a restart is asked
-     * again after 2 s rather than the client's default 5 s.
+     * For the consumers log followers (re)create (a few milliseconds when all is well): a create
+     * lost in a failover or a restart is asked again after 1 s rather than the client's default 5 s.
      */
     readonly followJs: JetStreamClient,
     readonly options: EventLogOptions,

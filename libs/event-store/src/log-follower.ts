@@ -22,7 +22,8 @@ const CHECK_EVERY_MS = 500;
 /** No delivery for this long while the log holds more for the filter: the consumer is recreated. */
 const STALL_MS = 1_000;
 const BACKOFF_FIRST_MS = 100;
-const BACKOFF_CAP_MS = 2_000;
+/** Low: recreating a consumer is cheap, and after a failover it should be back as soon as the stream has a leader. */
+const BACKOFF_CAP_MS = 500;
 
 /**
  * Follows the log from a sequence, for ever, through any trouble: an ordered consumer whose loss

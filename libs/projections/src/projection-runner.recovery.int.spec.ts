@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MemError } from '@memsidecar/core';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
-import { TcpProxy, createTestDatabase, openIntegrationInfra, startRestartableNats, until, type IntegrationInfra, type RestartableNats, type TestDatabase } from '@memsidecar/testing';
+import { TcpProxy, createTestDatabase, openIntegrationInfra, startRestartableNats, until, waitFor, type IntegrationInfra, type RestartableNats, type TestDatabase } from '@memsidecar/testing';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionErrors, ProjectionRunner, ReadModels, type Projection } from './index';
 
 const quiet = { log: () => {}, warn: () => {}, error: () => {} };
@@ -42,14 +42,7 @@ describe('projections - a read model follows the log again after nats-server res
     await runner.waitFor(await seqOf(put(runtime, 'before', 1)), 5_000);
 
     await server.restart();
-    await until(async () => {
-      try {
-        await store.lastSeq('mem.evt.>');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    await waitFor(() => store.lastSeq('mem.evt.>'), () => true, 20_000);
 
     const after = await seqOf(put(runtime, 'after', 2));
     // The old consumer is gone with the server; the client's own defaults would notice after 30-60 s.
