@@ -85,6 +85,8 @@ export class ProjectionRunner {
   private readonly errors: ProjectionErrors;
   private parked: Parked | null = null;
   private parkedPoll: NodeJS.Timeout | null = null;
+  /** A look at the parked event is under way (the poll runs every second; one at a time). */
+  private polling = false;
   /** The database refused the last batch as unreachable (cleared by the next commit). */
   private outage: MemError | null = null;
   private lastAdvanceAt = Date.now();
@@ -483,8 +485,6 @@ export class ProjectionRunner {
     this.parkedPoll.unref();
     void this.pollParked().catch(() => undefined);
   }
-
-  private polling = false;
 
   /** Records the parked event, then acts on an operator's retry or skip, or on another instance having got past it. */
   private async pollParked(): Promise<void> {
