@@ -98,6 +98,22 @@ export const IsStringMap = () =>
       Object.entries(v).every(([k, x]) => k.length > 0 && k.length <= 128 && typeof x === 'string' && x.length <= 4096),
   );
 
+const isMetadataScalar = (x: unknown): boolean =>
+  (typeof x === 'string' && x.length <= 4096) || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x));
+
+/** Metadata as vector databases take it: values are strings, finite numbers or booleans. */
+export const IsScalarMap = () =>
+  custom(
+    'isScalarMap',
+    'must be an object of string, finite number or boolean values (at most 64 entries, keys 1-128 characters, strings up to 4096)',
+    (v) =>
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.keys(v).length <= 64 &&
+      Object.entries(v).every(([k, x]) => k.length > 0 && k.length <= 128 && isMetadataScalar(x)),
+  );
+
 /** Size of a JSON value as stored, checked against a configured limit. */
 export function assertJsonSize(field: string, value: unknown, maxBytes: number): void {
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');

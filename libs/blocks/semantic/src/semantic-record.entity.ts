@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { MetadataValue } from './semantic.events';
 
 /**
  * The semantic read model. `embedding` (unit-length real[]) is always there for exact search; where
@@ -35,7 +36,7 @@ export class SemanticRecord {
   payload: unknown;
 
   @Column('jsonb')
-  metadata: Record<string, string>;
+  metadata: Record<string, MetadataValue>;
 
   @Column('timestamptz', { name: 'valid_from' })
   validFrom: Date;

@@ -1,5 +1,5 @@
 import { assertNever, failedPrecondition, invalidArgument, type Decider } from '@memsidecar/core';
-import type { NamespaceSettings, SemanticEvent, StoredRecord } from './semantic.events';
+import type { MetadataValue, NamespaceSettings, SemanticEvent, StoredRecord } from './semantic.events';
 
 //////////////////////////////////////// Commands
 
@@ -10,7 +10,7 @@ export interface RecordInput {
   vector: number[];
   vectorB64: string;
   payload?: unknown;
-  metadata?: Record<string, string>;
+  metadata?: Record<string, MetadataValue>;
   validFrom?: string;
   validTo?: string;
   supersedes?: string[];
@@ -43,7 +43,7 @@ export interface DeleteRecords {
 export interface ExpireRecords {
   type: 'ExpireRecords';
   action: 'invalidate' | 'soft' | 'hard';
-  filter: Record<string, string>;
+  filter: Record<string, MetadataValue>;
   maxRows: number;
   /** Filled by the look-up: the matching records, oldest first. */
   ids?: string[];

@@ -18,7 +18,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsNamespace, IsStringMap } from '@memsidecar/api';
+import { IsNamespace, IsScalarMap } from '@memsidecar/api';
+import type { MetadataValue } from './semantic.events';
 
 const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const RECORD_ID_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' };
@@ -45,8 +46,8 @@ export class RecordDto {
   payload?: unknown;
 
   @IsOptional()
-  @IsStringMap()
-  metadata?: Record<string, string>;
+  @IsScalarMap()
+  metadata?: Record<string, MetadataValue>;
 
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -92,6 +93,35 @@ export class PredicateDto {
   value: unknown;
 }
 
+export class FusionWeightsDto {
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1000)
+  dense: number;
+
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1000)
+  sparse: number;
+}
+
+export class FusionDto {
+  @IsIn(['linear', 'rrf'])
+  method: 'linear' | 'rrf';
+
+  /** RRF's rank constant. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  k?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FusionWeightsDto)
+  weights?: FusionWeightsDto;
+}
+
 export class SemanticSearchInput {
   @IsNamespace()
   ns: string;
@@ -119,8 +149,8 @@ export class SemanticSearchInput {
   mode?: 'dense' | 'sparse' | 'hybrid';
 
   @IsOptional()
-  @IsStringMap()
-  filter?: Record<string, string>;
+  @IsScalarMap()
+  filter?: Record<string, MetadataValue>;
 
   @IsOptional()
   @IsArray()
@@ -128,6 +158,17 @@ export class SemanticSearchInput {
   @ValidateNested({ each: true })
   @Type(() => PredicateDto)
   predicates?: PredicateDto[];
+
+  /** How hybrid search merges its lanes; hybrid mode only. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FusionDto)
+  fusion?: FusionDto;
+
+  /** Each hit says why it was found: every lane's rank and score, and the fused score. */
+  @IsOptional()
+  @IsBoolean()
+  explain?: boolean;
 
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
@@ -186,8 +227,8 @@ export class SemanticExpireInput {
   @IsNamespace()
   ns: string;
 
-  @IsStringMap()
-  filter: Record<string, string>;
+  @IsScalarMap()
+  filter: Record<string, MetadataValue>;
 
   @IsIn(['invalidate', 'soft', 'hard'])
   action: 'invalidate' | 'soft' | 'hard';

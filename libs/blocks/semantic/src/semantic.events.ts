@@ -1,5 +1,8 @@
 import type { DomainEvent } from '@memsidecar/core';
 
+/** A metadata value: any JSON scalar but null. */
+export type MetadataValue = string | number | boolean;
+
 /** One record as stored: the vector is base64 float32, exactly as searched. */
 export interface StoredRecord {
   id: string;
@@ -7,7 +10,7 @@ export interface StoredRecord {
   content: string | null;
   vector: string;
   payload: unknown;
-  metadata: Record<string, string> | null;
+  metadata: Record<string, MetadataValue> | null;
   validFrom: string;
   validTo: string | null;
   supersedes: string[];

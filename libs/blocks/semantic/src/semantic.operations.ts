@@ -5,14 +5,18 @@ import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type S
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
 import { SemanticDeleteInput, SemanticExpireInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
 import { embedderFromConfig, embedderUnavailable, type Embedder } from './embedders';
-import { SemanticSearch, reciprocalRankFusion, vectorOf, type HitRow, type SearchFilter } from './semantic.search';
+import { SemanticSearch, vectorOf } from './semantic.search';
+import type { SearchFilter } from './search-filter';
+import { fusedLanes, fusionFor, singleLane, type RankedHit } from './retrieval';
+import { prepareDenseQuery } from './query-preparation';
 import { encodeVector, normalize } from './vector-codec';
 
 /** The aggregate is one namespace's index: its embedder and dimension, and the batch it accepts. */
 export const NAMESPACE_INDEX = 'index';
 /** Keeps one upsert event well below NATS's default 1 MiB message size. */
 const MAX_EVENT_BYTES = 768 * 1024;
-const FUSION_DEPTH = 50;
+/** Candidates each lane of hybrid search brings to fusion (more when topK asks for more). */
+const HYBRID_DEPTH = 100;
 
 /** Versions, existence and expiry candidates are read in the aggregate's mailbox, once the read model caught up. */
 function semanticAggregate(deps: BlockDependencies): AggregateType<SemanticState, SemanticCommand, SemanticEvent> {
@@ -105,6 +109,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         if (i.queryText !== undefined && i.queryVector !== undefined) throw invalidArgument('queryText', 'give queryText or queryVector, not both');
         if (i.queryText === undefined && i.queryVector === undefined) throw invalidArgument('queryText', 'queryText or queryVector is required');
         if (mode !== 'dense' && i.queryText === undefined) throw invalidArgument('queryText', `is required for ${mode} search`);
+        const fusion = fusionFor(mode, i.fusion);
         await deps.readModels.ready('semantic', i.minSeq);
         const ns = await search.namespace(ctx.principal.tenant, i.ns);
         const topK = i.topK ?? defaultWithinCap(ctx, 'topK', 10);
@@ -119,7 +124,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
           validAt: i.includeInvalidated ? null : (asOf ?? ctx.now),
           present: !asOf,
         };
-        const denseQuery = async (): Promise<number[]> => {
+        const denseQuery = async (text: string | undefined): Promise<number[]> => {
           if (i.queryVector) {
             if (ns && i.queryVector.length !== ns.dimension) throw invalidArgument('queryVector', `must have ${ns.dimension} dimensions (the namespace's)`);
             return normalize(i.queryVector);
@@ -128,25 +133,37 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
             throw invalidArgument('queryText', ns.embedder === EXTERNAL ? 'this namespace holds caller-given vectors only: search it with queryVector' : `namespace embeds with ${ns.embedder}, not served here`);
           }
           try {
-            return normalize((await embedder.embed([i.queryText!]))[0]);
+            return normalize((await embedder.embed([text!]))[0]);
           } catch (e) {
             throw embedderUnavailable(embedder.id, e);
           }
         };
-        let rows: HitRow[] = [];
-        if (ns) {
-          if (mode === 'dense') rows = await search.dense(f, await denseQuery(), topK);
-          else if (mode === 'sparse') rows = await search.sparse(f, i.queryText!, topK);
-          else rows = reciprocalRankFusion([await search.dense(f, await denseQuery(), FUSION_DEPTH), await search.sparse(f, i.queryText!, FUSION_DEPTH)]).slice(0, topK);
+        const denseText = mode === 'hybrid' ? prepareDenseQuery(i.queryText!) : i.queryText;
+        const depth = Math.max(HYBRID_DEPTH, topK);
+        let hits: RankedHit[] = [];
+        if (ns && mode === 'dense') hits = singleLane('dense', await search.dense(f, await denseQuery(denseText), topK));
+        else if (ns && mode === 'sparse') hits = singleLane('sparse', await search.sparse(f, i.queryText!, topK));
+        else if (ns) {
+          // The sparse lane needs no embedding: it runs while the query is embedded.
+          const [dense, sparse] = await Promise.all([denseQuery(denseText).then((q) => search.dense(f, q, depth)), search.sparse(f, i.queryText!, depth)]);
+          hits = fusedLanes(dense, sparse, fusion).slice(0, topK);
         }
-        if (i.minScore !== undefined) rows = rows.filter((r) => r.score >= i.minScore!);
+        if (i.minScore !== undefined) hits = hits.filter((h) => h.score >= i.minScore!);
+        const explanation = i.explain
+          ? {
+              mode,
+              ...(denseText !== undefined && mode !== 'sparse' ? { denseQuery: denseText } : {}),
+              ...(mode !== 'dense' ? { sparseTerms: await search.queryTerms(i.queryText!) } : {}),
+              ...(mode === 'hybrid' ? { fusion, depth } : {}),
+            }
+          : undefined;
         return {
-          hits: rows.map((r) =>
-            i.idsOnly
-              ? { id: r.id, score: r.score }
+          hits: hits.map(({ row: r, score, explain }) => ({
+            id: r.id,
+            score,
+            ...(i.idsOnly
+              ? {}
               : {
-                  id: r.id,
-                  score: r.score,
                   content: r.content,
                   metadata: r.metadata,
                   version: r.version,
@@ -154,8 +171,10 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
                   validTo: r.valid_to ? r.valid_to.toISOString() : null,
                   ...(i.includePayload ? { payload: r.payload } : {}),
                   ...(i.includeVector ? { vector: vectorOf(r) } : {}),
-                },
-          ),
+                }),
+            ...(i.explain ? { explain } : {}),
+          })),
+          ...(explanation ? { explain: explanation } : {}),
         };
       },
     }),

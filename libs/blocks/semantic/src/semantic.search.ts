@@ -1,23 +1,10 @@
-import { invalidArgument } from '@memsidecar/core';
 import type { Database } from '@memsidecar/projections';
 import { INDEXED_DIMENSIONS } from './migrations/1763769600500-semantic-records';
-import type { PredicateDto } from './semantic.dto';
+import type { MetadataValue } from './semantic.events';
+import { whereClause, type SearchFilter } from './search-filter';
 import { decodeVector } from './vector-codec';
 import { ExactIndex } from './exact-index';
 import { hasVectorColumn } from './semantic.projection';
-
-export interface SearchFilter {
-  tenant: string;
-  ns: string;
-  filter?: Record<string, string>;
-  predicates?: PredicateDto[];
-  createdAfter?: Date;
-  createdBefore?: Date;
-  /** Validity is judged at this time; null disables the lifecycle filter (includeInvalidated). */
-  validAt: Date | null;
-  /** True for the present (`asOf` absent): soft-deleted records are out whenever they were deleted. */
-  present: boolean;
-}
 
 export interface HitRow {
   id: string;
@@ -25,57 +12,28 @@ export interface HitRow {
   content: string | null;
   vector: string;
   payload: unknown;
-  metadata: Record<string, string>;
+  metadata: Record<string, MetadataValue>;
   valid_from: Date;
   valid_to: Date | null;
   score: number;
 }
 
-const NUMERIC = `'^\\s*-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$'`;
-const COLUMNS = 'id, version, content, vector, payload, metadata, valid_from, valid_to';
-
-/** Builds the shared WHERE clause; numeric comparisons on non-numeric values simply do not match. */
-function where(f: SearchFilter, params: unknown[]): string {
-  const add = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const parts = [`tenant = ${add(f.tenant)}`, `ns = ${add(f.ns)}`];
-  if (f.filter && Object.keys(f.filter).length) parts.push(`metadata @> ${add(JSON.stringify(f.filter))}::jsonb`);
-  (f.predicates ?? []).forEach((p, i) => parts.push(predicateSql(p, i, add)));
-  if (f.createdAfter) parts.push(`created_at > ${add(f.createdAfter)}`);
-  if (f.createdBefore) parts.push(`created_at < ${add(f.createdBefore)}`);
-  if (f.validAt) {
-    const t = add(f.validAt);
-    parts.push(f.present ? 'deleted_at IS NULL' : `(deleted_at IS NULL OR deleted_at > ${t})`);
-    parts.push(`valid_from <= ${t} AND (valid_to IS NULL OR valid_to > ${t})`);
-  }
-  return parts.join(' AND ');
+/** A sparse hit also names the query terms (stemmed) it matched. */
+export interface SparseHitRow extends HitRow {
+  terms: string[];
 }
 
-function predicateSql(p: PredicateDto, i: number, add: (v: unknown) => string): string {
-  const field = add(p.field);
-  const value = `metadata->>${field}`;
-  const bad = (problem: string) => invalidArgument(`predicates[${i}].value`, problem);
-  switch (p.op) {
-    case 'eq':
-    case 'neq': {
-      if (!['string', 'number', 'boolean'].includes(typeof p.value)) throw bad(`must be a string, number or boolean for ${p.op}`);
-      return `${value} ${p.op === 'eq' ? '=' : '<>'} ${add(String(p.value))}`;
-    }
-    case 'in': {
-      if (!Array.isArray(p.value) || p.value.length === 0 || p.value.length > 100 || !p.value.every((v) => ['string', 'number'].includes(typeof v))) {
-        throw bad('must be a list of 1-100 strings or numbers for in');
-      }
-      return `${value} = ANY(${add(p.value.map(String))}::text[])`;
-    }
-    default: {
-      if (typeof p.value !== 'number' || !Number.isFinite(p.value)) throw bad(`must be a finite number for ${p.op}`);
-      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
-      return `(CASE WHEN ${value} ~ ${NUMERIC} THEN (${value})::double precision END) ${op} ${add(p.value)}`;
-    }
-  }
-}
+/**
+ * BM25's term-frequency saturation and length normalisation. b is below the customary 0.75:
+ * memories are short and alike in length, and on the LoCoMo development split b of 0.2-0.4 beat
+ * 0.75, alone and in fusion (docs/retrieval.md).
+ */
+export const BM25 = { k1: 1.2, b: 0.3 } as const;
+
+const COLUMNS = ['id', 'version', 'content', 'vector', 'payload', 'metadata', 'valid_from', 'valid_to'];
+
+/** A lexeme as a tsquery operand: quoted, with quotes doubled and backslashes escaped. */
+const QUOTED_LEXEME = `'''' || replace(replace(lexeme, E'\\\\', E'\\\\\\\\'), '''', '''''') || ''''`;
 
 /** Dense and full-text search over the read model; pgvector's HNSW where present, else an exact scan. */
 export class SemanticSearch {
@@ -103,14 +61,14 @@ export class SemanticSearch {
    */
   async dense(f: SearchFilter, query: number[], limit: number): Promise<HitRow[]> {
     const params: unknown[] = [];
-    const clause = where(f, params);
+    const clause = whereClause(f, params);
     const add = (value: unknown) => `$${params.push(value)}`;
     const dim = query.length;
     // Only one of a few constants: the cast and the filter must match a partial HNSW index's.
     const indexed = INDEXED_DIMENSIONS.find((d) => d === dim);
     if ((await this.usesPgvector()) && indexed !== undefined) {
       const q = `${add(`[${query.join(',')}]`)}::vector(${indexed})`;
-      const sql = `SELECT ${COLUMNS}, 1 - ((embedding_v::vector(${indexed})) <=> ${q}) AS score FROM semantic_records
+      const sql = `SELECT ${COLUMNS.join(', ')}, 1 - ((embedding_v::vector(${indexed})) <=> ${q}) AS score FROM semantic_records
                    WHERE ${clause} AND dim = ${indexed} ORDER BY (embedding_v::vector(${indexed})) <=> ${q} LIMIT ${add(limit)}`;
       const rows = await this.db.transaction(async (tx) => {
         // Filtered HNSW scans keep looking until enough rows pass the filter.
@@ -123,7 +81,7 @@ export class SemanticSearch {
     const candidates = await this.db.query<{ id: string; version: number }>(`SELECT id, version FROM semantic_records WHERE ${clause} AND dim = ${add(dim)}`, params);
     const top = await this.exact.top(f, candidates, query, limit);
     if (top.length === 0) return [];
-    const rows = await this.db.prepared<Omit<HitRow, 'score'>>(`SELECT ${COLUMNS} FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
+    const rows = await this.db.prepared<Omit<HitRow, 'score'>>(`SELECT ${COLUMNS.join(', ')} FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
       f.tenant,
       f.ns,
       top.map((t) => t.id),
@@ -132,30 +90,48 @@ export class SemanticSearch {
     return top.filter((t) => byId.has(t.id)).map((t) => ({ ...byId.get(t.id)!, score: t.score }));
   }
 
-  /** Postgres full-text rank of `text` (web-search syntax), best first. */
-  async sparse(f: SearchFilter, text: string, limit: number): Promise<HitRow[]> {
+  /** The query's terms as the sparse lane matches them: stemmed, stop words out. */
+  async queryTerms(text: string): Promise<string[]> {
+    const [row] = await this.db.prepared<{ terms: string[] }>(
+      `SELECT coalesce(array_agg(DISTINCT lexeme ORDER BY lexeme), '{}') AS terms FROM unnest(to_tsvector('english', $1))`,
+      [text],
+    );
+    return row.terms;
+  }
+
+  /**
+   * Okapi BM25 over the records' English full-text vectors (stemmed, stop words out), any query
+   * term matching. The collection statistics (record count, mean length, document frequencies) are
+   * those of the records the filter admits, computed in the same statement; a length counts
+   * distinct terms. Each hit names the query terms it matched.
+   */
+  async sparse(f: SearchFilter, text: string, limit: number): Promise<SparseHitRow[]> {
     const params: unknown[] = [];
-    const clause = where(f, params);
-    const q = `$${params.push(text)}`;
-    const top = `$${params.push(limit)}`;
-    return this.db.query<HitRow>(
-      `SELECT ${COLUMNS}, ts_rank(tsv, q) AS score FROM semantic_records, websearch_to_tsquery('english', ${q}) q
-       WHERE ${clause} AND tsv @@ q ORDER BY score DESC, id LIMIT ${top}`,
+    const clause = whereClause(f, params);
+    const add = (value: unknown) => `$${params.push(value)}`;
+    const { k1, b } = BM25;
+    return this.db.query<SparseHitRow>(
+      `WITH query AS (
+         SELECT array_agg(DISTINCT lexeme) AS terms, string_agg(DISTINCT ${QUOTED_LEXEME}, ' | ')::tsquery AS any_term
+         FROM unnest(to_tsvector('english', ${add(text)}))),
+       corpus AS (
+         SELECT count(*)::float8 AS n, greatest(avg(length(tsv)), 1)::float8 AS avgdl FROM semantic_records WHERE ${clause}),
+       matched AS (
+         SELECT id, length(tsv)::float8 AS dl, u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf
+         FROM semantic_records, query, unnest(tsv) u
+         WHERE ${clause} AND tsv @@ query.any_term AND u.lexeme = ANY(query.terms)),
+       df AS (SELECT lexeme, count(*)::float8 AS df FROM matched GROUP BY lexeme),
+       scored AS (
+         SELECT m.id, array_agg(m.lexeme ORDER BY m.lexeme) AS terms,
+                sum(ln(1 + (c.n - df.df + 0.5) / (df.df + 0.5)) * m.tf * ${k1 + 1} / (m.tf + ${k1} * (1 - ${b} + ${b} * m.dl / c.avgdl))) AS score
+         FROM matched m JOIN df USING (lexeme) CROSS JOIN corpus c
+         GROUP BY m.id ORDER BY score DESC, m.id LIMIT ${add(limit)})
+       SELECT ${COLUMNS.map((c) => `r.${c}`).join(', ')}, s.score, s.terms
+       FROM scored s JOIN semantic_records r ON r.tenant = $1 AND r.ns = $2 AND r.id = s.id
+       ORDER BY s.score DESC, r.id`,
       params,
     );
   }
-}
-
-/** Reciprocal-rank fusion (k = 60) of two ranked lists; ties broken by id. */
-export function reciprocalRankFusion(lanes: HitRow[][], k = 60): HitRow[] {
-  const fused = new Map<string, HitRow>();
-  for (const lane of lanes) {
-    lane.forEach((row, rank) => {
-      const previous = fused.get(row.id);
-      fused.set(row.id, { ...row, score: (previous?.score ?? 0) + 1 / (k + rank + 1) });
-    });
-  }
-  return [...fused.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
 }
 
 export const vectorOf = (row: HitRow): number[] => decodeVector(row.vector);

@@ -1,0 +1,69 @@
+import { invalidArgument } from '@memsidecar/core';
+import { DEFAULT_FUSION, DEFAULT_RRF_K, fuse, type FusionOptions } from './fusion';
+import type { FusionDto } from './semantic.dto';
+import type { HitRow, SparseHitRow } from './semantic.search';
+
+export type SearchMode = 'dense' | 'sparse' | 'hybrid';
+
+/** Where a hit stood in one lane: its 1-based rank and the lane's own score. */
+export interface LanePosition {
+  rank: number;
+  score: number;
+}
+
+/**
+ * Why a record was recalled: each lane that ran (null where the record was not among that lane's
+ * candidates), the sparse lane's matched terms, and in hybrid mode the fused score.
+ */
+export interface HitExplanation {
+  dense?: LanePosition | null;
+  sparse?: (LanePosition & { terms: string[] }) | null;
+  fused?: number;
+}
+
+export interface RankedHit {
+  row: HitRow;
+  score: number;
+  explain: HitExplanation;
+}
+
+/** Hybrid search's fusion: the caller's choices over the defaults. Fusion applies to hybrid only. */
+export function fusionFor(mode: SearchMode, dto: FusionDto | undefined): FusionOptions {
+  if (!dto) return DEFAULT_FUSION;
+  if (mode !== 'hybrid') throw invalidArgument('fusion', `applies to hybrid search only, not ${mode}`);
+  if (dto.weights && dto.weights.dense + dto.weights.sparse <= 0) throw invalidArgument('fusion.weights', 'must not both be 0');
+  if (dto.method === 'linear') {
+    if (dto.k !== undefined) throw invalidArgument('fusion.k', 'applies to rrf only');
+    return { method: 'linear', weights: dto.weights ?? DEFAULT_FUSION.weights };
+  }
+  return { method: 'rrf', k: dto.k ?? DEFAULT_RRF_K, weights: dto.weights ?? { dense: 1, sparse: 1 } };
+}
+
+const positions = <R extends HitRow>(lane: R[]) => new Map(lane.map((row, i) => [row.id, { row, rank: i + 1 }]));
+
+/** One lane's hits as they come, each explained by its place in that lane. */
+export function singleLane(mode: 'dense' | 'sparse', rows: HitRow[] | SparseHitRow[]): RankedHit[] {
+  return rows.map((row, i) => {
+    const at = { rank: i + 1, score: row.score };
+    return { row, score: row.score, explain: mode === 'dense' ? { dense: at } : { sparse: { ...at, terms: (row as SparseHitRow).terms } } };
+  });
+}
+
+/** Both lanes fused; every hit says where it stood in each. */
+export function fusedLanes(dense: HitRow[], sparse: SparseHitRow[], options: FusionOptions): RankedHit[] {
+  const inDense = positions(dense);
+  const inSparse = positions(sparse);
+  return fuse(dense, sparse, options).map(({ id, score }) => {
+    const d = inDense.get(id);
+    const s = inSparse.get(id);
+    return {
+      row: { ...(d ?? s)!.row, score },
+      score,
+      explain: {
+        dense: d ? { rank: d.rank, score: d.row.score } : null,
+        sparse: s ? { rank: s.rank, score: s.row.score, terms: s.row.terms } : null,
+        fused: score,
+      },
+    };
+  });
+}
