@@ -39,6 +39,17 @@ describe.each(['pglite', 'postgres'] as const)('semantic - end to end over NATS 
       expect((await search('cas', { queryText: 'x2', topK: 10 })).hits.find((h: { id: string }) => h.id === 'x')).toMatchObject({ version: 2, content: 'x2' });
     });
 
+    it('an upsert embeds its batch in one model call, and each call is timed in /metrics', async () => {
+      const calls = async () => {
+        const text = await (await fetch(`${f.service.httpUrl}/metrics`)).text();
+        const count = (name: string) => Number(text.match(new RegExp(`^${name}\\{embedder="hashing-384"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+        return { calls: count('memsidecar_embedder_request_duration_seconds_count'), texts: count('memsidecar_embedder_texts_total') };
+      };
+      const before = await calls();
+      await upsert('batch', Array.from({ length: 20 }, (_, i) => ({ id: `b${i}`, content: `batch text number ${i}` })));
+      expect(await calls()).toEqual({ calls: before.calls + 1, texts: before.texts + 20 });
+    });
+
     it('revives a soft-deleted id on re-upsert', async () => {
       await upsert('revive', [{ id: 'r', content: 'phoenix rises' }]);
       expect(await client.ok('semantic.delete', { ns: 'revive', ids: ['r'] })).toMatchObject({ existed: [true] });
@@ -75,6 +86,51 @@ describe.each(['pglite', 'postgres'] as const)('semantic - end to end over NATS 
       const hybrid = await search('docs', { queryText: 'bond yields', mode: 'hybrid', topK: 2 });
       expect(hybrid.hits[0].id).toBe('bonds');
       expect((await client.call('semantic.search', { ns: 'docs', queryVector: new Array(384).fill(0.1), mode: 'sparse' })).error).toMatchObject({ details: { field: 'queryText' } });
+    });
+
+    it('explain says where each hit stood in each lane; fusion is chosen per request and checked', async () => {
+      const body = { queryText: 'Which markets fell?', mode: 'hybrid', topK: 3, explain: true };
+      const linear = await search('docs', body);
+      expect(linear.explain).toEqual({
+        mode: 'hybrid',
+        denseQuery: 'markets fell',
+        sparseTerms: ['fell', 'market'],
+        fusion: { method: 'linear', weights: { dense: 0.45, sparse: 0.55 } },
+        depth: 100,
+      });
+      const top = linear.hits[0];
+      expect(top.explain).toMatchObject({ sparse: { rank: expect.any(Number), score: expect.any(Number), terms: ['fell', 'market'] }, fused: top.score });
+      for (const h of linear.hits) expect(h.explain.dense === null || h.explain.dense.rank >= 1).toBe(true);
+      const rrf = await search('docs', { ...body, fusion: { method: 'rrf', k: 5, weights: { dense: 0, sparse: 1 } } });
+      // Sparse weight alone: the order is the sparse lane's, and each score is 1 / (k + rank).
+      expect(rrf.hits.slice(0, 2).map((h: { explain: { sparse: { rank: number } } }) => h.explain.sparse.rank)).toEqual([1, 2]);
+      expect(rrf.hits[0].score).toBeCloseTo(1 / 6, 9);
+      const dense = await search('docs', { queryText: 'cat', explain: true, topK: 1 });
+      expect(dense.hits[0].explain).toEqual({ dense: { rank: 1, score: dense.hits[0].score } });
+      expect(dense.explain).toEqual({ mode: 'dense', denseQuery: 'cat' });
+      expect((await search('docs', { queryText: 'cat' })).hits[0].explain).toBeUndefined();
+      const refused = (fusion: unknown, mode = 'hybrid') => client.call('semantic.search', { ns: 'docs', queryText: 'cat', mode, fusion }).then((r) => r.error);
+      expect(await refused({ method: 'rrf' }, 'dense')).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion' } });
+      expect(await refused({ method: 'max' })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion.method' } });
+      expect(await refused({ method: 'rrf', k: 0 })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion.k' } });
+      expect(await refused({ method: 'linear', weights: { dense: -1, sparse: 1 } })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion.weights.dense' } });
+    });
+
+    it('metadata values are strings, numbers or booleans, kept as given; filters keep types, and bad values change nothing', async () => {
+      await upsert('typed', [
+        { id: 'n', content: 'typed values', metadata: { priority: 5, score: 0.75, pinned: true, label: '5' } },
+        { id: 's', content: 'typed values', metadata: { priority: '5', pinned: 'true' } },
+      ]);
+      const typed = await search('typed', { queryText: 'typed', topK: 5, filter: { priority: 5 } });
+      expect(typed.hits.map((h: { id: string; metadata: unknown }) => [h.id, h.metadata])).toEqual([['n', { priority: 5, score: 0.75, pinned: true, label: '5' }]]);
+      expect(ids(await search('typed', { queryText: 'typed', filter: { pinned: 'true' } }))).toEqual(['s']);
+      expect(ids(await search('typed', { queryText: 'typed', predicates: [{ field: 'score', op: 'gt', value: 0.5 }] }))).toEqual(['n']);
+      for (const metadata of [{ nested: { a: 1 } }, { missing: null }, { list: ['a'] }]) {
+        const reply = await client.call('semantic.upsert', { ns: 'typed', records: [{ id: 'bad', content: 'x', metadata }] });
+        expect(reply.error).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'records[0].metadata' } });
+      }
+      expect((await client.call('semantic.search', { ns: 'typed', queryText: 'x', filter: { a: { b: 1 } } })).error).toMatchObject({ details: { field: 'filter' } });
+      expect(ids(await search('typed', { queryText: 'x', topK: 5 })).sort()).toEqual(['n', 's']);
     });
 
     it('filter is exact-match AND on metadata; predicates compare, and non-numbers never match numeric ops', async () => {

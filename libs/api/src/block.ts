@@ -23,6 +23,14 @@ export interface BlockDependencies {
   /** Identifies this service instance in the log (e.g. who detected an orphaned session). */
   instanceId: string;
   logger: BlockLogger;
+  /** Where a block reports its own figures; absent where nothing collects them (tests, tools). */
+  metrics?: BlockMetrics;
+}
+
+/** Figures blocks report for the service's metrics. */
+export interface BlockMetrics {
+  /** One call to an embedding model (not answered from the cache): how many texts, how long. */
+  embedderCall(embedder: string, texts: number, seconds: number): void;
 }
 
 /** A background loop of a block (sweepers, detectors); every instance runs one of each. */

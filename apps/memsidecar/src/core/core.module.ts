@@ -78,8 +78,8 @@ export class CoreModule {
         },
         {
           provide: BlockHost,
-          inject: [Infrastructure],
-          useFactory: (infra: Infrastructure) => {
+          inject: [Infrastructure, Metrics],
+          useFactory: (infra: Infrastructure, metrics: Metrics) => {
             const deps: BlockDependencies = {
               runtime: infra.runtime,
               readModels: infra.readModels,
@@ -89,6 +89,7 @@ export class CoreModule {
               config,
               instanceId: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               logger,
+              metrics,
             };
             return new BlockHost(deps, blocks.flatMap((b) => b.workers?.(deps) ?? []));
           },

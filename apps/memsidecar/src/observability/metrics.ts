@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DispatchObserver, Outcome } from '@memsidecar/api';
+import type { BlockMetrics, DispatchObserver, Outcome } from '@memsidecar/api';
 import type { Block } from '@memsidecar/core';
 import type { ProjectionRunner, ReadModelState } from '@memsidecar/projections';
 
@@ -13,7 +13,7 @@ export interface MetricsLogger {
 const CATCHING_UP_LAG = 1_000;
 
 /** Prometheus metrics of one instance; tenants never appear as labels. */
-export class Metrics implements DispatchObserver {
+export class Metrics implements DispatchObserver, BlockMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
     name: 'memsidecar_requests_total',
@@ -38,6 +38,20 @@ export class Metrics implements DispatchObserver {
     name: 'memsidecar_fire_and_forget_errors_total',
     help: 'Fire-and-forget requests (no reply subject) that failed, by operation and code.',
     labelNames: ['op', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly embedderSeconds = new Histogram({
+    name: 'memsidecar_embedder_request_duration_seconds',
+    help: 'Time per call to the embedding model (cache misses only), by embedder; an upsert embeds its batch in one call.',
+    labelNames: ['embedder'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly embedderTexts = new Counter({
+    name: 'memsidecar_embedder_texts_total',
+    help: 'Texts sent to the embedding model, by embedder.',
+    labelNames: ['embedder'] as const,
     registers: [this.registry],
   });
 
@@ -93,6 +107,11 @@ export class Metrics implements DispatchObserver {
     }
     child.requests.inc();
     child.latency.observe(o.seconds);
+  }
+
+  embedderCall(embedder: string, texts: number, seconds: number): void {
+    this.embedderSeconds.observe({ embedder }, seconds);
+    this.embedderTexts.inc({ embedder }, texts);
   }
 
   eventAppended(block: Block): void {

@@ -82,7 +82,7 @@ async function toRecordInputs(records: RecordDto[], embedder: Embedder, maxPaylo
 }
 
 export function semanticOperations(deps: BlockDependencies): Operation[] {
-  const embedder = embedderFromConfig(deps.config.semantic);
+  const embedder = embedderFromConfig(deps.config.semantic, deps.metrics && ((id, texts, seconds) => deps.metrics!.embedderCall(id, texts, seconds)));
   const search = new SemanticSearch(deps.db);
   const aggregate = semanticAggregate(deps);
   const run = (ctx: RequestContext, ns: string, command: SemanticCommand) =>

@@ -40,5 +40,30 @@ export class CachedEmbedder implements Embedder {
   }
 }
 
+/** Reports each call to the model: how many texts and how long it took. */
+export class TimedEmbedder implements Embedder {
+  constructor(
+    private readonly inner: Embedder,
+    private readonly report: (texts: number, seconds: number) => void,
+  ) {}
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  get dimension(): number {
+    return this.inner.dimension;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    const started = performance.now();
+    try {
+      return await this.inner.embed(texts);
+    } finally {
+      this.report(texts.length, (performance.now() - started) / 1000);
+    }
+  }
+}
+
 export const embedderUnavailable = (id: string, e: unknown): MemError =>
   new MemError('UNAVAILABLE', `embedder ${id} failed: ${(e as Error).message}; nothing was applied`);

@@ -1,5 +1,5 @@
 import type { SemanticConfig } from '@memsidecar/config';
-import { CachedEmbedder, type Embedder } from './embedder';
+import { CachedEmbedder, TimedEmbedder, type Embedder } from './embedder';
 import { HashingEmbedder } from './hashing';
 import { OllamaEmbedder, OpenAiEmbedder } from './remote';
 import { UseLiteEmbedder } from './use-lite';
@@ -9,14 +9,14 @@ export * from './hashing';
 export * from './remote';
 export * from './use-lite';
 
-/** The configured embedder, behind the cache. */
-export function embedderFromConfig(c: SemanticConfig): Embedder {
+/** The configured embedder, timed where `report` is given, behind the cache (so only model calls are timed). */
+export function embedderFromConfig(c: SemanticConfig, report?: (embedder: string, texts: number, seconds: number) => void): Embedder {
   const remote = () => {
     const { baseUrl, model, dimensions, apiKeyEnv } = c.remote;
     if (!baseUrl || !model || !dimensions) throw new Error(`semantic.embedder ${c.embedder} needs semantic.remote.baseUrl, model and dimensions`);
     return { baseUrl, model, dimensions, apiKey: apiKeyEnv ? process.env[apiKeyEnv] : undefined };
   };
-  const inner: Embedder =
+  const model: Embedder =
     c.embedder === 'hashing'
       ? new HashingEmbedder()
       : c.embedder === 'openai'
@@ -24,5 +24,6 @@ export function embedderFromConfig(c: SemanticConfig): Embedder {
         : c.embedder === 'ollama'
           ? new OllamaEmbedder(remote())
           : new UseLiteEmbedder();
+  const inner = report ? new TimedEmbedder(model, (texts, seconds) => report(model.id, texts, seconds)) : model;
   return c.cacheSize > 0 ? new CachedEmbedder(inner, c.cacheSize) : inner;
 }
