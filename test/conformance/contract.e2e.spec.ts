@@ -101,7 +101,7 @@ describe('conformance - the contract over every transport', () => {
       const up = await ok('semantic.upsert', {
         ns,
         records: [
-          { id: 'cats', content: 'cats purr and sleep all day', metadata: { kind: 'animal' }, payload: { legs: 4 } },
+          { id: 'cats', content: 'cats purr and sleep all day', metadata: { kind: 'animal', legs: 4, pet: true }, payload: { legs: 4 } },
           { id: 'cars', content: 'cars need fuel and oil changes', metadata: { kind: 'machine' } },
         ],
       });
@@ -112,8 +112,13 @@ describe('conformance - the contract over every transport', () => {
       for (const mode of ['dense', 'sparse', 'hybrid']) {
         const { hits } = await ok('semantic.search', { ns, queryText: 'cats purr', mode, topK: 1, includePayload: true });
         expect(hits.map((h: any) => h.id)).toEqual(['cats']);
-        expect(hits[0]).toMatchObject({ metadata: { kind: 'animal' }, version: 1, payload: { legs: 4 } });
+        expect(hits[0]).toMatchObject({ metadata: { kind: 'animal', legs: 4, pet: true }, version: 1, payload: { legs: 4 } });
       }
+      const explained = await ok('semantic.search', { ns, queryText: 'Do cats purr?', mode: 'hybrid', topK: 1, explain: true, fusion: { method: 'rrf', k: 5 }, filter: { legs: 4 } });
+      expect(explained.hits[0]).toMatchObject({ id: 'cats', explain: { sparse: { rank: 1, terms: ['cat', 'purr'] }, dense: { rank: 1 }, fused: 2 / 6 } });
+      expect(explained.explain).toMatchObject({ mode: 'hybrid', denseQuery: 'cats purr', sparseTerms: ['cat', 'purr'], fusion: { method: 'rrf', k: 5 }, depth: 100 });
+      // proto3 leaves an empty list out.
+      expect((await ok('semantic.search', { ns, queryText: 'cats', filter: { legs: '4' } })).hits ?? []).toEqual([]);
       expect((await ok('semantic.search', { ns, queryText: 'cats purr', filter: { kind: 'machine' } })).hits.map((h: any) => h.id)).toEqual(['cars']);
       expect(await ok('semantic.delete', { ns, ids: ['cars', 'nope'] })).toMatchObject({ existed: [true, false] });
     });

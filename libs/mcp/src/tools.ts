@@ -17,6 +17,7 @@ export interface ToolSpec {
 const ns = z.string().describe('namespace: 1-128 characters of [A-Za-z0-9_.:-]');
 const key = z.string().describe('key: 1-512 bytes of UTF-8');
 const metadata = z.record(z.string(), z.string()).optional().describe('string map');
+const scalarMetadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('map of string, number or boolean values');
 
 /** The blocks agents use most, as MCP tools; each maps one-to-one onto a contract operation. */
 export const BLOCK_TOOLS: ToolSpec[] = [
@@ -72,7 +73,7 @@ export const BLOCK_TOOLS: ToolSpec[] = [
   {
     name: 'semantic_search',
     title: 'Search memory by meaning',
-    description: 'Finds records similar to a text: dense (embeddings), sparse (full text) or hybrid.',
+    description: 'Finds records similar to a text: dense (embeddings), sparse (BM25 keywords) or hybrid (both, fused). explain: true says why each hit was found.',
     op: 'semantic.search',
     readOnly: true,
     input: {
@@ -80,7 +81,8 @@ export const BLOCK_TOOLS: ToolSpec[] = [
       queryText: z.string(),
       topK: z.number().int().min(1).max(1000).optional(),
       mode: z.enum(['dense', 'sparse', 'hybrid']).optional(),
-      filter: metadata,
+      filter: scalarMetadata,
+      explain: z.boolean().optional(),
     },
   },
   {
@@ -91,7 +93,7 @@ export const BLOCK_TOOLS: ToolSpec[] = [
     readOnly: false,
     input: {
       ns,
-      records: z.array(z.object({ id: z.string().optional(), content: z.string(), metadata, payload: z.any().optional() })).min(1).max(100),
+      records: z.array(z.object({ id: z.string().optional(), content: z.string(), metadata: scalarMetadata, payload: z.any().optional() })).min(1).max(100),
     },
   },
   {

@@ -1,5 +1,8 @@
 import type { CallOptions } from '../caller';
-import { method, type Call, type Metadata, type Method, type ReadInput } from './method';
+import { method, type Call, type Method, type ReadInput } from './method';
+
+/** Semantic metadata values: strings, finite numbers or booleans; filters keep their types. */
+export type SemanticMetadata = Record<string, string | number | boolean>;
 
 /** One record: `content` (embedded by the namespace's embedder) or `vector` (of the namespace's dimension). */
 export interface SemanticRecordInput {
@@ -8,7 +11,7 @@ export interface SemanticRecordInput {
   content?: string;
   vector?: number[];
   payload?: unknown;
-  metadata?: Metadata;
+  metadata?: SemanticMetadata;
   validFrom?: string;
   validTo?: string;
   /** Ids whose validity closes at this record's `validFrom`. */
@@ -41,10 +44,14 @@ export interface SemanticSearchInput extends ReadInput {
   queryVector?: number[];
   /** Default 10. */
   topK?: number;
-  /** `dense` (cosine, the default), `sparse` (full-text rank) or `hybrid` (reciprocal-rank fusion). */
+  /** `dense` (cosine, the default), `sparse` (BM25, any term matching) or `hybrid` (both lanes fused). */
   mode?: 'dense' | 'sparse' | 'hybrid';
+  /** Hybrid only; default `{method: 'linear', weights: {dense: 0.45, sparse: 0.55}}`, rrf's default k is 10. */
+  fusion?: SemanticFusion;
+  /** Each hit says where it stood in each lane; the result says what each lane searched for. */
+  explain?: boolean;
   /** Exact-match AND on metadata. */
-  filter?: Metadata;
+  filter?: SemanticMetadata;
   predicates?: SemanticPredicate[];
   minScore?: number;
   /** Records valid at this time instead of now. */
@@ -58,14 +65,44 @@ export interface SemanticSearchInput extends ReadInput {
   createdBefore?: string;
 }
 
+export interface SemanticFusion {
+  method: 'linear' | 'rrf';
+  /** rrf only. */
+  k?: number;
+  weights?: { dense: number; sparse: number };
+}
+
+/** A hit's 1-based rank and the lane's own score (cosine for dense, BM25 for sparse). */
+export interface SemanticLanePosition {
+  rank: number;
+  score: number;
+}
+
+/** With `explain`: each lane that ran, null where the hit was not among its candidates. */
+export interface SemanticHitExplanation {
+  dense?: SemanticLanePosition | null;
+  sparse?: (SemanticLanePosition & { terms: string[] }) | null;
+  /** Hybrid only. */
+  fused?: number;
+}
+
+export interface SemanticSearchExplanation {
+  mode: 'dense' | 'sparse' | 'hybrid';
+  denseQuery?: string;
+  sparseTerms?: string[];
+  fusion?: SemanticFusion;
+  depth?: number;
+}
+
 export interface SemanticIdHit {
   id: string;
   score: number;
+  explain?: SemanticHitExplanation;
 }
 
 export interface SemanticHit extends SemanticIdHit {
   content: string | null;
-  metadata: Metadata;
+  metadata: SemanticMetadata;
   version: number;
   validFrom: string;
   validTo: string | null;
@@ -78,6 +115,8 @@ export interface SemanticHit extends SemanticIdHit {
 export interface SemanticSearchResult<Hit = SemanticHit> {
   /** Best first. */
   hits: Hit[];
+  /** With `explain`. */
+  explain?: SemanticSearchExplanation;
 }
 
 export interface SemanticDeleteInput {
@@ -94,7 +133,7 @@ export interface SemanticDeleteResult {
 
 export interface SemanticExpireInput {
   ns: string;
-  filter: Metadata;
+  filter: SemanticMetadata;
   action: 'invalidate' | 'soft' | 'hard';
   maxRows: number;
 }
