@@ -7,11 +7,12 @@ import { coordinationBench } from './coordination';
 import { factsBench } from './facts';
 import { kvBench } from './kv';
 import { rebuildBench } from './rebuild';
+import { retrievalBench } from './retrieval';
 import { securityBench } from './security';
 import { semanticBench } from './semantic';
 import { transportsBench } from './transports';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench, rebuild: rebuildBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench, rebuild: rebuildBench, retrieval: retrievalBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -12,7 +12,7 @@ const repoRoot = (): string => {
   }
   throw new Error('cannot find the memsidecar checkout');
 };
-const ENTRY = join(repoRoot(), 'bin', 'memsidecar.js');
+const entry = (checkout = repoRoot()): string => join(checkout, 'bin', 'memsidecar.js');
 
 export const freePort = (): Promise<number> =>
   new Promise((done, fail) => {
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   dataDir?: string;
   auth?: 'token' | 'none';
   env?: Record<string, string>;
+  /** The built checkout whose service runs (default: this one), e.g. an older one for a before/after benchmark. */
+  checkout?: string;
 }
 
 /** One memsidecar process, built from this checkout, driven as a user would. */
@@ -63,7 +65,7 @@ export class RunningService {
       ...(o.databaseUrl ? { MEMSIDECAR_DATABASE_URL: o.databaseUrl } : {}),
       ...o.env,
     };
-    const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry(o.checkout)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const service = new RunningService(child, { ...o, dataDir }, `http://${httpAddr}`, grpcAddr);
     await service.ready();
     return service;

@@ -114,7 +114,7 @@ export class SemanticSearch {
       `WITH query AS (
          SELECT array_agg(DISTINCT lexeme) AS terms, string_agg(DISTINCT ${QUOTED_LEXEME}, ' | ')::tsquery AS any_term
          FROM unnest(to_tsvector('english', ${add(text)}))),
-       corpus AS (
+       corpus AS MATERIALIZED (
          SELECT count(*)::float8 AS n, greatest(avg(length(tsv)), 1)::float8 AS avgdl FROM semantic_records WHERE ${clause}),
        matched AS (
          SELECT id, length(tsv)::float8 AS dl, u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf
