@@ -103,7 +103,7 @@ export class EventMix {
       // About a third of the writes carry an idempotency key, as retrying clients send them.
       ...(this.i % 3 === 0 ? { requestId: `req-${this.i}` } : {}),
       data,
-    };
+    } as EventEnvelope<E>;
   }
 
   private build(kind: string): [Block, EventEnvelope] {

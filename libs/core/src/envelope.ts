@@ -8,9 +8,9 @@ export interface DomainEvent<T extends string = string, D = unknown> {
   data: D;
 }
 
-export interface EventEnvelope<E extends DomainEvent = DomainEvent> {
+interface Envelope<T extends string, D> {
   id: string;
-  type: E['type'];
+  type: T;
   v: number;
   at: string;
   tenant: string;
@@ -21,10 +21,14 @@ export interface EventEnvelope<E extends DomainEvent = DomainEvent> {
   ns: string;
   entity: string;
   requestId?: string;
-  data: E['data'];
+  data: D;
 }
 
-/** An envelope as read back from the log, with its stream sequence. */
-export interface StoredEvent<E extends DomainEvent = DomainEvent> extends EventEnvelope<E> {
-  seq: number;
-}
+/**
+ * An event in its envelope. Distributive over a union of domain events: `EventEnvelope<A | B>` is
+ * `EventEnvelope<A> | EventEnvelope<B>`, so narrowing `type` narrows `data`.
+ */
+export type EventEnvelope<E extends DomainEvent = DomainEvent> = E extends DomainEvent ? Envelope<E['type'], E['data']> : never;
+
+/** An envelope as read back from the log, with its stream sequence (distributive like `EventEnvelope`). */
+export type StoredEvent<E extends DomainEvent = DomainEvent> = E extends DomainEvent ? Envelope<E['type'], E['data']> & { seq: number } : never;

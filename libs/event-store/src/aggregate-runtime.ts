@@ -203,7 +203,8 @@ export class AggregateRuntime {
     event: E,
     meta: CommandMeta,
   ): EventEnvelope<E> {
-    const envelope: EventEnvelope<E> = {
+    // A generic E cannot be narrowed: the envelope of exactly this event is built field by field.
+    return {
       id: newId(),
       type: event.type,
       v: event.v,
@@ -214,10 +215,9 @@ export class AggregateRuntime {
       ns: address.ns,
       entity: address.entity,
       data: event.data,
-    };
-    if (meta.tokenId) envelope.tokenId = meta.tokenId;
-    if (meta.sessionId) envelope.sessionId = meta.sessionId;
-    if (meta.requestId) envelope.requestId = meta.requestId;
-    return envelope;
+      ...(meta.tokenId ? { tokenId: meta.tokenId } : {}),
+      ...(meta.sessionId ? { sessionId: meta.sessionId } : {}),
+      ...(meta.requestId ? { requestId: meta.requestId } : {}),
+    } as EventEnvelope<E>;
   }
 }
