@@ -1,4 +1,4 @@
-import type { Block, CommandMeta } from '@memsidecar/core';
+import { OPERATION_CATALOGUE, isCataloguedOperation, type Block, type CommandMeta } from '@memsidecar/core';
 import type { Capability } from '@memsidecar/auth';
 import type { Caps } from '@memsidecar/policy';
 
@@ -66,10 +66,15 @@ export function operation<I extends object>(
   },
 ): Operation<I> {
   const { handle, stream } = spec;
-  if (!handle === !stream) throw new Error(`${block}.${name} needs exactly one of handle and stream`);
+  const qualified = `${block}.${name}`;
+  if (!handle === !stream) throw new Error(`${qualified} needs exactly one of handle and stream`);
+  // The catalogue is what clients retry and journal by: an operation it does not describe, or
+  // describes otherwise, would be retried or replayed wrongly.
+  if (!isCataloguedOperation(qualified)) throw new Error(`${qualified} is not in the operation catalogue (@memsidecar/core)`);
+  if (OPERATION_CATALOGUE[qualified].mutation !== spec.mutation) throw new Error(`${qualified}: mutation ${spec.mutation} contradicts the operation catalogue`);
   return {
-    name: `${block}.${name}`,
-    scope: spec.scope ?? `${block}.${name}`,
+    name: qualified,
+    scope: spec.scope ?? qualified,
     block,
     mutation: spec.mutation,
     input: spec.input,

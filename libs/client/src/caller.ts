@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { operationsWhere } from '@memsidecar/core';
 import { pause, untilAborted } from './abort';
 import { retryDelayMs } from './backoff';
 import type { ClientLogger, RetryPolicy } from './config';
@@ -6,40 +7,11 @@ import { MemoryError, SessionClosedError, isSessionClosed } from './errors';
 import type { TransactionLog } from './transaction-log';
 import type { CallHeaders, NatsTransport } from './transport';
 
-/**
- * Mutations of memory itself, written to the transaction log and sent again after a crash. Leases,
- * sessions and uploads are not: re-acquiring a lease or re-opening a session after a restart would
- * be wrong, and an upload is resumed by its id.
- */
-export const JOURNALED = new Set([
-  'kv.put',
-  'kv.delete',
-  'episodic.append',
-  'episodic.expire',
-  'semantic.upsert',
-  'semantic.delete',
-  'semantic.expire',
-  'artifact.put',
-  'artifact.delete',
-  'facts.write',
-  'facts.purge',
-]);
+/** Mutations of memory itself, written to the transaction log and sent again after a crash. */
+export const JOURNALED = operationsWhere('journaled');
 
 /** Operations that change something: each attempt of one call carries the same `Mem-Request-Id`. */
-export const MUTATIONS = new Set([
-  ...JOURNALED,
-  'artifact.upload.begin',
-  'artifact.upload.append',
-  'artifact.upload.commit',
-  'lease.acquire',
-  'lease.renew',
-  'lease.release',
-  'session.open',
-  'session.heartbeat',
-  'session.checkpoint',
-  'session.close',
-  'facts.tick',
-]);
+export const MUTATIONS = operationsWhere('mutation');
 
 /** What a call needs of a session; `endedReason` is set once the client knows the session ended. */
 export interface SessionBinding {

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './clock';
+export * from './manual-clock';
 export * from './envelope';
 export * from './decider';
 export * from './subjects';
@@ -7,3 +8,4 @@ export * from './limits';
 export * from './lru';
 export * from './patterns';
 export * from './tracing';
+export * from './operation-catalogue';
