@@ -1,7 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 const lib = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+const SOURCES = ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'];
+const SERVER_TIERS = ['**/*.int.spec.ts', '**/*.e2e.spec.ts'];
 
 export default defineConfig({
   resolve: {
@@ -29,11 +32,17 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    fileParallelism: false,
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
+    // Tiers, by file name: `npm run test:unit` (pure: deciders, codecs, policies), `test:int` (real
+    // nats-server children and databases, in one process), `test:e2e` (the service as a process).
+    projects: [
+      { extends: true, test: { name: 'unit', include: SOURCES, exclude: [...SERVER_TIERS, ...configDefaults.exclude] } },
+      // Each file starts its own servers (a nats-server child on a free port, a fresh database), so files run side by side.
+      { extends: true, test: { name: 'int', include: ['**/*.int.spec.ts'], exclude: configDefaults.exclude } },
+      { extends: true, test: { name: 'e2e', include: ['**/*.e2e.spec.ts'], exclude: configDefaults.exclude, fileParallelism: false } },
+    ],
   },
 });

@@ -177,6 +177,7 @@ describe.each(['postgres', 'pglite'] as const)('prepared statements - what calle
       limits: config.limits,
       config,
       instanceId: 'prepared-statements-spec',
+      clock: systemClock,
       logger,
     };
     dispatcher = new Dispatcher(new Authenticator('none', []), systemClock, {

@@ -1,6 +1,6 @@
-import type { Limits } from '@memsidecar/core';
+import type { Clock, Limits } from '@memsidecar/core';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import type { AggregateRuntime, EventStore } from '@memsidecar/event-store';
+import type { AggregateRuntime, EventStore, Upcasters } from '@memsidecar/event-store';
 import type { Database, Projection, ReadModels } from '@memsidecar/projections';
 import type { SessionGuard } from './dispatcher';
 import type { Operation } from './operation';
@@ -22,6 +22,8 @@ export interface BlockDependencies {
   config: MemsidecarConfig;
   /** Identifies this service instance in the log (e.g. who detected an orphaned session). */
   instanceId: string;
+  /** Where blocks read time and wait for it, outside the time a request was received at (`ctx.now`). */
+  clock: Clock;
   logger: BlockLogger;
   /** Where a block reports its own figures; absent where nothing collects them (tests, tools). */
   metrics?: BlockMetrics;
@@ -46,6 +48,8 @@ export interface BlockDefinition {
   entities: Function[];
   migrations: Function[];
   projections: Projection[];
+  /** How to read older versions of this block's events as the current ones; none until an event has a version 2. */
+  upcasters?: Upcasters;
   operations(deps: BlockDependencies): Operation[];
   workers?(deps: BlockDependencies): BlockWorker[];
   /** The block that owns sessions checks `Mem-Session-Id`/`Mem-Session-Token` for every request. */

@@ -68,10 +68,6 @@ export function operation<I extends object>(
   const { handle, stream } = spec;
   const qualified = `${block}.${name}`;
   if (!handle === !stream) throw new Error(`${qualified} needs exactly one of handle and stream`);
-  // The catalogue is what clients retry and journal by: an operation it does not describe, or
-  // describes otherwise, would be retried or replayed wrongly.
-  if (!isCataloguedOperation(qualified)) throw new Error(`${qualified} is not in the operation catalogue (@memsidecar/core)`);
-  if (OPERATION_CATALOGUE[qualified].mutation !== spec.mutation) throw new Error(`${qualified}: mutation ${spec.mutation} contradicts the operation catalogue`);
   return {
     name: qualified,
     scope: spec.scope ?? qualified,
@@ -82,4 +78,15 @@ export function operation<I extends object>(
     handle: handle ?? (() => Promise.reject(new Error(`${block}.${name} is a streaming operation`))),
     stream,
   };
+}
+
+/**
+ * The catalogue is what clients retry and journal by: a served operation it does not describe, or
+ * describes otherwise, would be retried or replayed wrongly. Checked when the service registers its blocks.
+ */
+export function assertCatalogued(operations: readonly Operation[]): void {
+  for (const o of operations) {
+    if (!isCataloguedOperation(o.name)) throw new Error(`${o.name} is not in the operation catalogue (@memsidecar/core)`);
+    if (OPERATION_CATALOGUE[o.name].mutation !== o.mutation) throw new Error(`${o.name}: mutation ${o.mutation} contradicts the operation catalogue`);
+  }
 }

@@ -10,6 +10,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MemError, allEventsFilter, inChildSpan, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
+import { upcast } from './upcasters';
 
 /**
  * Pulls expire after 2 s, so the server's idle heartbeats come every second and an ordered consumer
@@ -58,11 +59,14 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/** Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event (hot in replays). */
+/**
+ * Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event
+ * (hot in replays). An older version of an event comes out as the current one (see `upcast`).
+ */
 export const decodeStoredEvent = (data: Uint8Array, seq: number): StoredEvent => {
   const event = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as StoredEvent;
   event.seq = seq;
-  return event;
+  return upcast(event);
 };
 
 /** The event log: appends with optimistic concurrency per subject, point reads and replay. */

@@ -1,5 +1,6 @@
 export * from './stream-config';
 export * from './event-store';
+export * from './upcasters';
 export * from './aggregate-runtime';
 export * from './nats-server-process';
 export * from './log-follower';

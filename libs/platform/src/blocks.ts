@@ -1,4 +1,5 @@
 import type { BlockDefinition } from '@memsidecar/api';
+import { installUpcasters } from '@memsidecar/event-store';
 import { artifactBlock } from '@memsidecar/artifact';
 import { auditBlock } from '@memsidecar/audit';
 import { episodicBlock } from '@memsidecar/episodic';
@@ -10,3 +11,7 @@ import { sessionBlock } from '@memsidecar/session';
 
 /** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
 export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock, factsBlock, auditBlock];
+
+// Events are read as their current versions wherever the log is decoded (the service, memctl):
+// each block's upcasters are facts about its event formats, so they are installed with the list.
+installUpcasters(...BLOCKS.flatMap((b) => (b.upcasters ? [b.upcasters] : [])));

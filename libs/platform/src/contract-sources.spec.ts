@@ -1,7 +1,7 @@
 import { getMetadataStorage } from 'class-validator';
 import type { Method, Service, Type } from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import type { BlockDependencies, Operation } from '@memsidecar/api';
+import { assertCatalogued, type BlockDependencies, type Operation } from '@memsidecar/api';
 import { loadConfig } from '@memsidecar/config';
 import { OPERATION_CATALOGUE } from '@memsidecar/core';
 import { loadReflection } from '@memsidecar/grpc';
@@ -46,7 +46,9 @@ describe('one contract source per operation', () => {
 
   it('the service declares exactly the catalogued operations, with the catalogue’s mutation flag', () => {
     expect(operations.map((o) => o.name).sort()).toEqual(Object.keys(OPERATION_CATALOGUE).sort());
-    for (const o of operations) expect([o.name, o.mutation]).toEqual([o.name, OPERATION_CATALOGUE[o.name as keyof typeof OPERATION_CATALOGUE].mutation]);
+    expect(() => assertCatalogued(operations)).not.toThrow();
+    const contradicting = { ...operations.find((o) => o.name === 'kv.get')!, mutation: true };
+    expect(() => assertCatalogued([contradicting])).toThrow(/kv.get: mutation true contradicts/);
   });
 
   it.each(Object.keys(OPERATION_CATALOGUE).filter((op) => !PROTO_DIFFERENCES[op]))('%s: the proto request has the JSON body’s fields', (op) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MemError } from '@memsidecar/core';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection, type KvEvent } from '@memsidecar/kv';
 import { TcpProxy, createTestDatabase, openIntegrationInfra, startRestartableNats, until, waitFor, type IntegrationInfra, type RestartableNats, type TestDatabase } from '@memsidecar/testing';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionErrors, ProjectionRunner, ReadModels, type Projection } from './index';
 
@@ -58,7 +58,7 @@ describe.each(['postgres', 'pglite'] as const)('projections - an event a read mo
   let infra: IntegrationInfra;
   let failing = true;
   /** The kv read model, except that a value `{poison: true}` fails while `failing` is set. */
-  const fragile: Projection = {
+  const fragile: Projection<KvEvent> = {
     ...kvProjection,
     async apply(sql, events) {
       if (failing && events.some((e) => (e.data as { value?: { poison?: boolean } }).value?.poison)) throw new Error('cannot apply a poisoned value');

@@ -52,6 +52,8 @@ interface Parked {
 
 export interface RunnerLogger {
   log(message: string): void;
+  /** Falls back to `log` where the logger has no warn level. */
+  warn?(message: string): void;
   error(message: string): void;
 }
 
@@ -93,6 +95,8 @@ export class ProjectionRunner {
   /** The first sequence its follower asked for when it started. */
   private startedFrom = 0;
   private behindSince: number | null = null;
+  /** Event types on this read model's subjects that it does not know, each logged once. */
+  private readonly unknownTypes = new Set<string>();
   /** Called with every event this read model receives from the log, before it is applied. */
   onReceived: (event: StoredEvent) => void = () => {};
 
@@ -555,10 +559,31 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * Applies the events the projection knows. The checkpoint still moves past the others: stopping
+   * at a type this build cannot fold would stall the block's reads, and a build that knows it folds
+   * those events on a rebuild.
+   */
   private async applyEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
-    await this.projection.apply(sql, events);
+    const known = events.filter((e) => this.knows(e));
+    if (known.length > 0) await this.projection.apply(sql, known);
     // Each block's own read models keep the request ledger; one that follows every block would only repeat them.
     if (!this.projection.everyBlock) await recordRequests(sql, events);
+  }
+
+  private knows(e: StoredEvent): boolean {
+    if (this.projection.canHandle(e)) return true;
+    this.warnUnknownType(e);
+    return false;
+  }
+
+  /** Once per type: a log written by a newer version repeats it in every batch. */
+  private warnUnknownType(e: StoredEvent): void {
+    if (this.unknownTypes.has(e.type)) return;
+    this.unknownTypes.add(e.type);
+    const message = `read model ${this.name} skips events of type ${e.type}, which it does not know (first at seq ${e.seq}); its checkpoint moves past them`;
+    if (this.logger.warn) this.logger.warn(message);
+    else this.logger.log(message);
   }
 
   private advance(seq: number): void {

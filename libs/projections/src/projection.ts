@@ -1,9 +1,12 @@
-import type { Block, StoredEvent } from '@memsidecar/core';
+import type { Block, DomainEvent, StoredEvent } from '@memsidecar/core';
 import type { CopyColumns, CopyValue } from './copy-rows';
 import type { SqlExecutor } from './database';
 
-/** A read model: folds one block's events into Postgres rows. Must be safe to apply in batches. */
-export interface Projection {
+/**
+ * A read model: folds one block's events into Postgres rows. Must be safe to apply in batches.
+ * `E` is the union of events it folds; the runner hands `apply` only the events `canHandle` accepts.
+ */
+export interface Projection<E extends DomainEvent = DomainEvent> {
   /** Name of the read model, also its checkpoint's name. */
   name: string;
   /** The block whose reads wait for this read model; also the events it folds, unless `everyBlock`. */
@@ -12,8 +15,30 @@ export interface Projection {
   everyBlock?: boolean;
   /** Tables this read model owns, emptied by a rebuild. */
   tables: string[];
-  apply(sql: SqlExecutor, events: StoredEvent[]): Promise<void>;
+  /**
+   * Whether the event is one of `E`. Its block's subjects may carry types this build does not know
+   * (written by a newer version); those are skipped rather than misread.
+   */
+  canHandle(e: StoredEvent): e is StoredEvent<E>;
+  // Method signatures (not properties) so that a `Projection<KvEvent>` is still a `Projection`.
+  apply(sql: SqlExecutor, events: StoredEvent<E>[]): Promise<void>;
 }
+
+/**
+ * Every type of the union `E`, each exactly once: a type missing or unknown is a compile error, so
+ * a new event cannot be forgotten by a read model. The union is named explicitly:
+ * `handles<KvEvent>({ 'kv.value_set': true, 'kv.value_deleted': true })`.
+ */
+export type EventTypes<E extends DomainEvent> = [E] extends [never] ? 'name the event union: handles<BlockEvent>({ ... })' : Record<E['type'], true>;
+
+/** `canHandle` for a projection of the union `E`, from the list of its types (see `EventTypes`). */
+export function handles<E extends DomainEvent = never>(types: NoInfer<EventTypes<E>>): (e: StoredEvent) => e is StoredEvent<E> {
+  const known = new Set(Object.keys(types));
+  return (e): e is StoredEvent<E> => known.has(e.type);
+}
+
+/** `canHandle` for a read model of every event of the log, whatever its type (the audit log). */
+export const everyEvent = (_e: StoredEvent): _e is StoredEvent => true;
 
 /**
  * For read models of aggregates whose events carry their whole state: within one batch only each

@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { newId, systemClock } from '@memsidecar/core';
-import { Authenticator, Dispatcher, RevocationList, allObservers, recordTokenIssued, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
+import { Authenticator, Dispatcher, assertCatalogued, RevocationList, allObservers, recordTokenIssued, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
 import { MemsidecarConfig } from '@memsidecar/config';
 import { PolicyEngine } from '@memsidecar/policy';
 import { AccessLog } from '../observability/access-log';
@@ -88,6 +88,7 @@ export class CoreModule {
               limits: config.limits,
               config,
               instanceId: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
+              clock: systemClock,
               logger,
               metrics,
             };
@@ -102,7 +103,11 @@ export class CoreModule {
           useFactory: (auth: Authenticator, metrics: Metrics, host: BlockHost, policy: PolicyEngine) => {
             const observer = config.accessLog === 'stdout' ? allObservers(metrics, new AccessLog()) : metrics;
             const dispatcher = new Dispatcher(auth, systemClock, observer, policy);
-            for (const block of blocks) dispatcher.register(block.operations(host.deps));
+            for (const block of blocks) {
+              const operations = block.operations(host.deps);
+              assertCatalogued(operations);
+              dispatcher.register(operations);
+            }
             const guard = blocks.find((b) => b.sessionGuard)?.sessionGuard?.(host.deps);
             if (guard) dispatcher.useSessionGuard(guard);
             return dispatcher;

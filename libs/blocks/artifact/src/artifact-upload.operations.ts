@@ -100,10 +100,12 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         const upload = openUpload(state, ctx.now);
         const key: BlobKey = { tenant, ns, name: versionBlobName(upload.id, ctx.now) };
         let extendedAt = 0;
+        // Concatenating many parts can outlast the upload's TTL: each extension is judged on the clock as it runs, not on the request's time.
         const keepAlive = async () => {
-          if (Date.now() - extendedAt < settings.uploadTtlMs / 3) return;
-          extendedAt = Date.now();
-          await run({ ...ctx, now: new Date() }, ns, uuid, { type: 'ExtendUpload', ttlMs: settings.uploadTtlMs }, undefined);
+          const now = deps.clock.now();
+          if (now.getTime() - extendedAt < settings.uploadTtlMs / 3) return;
+          extendedAt = now.getTime();
+          await run({ ...ctx, now }, ns, uuid, { type: 'ExtendUpload', ttlMs: settings.uploadTtlMs }, undefined);
         };
         const written = await store.put(key, concatenate(store, tenant, ns, upload.parts, keepAlive));
         const expected = i.sha256?.toLowerCase();

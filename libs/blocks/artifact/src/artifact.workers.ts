@@ -18,9 +18,9 @@ export function uploadExpiryWorker(deps: BlockDependencies): BlockWorker {
   const { settings, blobs } = artifactContext(deps);
   const queries = new ArtifactQueries(deps.db);
   const every = Math.max(200, Math.min(30_000, Math.floor(settings.uploadTtlMs / 4)));
-  return periodicWorker('artifact-upload-expiry', deps.logger, async () => {
-    for (const u of await queries.lapsedUploads(new Date(), BATCH)) {
-      const meta = { now: new Date(), tenant: u.tenant, agent: 'memsidecar' };
+  return periodicWorker('artifact-upload-expiry', deps, async () => {
+    for (const u of await queries.lapsedUploads(deps.clock.now(), BATCH)) {
+      const meta = { now: deps.clock.now(), tenant: u.tenant, agent: 'memsidecar' };
       const { event } = await deps.runtime.handle(uploadAggregate, uploadAddress(u.tenant, u.ns, u.uuid), { type: 'ExpireUpload' }, meta);
       if (!event) continue;
       const state = await loadUpload(deps, u.tenant, u.ns, u.uuid);
@@ -39,8 +39,8 @@ export function uploadExpiryWorker(deps: BlockDependencies): BlockWorker {
 export function blobCollector(deps: BlockDependencies): BlockWorker {
   const { settings, blobs } = artifactContext(deps);
   const queries = new ArtifactQueries(deps.db);
-  return periodicWorker('artifact-blob-collector', deps.logger, async () => {
-    await collectGarbage(deps, queries, new Date(Date.now() - settings.gcGraceMs), await blobs());
+  return periodicWorker('artifact-blob-collector', deps, async () => {
+    await collectGarbage(deps, queries, new Date(deps.clock.now().getTime() - settings.gcGraceMs), await blobs());
     return settings.gcIntervalMs;
   });
 }

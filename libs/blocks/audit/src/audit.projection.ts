@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@memsidecar/core';
-import { appendRows, type CopyColumns, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import { appendRows, everyEvent, type CopyColumns, type Projection, type SqlExecutor } from '@memsidecar/projections';
 
 /**
  * The session an event belongs to: the one its request was tied to (`Mem-Session-Id`), or for the
@@ -37,5 +37,6 @@ export const auditProjection: Projection = {
   block: 'audit',
   everyBlock: true,
   tables: ['audit_log'],
+  canHandle: everyEvent,
   apply: (sql, events) => appendRows(sql, 'audit_log', COLUMNS, events.map((e) => Object.values(fieldsOf(e))), () => insertEvents(sql, events)),
 };

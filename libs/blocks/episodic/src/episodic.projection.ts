@@ -1,8 +1,9 @@
-import type { StoredEvent } from '@memsidecar/core';
-import { appendRows, columnsOf, jsonText, type CopyColumns, type Projection, type SqlExecutor } from '@memsidecar/projections';
-import type { EpisodicEvent, EpisodicEventAppendedData, EpisodicEventsExpiredData } from './episodic.events';
+import { assertNever, type StoredEvent } from '@memsidecar/core';
+import { appendRows, columnsOf, handles, jsonText, type CopyColumns, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import type { EpisodicEvent, EpisodicEventAppended, EpisodicEventsExpired } from './episodic.events';
 
 type Stored = StoredEvent<EpisodicEvent>;
+type Appended = StoredEvent<EpisodicEventAppended>;
 
 const COLUMNS: CopyColumns = {
   tenant: 'text', ns: 'text', cursor: 'int8', id: 'text', type: 'text', payload: 'json', role: 'text', session_id: 'text',
@@ -12,17 +13,17 @@ const INSERT_EVENTS = `INSERT INTO episodic_events (${Object.keys(COLUMNS).join(
   SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::bigint[])
   ON CONFLICT DO NOTHING`;
 
-async function insertRows(sql: SqlExecutor, events: Stored[]): Promise<void> {
+async function insertRows(sql: SqlExecutor, events: Appended[]): Promise<void> {
   const rows = events.map((e) => {
-    const d = e.data as EpisodicEventAppendedData;
+    const d = e.data;
     return [e.tenant, e.ns, d.cursor, d.eventId, d.type, JSON.stringify(d.payload ?? null), d.role, d.sessionId, jsonText(d.metadata), d.dedupKey, JSON.stringify(d.supersedes), d.createdAt, e.seq];
   });
   await appendRows(sql, 'episodic_events', COLUMNS, rows, () => sql.prepared(INSERT_EVENTS, columnsOf(rows)));
 }
 
 /** Hides the live events an append supersedes; unknown ids and the event itself are ignored. */
-async function supersede(sql: SqlExecutor, e: Stored): Promise<void> {
-  const d = e.data as EpisodicEventAppendedData;
+async function supersede(sql: SqlExecutor, e: Appended): Promise<void> {
+  const d = e.data;
   await sql.prepared(
     `UPDATE episodic_events SET deleted_at = $4, deleted_reason = 'superseded'
      WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND deleted_at IS NULL AND cursor < $5`,
@@ -30,8 +31,8 @@ async function supersede(sql: SqlExecutor, e: Stored): Promise<void> {
   );
 }
 
-async function expire(sql: SqlExecutor, e: Stored): Promise<void> {
-  const d = e.data as EpisodicEventsExpiredData;
+async function expire(sql: SqlExecutor, e: StoredEvent<EpisodicEventsExpired>): Promise<void> {
+  const d = e.data;
   if (d.action === 'hard') {
     await sql.prepared(`DELETE FROM episodic_events WHERE tenant = $1 AND ns = $2 AND cursor = ANY($3::bigint[])`, [e.tenant, e.ns, d.cursors]);
   } else {
@@ -43,12 +44,30 @@ async function expire(sql: SqlExecutor, e: Stored): Promise<void> {
   }
 }
 
-const isAppend = (e: Stored): boolean => e.type === 'episodic.event_appended';
+const isAppend = (e: Stored): e is Appended => e.type === 'episodic.event_appended';
 
 /** An event that changes rows already there: an expiry, or an append that supersedes others. */
-const changesRows = (e: Stored): boolean => !isAppend(e) || (e.data as EpisodicEventAppendedData).supersedes.length > 0;
+function changesRows(e: Stored): boolean {
+  switch (e.type) {
+    case 'episodic.event_appended':
+      return e.data.supersedes.length > 0;
+    case 'episodic.events_expired':
+      return true;
+    default:
+      return assertNever(e);
+  }
+}
 
-const change = (sql: SqlExecutor, e: Stored): Promise<void> => (isAppend(e) ? supersede(sql, e) : expire(sql, e));
+function change(sql: SqlExecutor, e: Stored): Promise<void> {
+  switch (e.type) {
+    case 'episodic.event_appended':
+      return supersede(sql, e);
+    case 'episodic.events_expired':
+      return expire(sql, e);
+    default:
+      return assertNever(e);
+  }
+}
 
 /**
  * Applies events in log order; runs of plain appends go in as multi-row inserts. A bulk load
@@ -58,19 +77,19 @@ const change = (sql: SqlExecutor, e: Stored): Promise<void> => (isAppend(e) ? su
  * about to delete (its dedup key reused) would tell the difference, and a collision makes the
  * transaction run again without copies, in order.
  */
-export const episodicProjection: Projection = {
+export const episodicProjection: Projection<EpisodicEvent> = {
   name: 'episodic_events',
   block: 'episodic',
   tables: ['episodic_events'],
+  canHandle: handles<EpisodicEvent>({ 'episodic.event_appended': true, 'episodic.events_expired': true }),
   async apply(sql, events) {
-    const stored = events as Stored[];
     if (sql.copyRows) {
-      await insertRows(sql, stored.filter(isAppend));
-      for (const e of stored.filter(changesRows)) await change(sql, e);
+      await insertRows(sql, events.filter(isAppend));
+      for (const e of events.filter(changesRows)) await change(sql, e);
       return;
     }
-    let appends: Stored[] = [];
-    for (const e of stored) {
+    let appends: Appended[] = [];
+    for (const e of events) {
       if (isAppend(e)) appends.push(e);
       if (!changesRows(e)) continue;
       await insertRows(sql, appends);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateSubject, DEFAULT_LIMITS } from '@memsidecar/core';
+import { aggregateSubject, DEFAULT_LIMITS, ManualClock } from '@memsidecar/core';
 import { loadConfig } from '@memsidecar/config';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime } from '@memsidecar/event-store';
@@ -19,6 +19,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
   let infra: IntegrationInfra;
   let readModels: ReadModels;
   let deps: BlockDependencies;
+  const clock = new ManualClock();
 
   beforeAll(async () => {
     infra = await openIntegrationInfra('postgres', episodicBlock);
@@ -27,7 +28,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
     const runtime = new AggregateRuntime(infra.store, readModels, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 20, rememberedRequests: 100 }, (block, seq) =>
       readModels.noteAppended(block, seq),
     );
-    deps = { runtime, readModels, db: infra.db, store: infra.store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test', logger: quiet };
+    deps = { runtime, readModels, db: infra.db, store: infra.store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test', clock, logger: quiet };
   });
 
   afterAll(async () => {
@@ -37,7 +38,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
 
   const append = async (ns: string, payload: unknown) => {
     const op = episodicOperations(deps).find((o) => o.name === 'episodic.append')!;
-    const ctx: RequestContext = { principal: { tenant: 't', agent: 'a', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: new Date() };
+    const ctx: RequestContext = { principal: { tenant: 't', agent: 'a', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: clock.now() };
     return (await op.handle!(validateInput(op.input, { ns, type: 'note', payload }), ctx)) as { cursor: number };
   };
 
@@ -72,17 +73,22 @@ describe('episodic tail - the live part survives a lost consumer', () => {
   }, 30_000);
 
   it('ends at maxMs with what it had, and a failing sink ends it with that error, nothing sent after', async () => {
-    const started = Date.now();
-    await tail('quiet', { maxEvents: 10, maxMs: 300 }, async () => {});
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    let ended = false;
+    const quietTail = tail('quiet', { maxEvents: 10, maxMs: 300 }, async () => {}).then(() => (ended = true));
+    // Once asleep until its deadline, it has found where its live part starts.
+    await clock.whenSleeping();
+    await clock.advance(299);
+    expect(ended).toBe(false);
+    await clock.advance(1);
+    await quietTail;
 
     let calls = 0;
     const failing = tail('failing', { maxEvents: 10, maxMs: 10_000 }, async () => {
       calls++;
       throw new Error('caller went away');
     }).catch((e: Error) => e);
-    await sleep(200);
+    // Asleep: it follows from the live edge, so what is appended from now on reaches the sink.
+    await clock.whenSleeping();
     await append('failing', 1);
     await append('failing', 2);
     expect(await failing).toMatchObject({ message: 'caller went away' });

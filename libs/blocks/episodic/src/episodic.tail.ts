@@ -24,7 +24,8 @@ const HISTORY_PAGE = 500;
  * no gap, no duplicate, cursor order. Ends after `maxEvents` events or `maxMs`.
  */
 export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueries, r: TailRequest): Promise<void> {
-  const deadline = Date.now() + r.maxMs;
+  const deadline = deps.clock.now().getTime() + r.maxMs;
+  const beforeDeadline = () => deps.clock.now().getTime() < deadline;
   const s0 = await deps.store.lastSeq(r.subject);
   await deps.readModels.ready('episodic', Math.max(r.minSeq ?? 0, s0) || undefined);
   let sent = 0;
@@ -35,7 +36,7 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
 
   if (r.afterCursor !== undefined) {
     let after = r.afterCursor;
-    while (sent < r.maxEvents && Date.now() < deadline) {
+    while (sent < r.maxEvents && beforeDeadline()) {
       const page = await queries.range(r.tenant, r.ns, { afterCursor: after, maxSeq: s0 }, Math.min(HISTORY_PAGE, r.maxEvents - sent), false);
       for (const row of page) {
         await send(toWireEvent(row));
@@ -44,7 +45,7 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
       if (page.length < HISTORY_PAGE) break;
     }
   }
-  if (sent >= r.maxEvents || Date.now() >= deadline) return;
+  if (sent >= r.maxEvents || !beforeDeadline()) return;
 
   await followLive(deps, r, s0, deadline, async (m) => {
     const event = decodeStoredEvent(m.data, m.seq);
@@ -78,12 +79,13 @@ function followLive(deps: BlockDependencies, r: TailRequest, s0: number, deadlin
         }
       },
     );
-    const timer = setTimeout(() => finish(), Math.max(0, deadline - Date.now()));
+    const finishing = new AbortController();
+    void deps.clock.sleep(deadline - deps.clock.now().getTime(), finishing.signal).then(() => finish());
     // Never awaited inside `take`: stopping waits for the delivery under way to return.
     function finish(error?: Error): void {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      finishing.abort();
       void follower.stop().then(() => (error ? reject(error) : resolve()), reject);
     }
     follower.start();

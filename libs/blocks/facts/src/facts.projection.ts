@@ -1,6 +1,6 @@
-import type { StoredEvent } from '@memsidecar/core';
-import { columnsOf, type Projection, type SqlExecutor } from '@memsidecar/projections';
-import type { FactsAccessed, FactsEvent, FactsPurged, FactsTicked, FactWrittenEvent } from './facts.events';
+import { assertNever, type StoredEvent } from '@memsidecar/core';
+import { columnsOf, handles, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
 import type { Fact, FactSession } from './facts.model';
 
 type Stored = StoredEvent<FactsEvent>;
@@ -112,8 +112,8 @@ async function setStatus(b: FactsBatch, e: Stored, ids: string[], status: string
   );
 }
 
-async function written(b: FactsBatch, e: Stored): Promise<void> {
-  const d = (e as StoredEvent<FactWrittenEvent>).data;
+async function written(b: FactsBatch, e: StoredEvent<FactWrittenEvent>): Promise<void> {
+  const d = e.data;
   if (d.scope) {
     await b.sql.prepared(
       `INSERT INTO fact_scopes (tenant, ns, id, label, status, current_turn, closed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -130,8 +130,8 @@ async function written(b: FactsBatch, e: Stored): Promise<void> {
   await setStatus(b, e, d.relief.pushed.filter((id) => !d.cooled.includes(id)), 'cold', 'pressure');
 }
 
-async function ticked(b: FactsBatch, e: Stored): Promise<void> {
-  const d = (e as StoredEvent<FactsTicked>).data;
+async function ticked(b: FactsBatch, e: StoredEvent<FactsTicked>): Promise<void> {
+  const d = e.data;
   b.noteSession(e, d.session);
   const scopes = d.cooled.map((x) => x.scopeId);
   if (!scopes.length) return;
@@ -144,13 +144,14 @@ async function ticked(b: FactsBatch, e: Stored): Promise<void> {
 }
 
 /** Every change of a namespace's fact store, applied in log order. */
-export const factsProjection: Projection = {
+export const factsProjection: Projection<FactsEvent> = {
   name: 'fact_entries',
   block: 'facts',
   tables: ['fact_entries', 'fact_scopes', 'fact_sessions'],
+  canHandle: handles<FactsEvent>({ 'facts.fact_written': true, 'facts.ticked': true, 'facts.accessed': true, 'facts.purged': true }),
   async apply(sql, events) {
     const b = new FactsBatch(sql);
-    for (const e of events as Stored[]) {
+    for (const e of events) {
       switch (e.type) {
         case 'facts.fact_written':
           await written(b, e);
@@ -158,15 +159,15 @@ export const factsProjection: Projection = {
         case 'facts.ticked':
           await ticked(b, e);
           break;
-        case 'facts.accessed': {
-          const d = (e as StoredEvent<FactsAccessed>).data;
-          b.noteAccess(e, d.ids, d.at);
+        case 'facts.accessed':
+          b.noteAccess(e, e.data.ids, e.data.at);
           break;
-        }
         case 'facts.purged':
           await b.flushFacts();
-          await sql.prepared(`DELETE FROM fact_entries WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, (e as StoredEvent<FactsPurged>).data.ids]);
+          await sql.prepared(`DELETE FROM fact_entries WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, e.data.ids]);
           break;
+        default:
+          assertNever(e);
       }
     }
     await b.finish();

@@ -12,9 +12,9 @@ const BATCH = 500;
  */
 export function leaseExpiryWorker(deps: BlockDependencies): BlockWorker {
   const queries = new LeaseQueries(deps.db);
-  return periodicWorker('lease-expiry', deps.logger, async () => {
-    for (const lease of await queries.lapsed(new Date(), BATCH)) {
-      const meta = { now: new Date(), tenant: lease.tenant, agent: 'memsidecar' };
+  return periodicWorker('lease-expiry', deps, async () => {
+    for (const lease of await queries.lapsed(deps.clock.now(), BATCH)) {
+      const meta = { now: deps.clock.now(), tenant: lease.tenant, agent: 'memsidecar' };
       await deps.runtime.handle(leaseAggregate, leaseAddress(lease.tenant, lease.ns, lease.key), { type: 'ExpireLease', holderId: lease.holder_id }, meta);
     }
     return SWEEP_EVERY_MS;

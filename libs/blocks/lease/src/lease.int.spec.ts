@@ -1,13 +1,12 @@
 import { loadConfig } from '@memsidecar/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type StoredEvent } from '@memsidecar/core';
+import { DEFAULT_LIMITS, ManualClock, type StoredEvent } from '@memsidecar/core';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { Database, ProjectionRunner, ReadModels } from '@memsidecar/projections';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseExpiryWorker, leaseOperations, leaseProjection, leaseSubject, releaseSessionLeases } from './index';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logger = { log: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
 const SNAPSHOT = `SELECT tenant, ns, key, holder_id, holder, fencing_token, acquired_at, expires_at, ttl_ms, metadata, session_id, status, seq FROM lease_entries ORDER BY tenant, ns, key`;
 
@@ -21,6 +20,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
   let db: Database;
   let readModels: ReadModels;
   let deps: BlockDependencies;
+  const clock = new ManualClock();
 
   const runtime = () =>
     new AggregateRuntime(store, readModels, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 20, rememberedRequests: 100 }, (block, seq) =>
@@ -32,7 +32,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     ({ store, db } = infra);
     readModels = new ReadModels([new ProjectionRunner(leaseProjection, store, db, logger)], db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', logger };
+    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
   });
 
   afterAll(async () => {
@@ -42,7 +42,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
 
   const call = async (op: string, body: Record<string, unknown>, sessionId?: string) => {
     const operation = leaseOperations(deps).find((o) => o.name === op)!;
-    const ctx: RequestContext = { principal: { tenant: 't', agent: 'agent', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: new Date(), sessionId };
+    const ctx: RequestContext = { principal: { tenant: 't', agent: 'agent', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: clock.now(), sessionId };
     return (await operation.handle(validateInput(operation.input, body), ctx)) as any;
   };
 
@@ -58,7 +58,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     await call('lease.acquire', { ns: 's', key: 'theirs', ttlMs: 30_000 }, 's2');
     await call('lease.acquire', { ns: 's', key: 'plain', ttlMs: 30_000 });
     await call('lease.acquire', { ns: 's', key: 'lapsed', ttlMs: 100 }, 's1');
-    await sleep(150);
+    await clock.advance(150);
     const taker = await call('lease.acquire', { ns: 's', key: 'lapsed', ttlMs: 30_000 });
 
     expect((await logOf('s', 'a'))[0]).toMatchObject({ sessionId: 's1', data: { sessionId: 's1', holderId: a.holderId } });
@@ -66,7 +66,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     const bound = await db.query<{ key: string }>(`SELECT key FROM lease_entries WHERE tenant = 't' AND session_id = 's1' AND status = 'held' ORDER BY key`);
     expect(bound.map((r) => r.key)).toEqual(['a', 'b']);
 
-    const meta = { now: new Date(), tenant: 't', agent: 'memsidecar', requestId: 'close-1' };
+    const meta = { now: clock.now(), tenant: 't', agent: 'memsidecar', requestId: 'close-1' };
     expect(await releaseSessionLeases(deps, 't', 's1', 'session_closed', meta)).toBe(2);
     expect((await logOf('s', 'a')).at(-1)).toMatchObject({ type: 'lease.released', data: { reason: 'session_closed', sessionId: 's1', holderId: a.holderId, status: 'released' } });
     expect((await logOf('s', 'b')).at(-1)).toMatchObject({ type: 'lease.released', data: { reason: 'session_closed', sessionId: 's1' } });
@@ -83,19 +83,20 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
   it('workers of several instances record each lapse in the log exactly once, and stop when told', async () => {
     const keys = ['e1', 'e2', 'e3', 'e4', 'e5'];
     for (const key of keys) await call('lease.acquire', { ns: 'w', key, ttlMs: 100 });
+    await clock.advance(150);
+    // The first sweep must find every lapse: the read model holds the acquisitions before it runs.
+    await readModels.ready('lease');
     const workers = [leaseExpiryWorker(deps), leaseExpiryWorker({ ...deps, runtime: runtime(), instanceId: 'test-b' })];
     for (const w of workers) w.start();
     try {
-      const deadline = Date.now() + 10_000;
-      let rows: { status: string }[] = [];
-      while (Date.now() < deadline) {
-        await readModels.ready('lease');
-        rows = await db.query<{ status: string }>(`SELECT status FROM lease_entries WHERE tenant = 't' AND ns = 'w'`);
-        if (rows.every((r) => r.status === 'expired')) break;
-        await sleep(100);
-      }
+      // Each worker sleeps once its sweep is done.
+      await clock.whenSleeping(workers.length);
+      await readModels.ready('lease');
+      const rows = await db.query<{ status: string }>(`SELECT status FROM lease_entries WHERE tenant = 't' AND ns = 'w'`);
       expect(rows.map((r) => r.status)).toEqual(keys.map(() => 'expired'));
-      await sleep(1200); // one more sweep by each worker: nothing is recorded twice
+      // One more sweep by each worker: nothing is recorded twice.
+      await clock.advance(1_000);
+      await clock.whenSleeping(workers.length);
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }

@@ -38,8 +38,8 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
         const holderId = newId();
         const command: LeaseCommand = { type: 'AcquireLease', holderId, ttlMs: i.ttlMs, holder: i.holder, metadata: i.metadata, sessionId: ctx.sessionId };
         const subject = leaseSubject(deps.store.options.prefix, ctx.principal.tenant, i.ns, i.key);
-        // Later attempts decide at the time they are made, so expiry is judged on the clock of now.
-        const { event } = await withLeaseWait(deps.store.nc, subject, ctx.now, waitMs, (now) => run(ctx, i.ns, i.key, command, now));
+        // Later attempts decide at the time they are made (on the block's clock), so expiry is judged then.
+        const { event } = await withLeaseWait(deps.store.nc, subject, deps.clock, ctx.now, waitMs, (now) => run(ctx, i.ns, i.key, command, now));
         const d = dataOf(event, 'lease.acquired');
         return { key: i.key, holderId: d.holderId, fencingToken: d.fencingToken, acquiredAt: d.acquiredAt, expiresAt: d.expiresAt, seq: event!.seq };
       },

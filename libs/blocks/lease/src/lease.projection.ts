@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@memsidecar/core';
-import { columnsOf, jsonText, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import { columnsOf, handles, jsonText, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { LeaseData, LeaseEvent } from './lease.events';
 
 type LeaseStored = StoredEvent<LeaseEvent>;
@@ -14,18 +14,19 @@ const UPSERT_LEASES = `INSERT INTO lease_entries (tenant, ns, key, holder_id, ho
 async function upsertLeases(m: SqlExecutor, events: LeaseStored[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e) => {
-    const d = e.data as LeaseData;
+    const d: LeaseData = e.data;
     return [e.tenant, e.ns, e.entity, d.holderId, d.holder, d.fencingToken, d.acquiredAt, d.expiresAt, d.ttlMs, jsonText(d.metadata), d.sessionId, d.status, e.seq];
   });
   await m.prepared(UPSERT_LEASES, columnsOf(rows));
 }
 
 /** Released and expired leases keep their row: the fencing token and the last holder stay visible. */
-export const leaseProjection: Projection = {
+export const leaseProjection: Projection<LeaseEvent> = {
   name: 'lease_entries',
   block: 'lease',
   tables: ['lease_entries'],
+  canHandle: handles<LeaseEvent>({ 'lease.acquired': true, 'lease.renewed': true, 'lease.released': true, 'lease.expired': true }),
   async apply(m, events) {
-    await upsertLeases(m, newestPerAggregate(events as LeaseStored[]));
+    await upsertLeases(m, newestPerAggregate(events));
   },
 };

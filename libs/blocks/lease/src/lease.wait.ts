@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { isMemError, type MemError } from '@memsidecar/core';
+import { isMemError, type Clock, type MemError } from '@memsidecar/core';
 
 /**
  * Wakes a waiting acquirer when anything is appended to the lease's subject (a release, an
@@ -8,17 +8,18 @@ import { isMemError, type MemError } from '@memsidecar/core';
  */
 class SubjectWakeup {
   private pending = false;
-  private wake: (() => void) | null = null;
+  private waking: AbortController | null = null;
   private readonly sub: Subscription;
 
   constructor(
     private readonly nc: NatsConnection,
     subject: string,
+    private readonly clock: Clock,
   ) {
     this.sub = nc.subscribe(subject, {
       callback: () => {
         this.pending = true;
-        this.wake?.();
+        this.waking?.abort();
       },
     });
   }
@@ -28,18 +29,12 @@ class SubjectWakeup {
     return this.nc.flush();
   }
 
-  /** Resolves at the next event on the subject, or after `ms`, whichever comes first. */
+  /** Resolves at the next event on the subject, or after `ms` on the clock, whichever comes first. */
   async next(ms: number): Promise<void> {
     if (!this.pending) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.max(0, ms));
-        this.wake = done;
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      this.wake = null;
+      this.waking = new AbortController();
+      await this.clock.sleep(Math.max(0, ms), this.waking.signal);
+      this.waking = null;
     }
     this.pending = false;
   }
@@ -52,29 +47,30 @@ class SubjectWakeup {
 const isLeaseHeld = (e: unknown): e is MemError => isMemError(e) && e.reason === 'LEASE_HELD';
 
 /**
- * Runs `attempt` until it succeeds or `waitMs` has passed: after each LEASE_HELD it sleeps until
- * the next event on the lease's subject, the lease's own expiry, or the deadline.
+ * Runs `attempt` until it succeeds or `waitMs` has passed on `clock`: after each LEASE_HELD it
+ * sleeps until the next event on the lease's subject, the lease's own expiry, or the deadline.
  */
 export async function withLeaseWait<T>(
   nc: NatsConnection,
   subject: string,
+  clock: Clock,
   start: Date,
   waitMs: number,
   attempt: (now: Date) => Promise<T>,
 ): Promise<T> {
   if (waitMs === 0) return attempt(start);
   const deadline = start.getTime() + waitMs;
-  const wakeup = new SubjectWakeup(nc, subject);
+  const wakeup = new SubjectWakeup(nc, subject, clock);
   try {
     await wakeup.ready();
-    for (let now = start; ; now = new Date()) {
+    for (let now = start; ; now = clock.now()) {
       try {
         return await attempt(now);
       } catch (e) {
         if (!isLeaseHeld(e) || now.getTime() >= deadline) throw e;
         const expiresAt = Date.parse(String(e.details?.expiresAt));
         const until = Number.isNaN(expiresAt) ? deadline : Math.min(deadline, expiresAt);
-        await wakeup.next(until - Date.now());
+        await wakeup.next(until - clock.now().getTime());
       }
     }
   } finally {

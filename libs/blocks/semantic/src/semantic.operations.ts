@@ -144,9 +144,15 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         if (ns && mode === 'dense') hits = singleLane('dense', await search.dense(f, await denseQuery(denseText), topK));
         else if (ns && mode === 'sparse') hits = singleLane('sparse', await search.sparse(f, i.queryText!, topK));
         else if (ns) {
-          // The sparse lane needs no embedding: it runs while the query is embedded.
-          const [dense, sparse] = await Promise.all([denseQuery(denseText).then((q) => search.dense(f, q, depth)), search.sparse(f, i.queryText!, depth)]);
-          hits = fusedLanes(dense, sparse, fusion).slice(0, topK);
+          // The sparse lane needs no embedding: it goes to the database first, and runs there while
+          // the query is embedded here (embedding holds the event loop, so it must not start before
+          // the statement is on the wire).
+          const sparse = search.sparse(f, i.queryText!, depth);
+          // Its failure is reported by the await below; this keeps a dense failure from leaving it unhandled.
+          sparse.catch(() => undefined);
+          await new Promise((next) => setImmediate(next));
+          const dense = await search.dense(f, await denseQuery(denseText), depth);
+          hits = fusedLanes(dense, await sparse, fusion).slice(0, topK);
         }
         if (i.minScore !== undefined) hits = hits.filter((h) => h.score >= i.minScore!);
         const explanation = i.explain

@@ -1,9 +1,11 @@
-import type { StoredEvent } from '@memsidecar/core';
-import type { Projection, SqlExecutor } from '@memsidecar/projections';
+import { assertNever, type StoredEvent } from '@memsidecar/core';
+import { handles, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent, StoredRecord } from './semantic.events';
 import { decodeVector, float4ArrayParam, normalize } from './vector-codec';
 
 type Stored = StoredEvent<SemanticEvent>;
+type Upserted = StoredEvent<RecordsUpserted>;
+type Removal = StoredEvent<RecordsDeleted | RecordsExpired>;
 
 const ROWS_PER_STATEMENT = 500;
 const RECORD_COLUMNS = 15;
@@ -21,18 +23,18 @@ export const hasVectorColumn = async (sql: SqlExecutor): Promise<boolean> => {
 };
 
 interface Upsert {
-  e: Stored;
+  e: Upserted;
   r: StoredRecord;
 }
 
 /** Each namespace's embedder and dimension as its newest upsert in the batch states them. */
 async function upsertNamespaces(sql: SqlExecutor, events: Stored[]): Promise<void> {
-  const newest = new Map<string, Stored>();
+  const newest = new Map<string, Upserted>();
   for (const e of events) if (e.type === 'semantic.records_upserted') newest.set(`${e.tenant}\u0000${e.ns}`, e);
   const rows = [...newest.values()];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const settings = chunk.map((e) => (e as StoredEvent<RecordsUpserted>).data);
+    const settings = chunk.map((e) => e.data);
     await sql.prepared(
       `INSERT INTO semantic_namespaces (tenant, ns, embedder, dimension)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[])
@@ -73,10 +75,21 @@ async function supersede(sql: SqlExecutor, { e, r }: Upsert): Promise<void> {
   );
 }
 
-async function removed(sql: SqlExecutor, e: Stored): Promise<void> {
-  const d = (e as StoredEvent<RecordsDeleted | RecordsExpired>).data;
-  const action = 'action' in d ? d.action : d.hard ? 'hard' : 'soft';
-  const params = [e.tenant, e.ns, d.ids, d.at];
+/** What a delete or an expiry does to the records it names. */
+function removalAction(e: Removal): 'invalidate' | 'soft' | 'hard' {
+  switch (e.type) {
+    case 'semantic.records_deleted':
+      return e.data.hard ? 'hard' : 'soft';
+    case 'semantic.records_expired':
+      return e.data.action;
+    default:
+      return assertNever(e);
+  }
+}
+
+async function removed(sql: SqlExecutor, e: Removal): Promise<void> {
+  const action = removalAction(e);
+  const params = [e.tenant, e.ns, e.data.ids, e.data.at];
   if (action === 'hard') {
     await sql.prepared(`DELETE FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, params.slice(0, 3));
   } else if (action === 'soft') {
@@ -96,10 +109,11 @@ const keyOf = (e: Stored, id: string): string => `${e.tenant}\u0000${e.ns}\u0000
  * supersede, a delete, an expiry) reaches only the records it names: the run is written before it
  * when it names one of them, and otherwise the change goes first and the run goes on.
  */
-export const semanticProjection: Projection = {
+export const semanticProjection: Projection<SemanticEvent> = {
   name: 'semantic_records',
   block: 'semantic',
   tables: ['semantic_records', 'semantic_namespaces'],
+  canHandle: handles<SemanticEvent>({ 'semantic.records_upserted': true, 'semantic.records_deleted': true, 'semantic.records_expired': true }),
   async apply(sql, events) {
     const pgvector = await hasVectorColumn(sql);
     const pending = new Map<string, Upsert>();
@@ -108,14 +122,8 @@ export const semanticProjection: Projection = {
       await upsertRecords(sql, [...pending.values()], pgvector);
       pending.clear();
     };
-    await upsertNamespaces(sql, events as Stored[]);
-    for (const e of events as Stored[]) {
-      if (e.type !== 'semantic.records_upserted') {
-        await flushIfNamed(e, (e as StoredEvent<RecordsDeleted | RecordsExpired>).data.ids);
-        await removed(sql, e);
-        continue;
-      }
-      for (const r of (e as StoredEvent<RecordsUpserted>).data.records) {
+    const upserted = async (e: Upserted) => {
+      for (const r of e.data.records) {
         const key = keyOf(e, r.id);
         // A re-inserted key moves to the end, so the run keeps log order between different records.
         pending.delete(key);
@@ -123,6 +131,21 @@ export const semanticProjection: Projection = {
         if (r.supersedes.length === 0) continue;
         await flushIfNamed(e, r.supersedes);
         await supersede(sql, { e, r });
+      }
+    };
+    await upsertNamespaces(sql, events);
+    for (const e of events) {
+      switch (e.type) {
+        case 'semantic.records_upserted':
+          await upserted(e);
+          break;
+        case 'semantic.records_deleted':
+        case 'semantic.records_expired':
+          await flushIfNamed(e, e.data.ids);
+          await removed(sql, e);
+          break;
+        default:
+          assertNever(e);
       }
     }
     await upsertRecords(sql, [...pending.values()], pgvector);

@@ -15,15 +15,15 @@ const BATCH = 100;
  */
 export function orphanDetector(deps: BlockDependencies): BlockWorker {
   const queries = new SessionQueries(deps.db);
-  return periodicWorker('session-orphan-detector', deps.logger, async () => {
-    for (const { tenant, session_id } of await queries.overdue(new Date(), BATCH)) {
-      const meta = { now: new Date(), tenant, agent: 'memsidecar' };
+  return periodicWorker('session-orphan-detector', deps, async () => {
+    for (const { tenant, session_id } of await queries.overdue(deps.clock.now(), BATCH)) {
+      const meta = { now: deps.clock.now(), tenant, agent: 'memsidecar' };
       const { event, replayed } = await deps.runtime.handle(sessionAggregate, sessionAddress(tenant, session_id), { type: 'OrphanSession', detectedBy: deps.instanceId }, meta);
       if (!event || replayed) continue;
       const released = await releaseLeasesOf(deps, tenant, session_id, 'session_orphaned', meta, { eventId: event.id, seq: event.seq });
       deps.logger.log(`session ${session_id} of tenant ${tenant} orphaned (${(event.data as { closeReason: string }).closeReason}); released ${released} lease(s)`);
     }
     const next = await queries.nextDeadline();
-    return Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, next ? next.getTime() - Date.now() : MAX_SLEEP_MS));
+    return Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, next ? next.getTime() - deps.clock.now().getTime() : MAX_SLEEP_MS));
   });
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@memsidecar/config';
-import { DEFAULT_LIMITS, MemError, type StoredEvent } from '@memsidecar/core';
+import { DEFAULT_LIMITS, ManualClock, MemError, type StoredEvent } from '@memsidecar/core';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, type EventStore } from '@memsidecar/event-store';
 import { ProjectionRunner, ReadModels, type Database } from '@memsidecar/projections';
@@ -29,6 +29,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
   let readModels: ReadModels;
   let deps: BlockDependencies;
   const workers: SessionLeaseReleaser[] = [];
+  const clock = new ManualClock();
 
   const runtime = () =>
     new AggregateRuntime(store, readModels, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 20, rememberedRequests: 100 }, (block, seq) =>
@@ -40,7 +41,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
     ({ store, db } = infra);
     readModels = new ReadModels([new ProjectionRunner(sessionProjection, store, db, quiet), new ProjectionRunner(leaseProjection, store, db, quiet)], db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', logger: quiet };
+    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger: quiet };
   });
 
   afterEach(async () => {
@@ -54,7 +55,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
 
   const ctx = (sessionId?: string): RequestContext => ({
     principal: { tenant: 't', agent: 'agent', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null },
-    now: new Date(),
+    now: clock.now(),
     sessionId,
   });
   const call = async (op: string, body: Record<string, unknown>, sessionId?: string) => {
@@ -78,7 +79,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
 
   /** Appends the session's end as the operation or the detector would, and stops there: the "crash". */
   const closeWithoutRelease = async (sessionId: string, sessionToken: string) =>
-    (await deps.runtime.handle(sessionAggregate, sessionAddress('t', sessionId), { type: 'CloseSession', tokenHash: hashSessionToken(sessionToken) }, { now: new Date(), tenant: 't', agent: 'agent' })).event!;
+    (await deps.runtime.handle(sessionAggregate, sessionAddress('t', sessionId), { type: 'CloseSession', tokenHash: hashSessionToken(sessionToken) }, { now: clock.now(), tenant: 't', agent: 'agent' })).event!;
 
   const openWithLeases = async (sessionId: string, ns: string, keys: string[], o: Record<string, unknown> = {}) => {
     const s = await call('session.open', { sessionId, ...o });
@@ -133,8 +134,8 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
 
   it('releases the leases of a session recorded as orphaned without the inline release', async () => {
     await openWithLeases('orphan', 'o', ['k'], { heartbeatIntervalMs: 50, heartbeatTimeoutMs: 200 });
-    await sleep(300);
-    const { event } = await deps.runtime.handle(sessionAggregate, sessionAddress('t', 'orphan'), { type: 'OrphanSession', detectedBy: 'test' }, { now: new Date(), tenant: 't', agent: 'memsidecar' });
+    await clock.advance(300);
+    const { event } = await deps.runtime.handle(sessionAggregate, sessionAddress('t', 'orphan'), { type: 'OrphanSession', detectedBy: 'test' }, { now: clock.now(), tenant: 't', agent: 'memsidecar' });
     expect(event?.type).toBe('session.orphaned');
     expect(await releaser().waitFor(event!.seq, 10_000)).toBe(true);
     // The lease outlives the session by far: it was released, not lapsed.

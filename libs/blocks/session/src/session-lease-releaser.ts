@@ -112,7 +112,7 @@ export class SessionLeaseReleaser implements BlockWorker {
 
   private async release(event: StoredEvent): Promise<void> {
     const reason = event.type === 'session.closed' ? 'session_closed' : 'session_orphaned';
-    const meta = { now: new Date(), tenant: event.tenant, agent: 'memsidecar' };
+    const meta = { now: this.deps.clock.now(), tenant: event.tenant, agent: 'memsidecar' };
     const released = await releaseSessionLeases(this.deps, event.tenant, event.entity, reason, meta, { eventId: event.id, seq: event.seq });
     if (released > 0) this.deps.logger.log(`${this.name}: session ${event.entity} of tenant ${event.tenant} ended (seq ${event.seq}); its ${released} lease(s) are released`);
   }
@@ -140,13 +140,13 @@ export class SessionLeaseReleaser implements BlockWorker {
       try {
         const result = await work();
         if (this.failing) {
-          this.deps.logger.log(`${this.name}: ${this.failing.what} works again after ${((Date.now() - this.failing.since) / 1000).toFixed(1)} s`);
+          this.deps.logger.log(`${this.name}: ${this.failing.what} works again after ${this.secondsSince(this.failing.since)} s`);
           this.failing = null;
         }
         return result;
       } catch (e) {
         if (!this.failing) {
-          this.failing = { since: Date.now(), what };
+          this.failing = { since: this.deps.clock.now().getTime(), what };
           this.deps.logger.error(`${this.name}: ${what} failed (${(e as Error).message}); retrying with a backoff`);
         }
         await this.pause(Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** attempt));
@@ -155,6 +155,11 @@ export class SessionLeaseReleaser implements BlockWorker {
     return undefined;
   }
 
+  private secondsSince(since: number): string {
+    return ((this.deps.clock.now().getTime() - since) / 1000).toFixed(1);
+  }
+
+  /** On real time, whatever the block's clock: it waits for a database or log to come back, which nothing but real time brings. */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {

@@ -16,7 +16,7 @@ export function sessionGuard(deps: BlockDependencies): SessionGuard {
       if (!row) throw failedPrecondition('SESSION_CLOSED', `session ${sessionId} does not exist`);
       if (row.status !== 'open') throw failedPrecondition('SESSION_CLOSED', `session ${sessionId} is ${row.status}`);
       if (row.token_hash !== hashSessionToken(sessionToken)) throw failedPrecondition('SESSION_CLOSED', 'session token is stale: the session was opened again');
-      if (row.deadline_at.getTime() <= Date.now()) throw failedPrecondition('SESSION_CLOSED', `session ${sessionId} missed its heartbeat timeout`);
+      if (row.deadline_at.getTime() <= deps.clock.now().getTime()) throw failedPrecondition('SESSION_CLOSED', `session ${sessionId} missed its heartbeat timeout`);
     },
   };
 }

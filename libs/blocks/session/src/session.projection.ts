@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@memsidecar/core';
-import { columnsOf, jsonText, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import { columnsOf, handles, jsonText, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { SessionData, SessionEvent } from './session.events';
 
 type Stored = StoredEvent<SessionEvent>;
@@ -17,7 +17,7 @@ const UPSERT_SESSIONS = `INSERT INTO session_entries (tenant, session_id, status
 async function upsertSessions(sql: SqlExecutor, events: Stored[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e) => {
-    const d = e.data as SessionData;
+    const d: SessionData = e.data;
     const deadline = new Date(Date.parse(d.lastHeartbeatAt) + d.heartbeatTimeoutMs).toISOString();
     return [
       e.tenant, e.entity, d.status, d.tokenHash, d.parentSessionId, d.agent, d.heartbeatIntervalMs, d.heartbeatTimeoutMs, d.onOrphan,
@@ -28,11 +28,14 @@ async function upsertSessions(sql: SqlExecutor, events: Stored[]): Promise<void>
 }
 
 /** Session events carry the whole state: only each session's newest event in a batch matters. */
-export const sessionProjection: Projection = {
+export const sessionProjection: Projection<SessionEvent> = {
   name: 'session_entries',
   block: 'session',
   tables: ['session_entries'],
+  canHandle: handles<SessionEvent>({
+    'session.opened': true, 'session.heartbeat_recorded': true, 'session.checkpointed': true, 'session.closed': true, 'session.orphaned': true,
+  }),
   async apply(sql, events) {
-    await upsertSessions(sql, newestPerAggregate(events as Stored[]));
+    await upsertSessions(sql, newestPerAggregate(events));
   },
 };

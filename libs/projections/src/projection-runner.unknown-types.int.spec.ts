@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateSubject, type EventEnvelope } from '@memsidecar/core';
+import { AggregateRuntime, type EventStore } from '@memsidecar/event-store';
+import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
+import { ProjectionRunner } from './index';
+
+const runtimeOf = (store: EventStore) =>
+  new AggregateRuntime(store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 5, rememberedRequests: 10 });
+
+/** An event on a kv subject of a type this build's kv read model does not know (as a newer version could write). */
+const renamed = (n: number): EventEnvelope => ({
+  id: `renamed-${n}`, type: 'kv.value_renamed', v: 1, at: new Date().toISOString(), tenant: 'acme', agent: 'a', block: 'kv', ns: 'n', entity: 'from',
+  requestId: `rename-${n}`, data: { to: `to-${n}` },
+});
+
+describe.each(['postgres', 'pglite'] as const)('projections - an event type the read model does not know on %s', (kind) => {
+  let infra: IntegrationInfra;
+  const warnings: string[] = [];
+  const logger = { log: () => {}, warn: (m: string) => warnings.push(m), error: (m: string) => console.error(m) };
+
+  beforeAll(async () => {
+    infra = await openIntegrationInfra(kind, { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+  });
+
+  afterAll(async () => {
+    await infra?.close();
+  });
+
+  it('is skipped and logged once, while the checkpoint moves past it and its request is still recorded', async () => {
+    const { store, db } = infra;
+    const runtime = runtimeOf(store);
+    const put = (key: string) => runtime.handle(kvAggregate, { tenant: 'acme', ns: 'n', entity: key }, { type: 'PutValue', value: key }, { now: new Date(), tenant: 'acme', agent: 'a' });
+    const subject = aggregateSubject('mem', { block: 'kv', tenant: 'acme', ns: 'n', entity: 'from' });
+
+    await put('before');
+    const first = await store.append(subject, renamed(1), { expectedSeq: 0 });
+    await store.append(subject, renamed(2), { expectedSeq: first.seq });
+    await put('after');
+
+    const runner = new ProjectionRunner(kvProjection, store, db, logger);
+    await runner.start();
+    await runner.catchUp(30_000);
+    await runner.stop();
+
+    const last = await store.lastSeq('mem.evt.kv.>');
+    expect(runner.applied).toBe(last);
+    expect(await runner.checkpoint()).toBe(last);
+    const rows = await db.query<{ key: string }>(`SELECT key FROM kv_entries ORDER BY key`);
+    expect(rows.map((r) => r.key)).toEqual(['after', 'before']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('read model kv_entries skips events of type kv.value_renamed');
+    const requests = await db.query<{ request_id: string }>(`SELECT request_id FROM mem_requests WHERE request_id LIKE 'rename-%' ORDER BY request_id`);
+    expect(requests.map((r) => r.request_id)).toEqual(['rename-1', 'rename-2']);
+  });
+});
