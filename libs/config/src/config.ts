@@ -154,6 +154,27 @@ export class SemanticConfig {
   remote = new RemoteEmbedderConfig();
 }
 
+export class ArtifactConfig {
+  /** `jetstream` (the object store bucket `<stream>_ARTIFACTS`) or `fs:/absolute/dir`. */
+  @Matches(/^(jetstream|fs:\/.+)$/, { message: 'must be "jetstream" or "fs:/absolute/dir"' })
+  store = 'jetstream';
+
+  /** An upload with no append for this long is abandoned and expires. */
+  @IsInt()
+  @Min(1)
+  uploadTtlMs = 3_600_000;
+
+  /** How old an unreferenced blob must be before the collector removes it. */
+  @IsInt()
+  @Min(1)
+  gcGraceMs = 600_000;
+
+  /** Pause between collector rounds. */
+  @IsInt()
+  @Min(1)
+  gcIntervalMs = 60_000;
+}
+
 export class FactsConfig {
   /** Longest fact content, in characters. */
   @IsInt()
@@ -259,6 +280,10 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => FactsConfig)
   facts = new FactsConfig();
+
+  @ValidateNested()
+  @Type(() => ArtifactConfig)
+  artifact = new ArtifactConfig();
 
   @ValidateNested()
   @Type(() => GrpcConfig)

@@ -60,6 +60,13 @@ describe('config - YAML and environment', () => {
     expect(() => loadConfig({ MEMSIDECAR_STREAM_REPLICAS: 'three' })).toThrow(/MEMSIDECAR_STREAM_REPLICAS must be a whole number/);
   });
 
+  it('validates the artifact block\'s settings at boot with the rest', () => {
+    expect(loadConfig({}).artifact).toEqual({ store: 'jetstream', uploadTtlMs: 3_600_000, gcGraceMs: 600_000, gcIntervalMs: 60_000 });
+    expect(loadConfig({ MEMSIDECAR_ARTIFACT_STORE: 'fs:/var/blobs', MEMSIDECAR_ARTIFACT_UPLOAD_TTL_MS: '5000' }).artifact).toMatchObject({ store: 'fs:/var/blobs', uploadTtlMs: 5000 });
+    expect(() => loadConfig({ MEMSIDECAR_ARTIFACT_STORE: 's3://bucket' })).toThrow(/artifact.store: must be "jetstream" or "fs:\/absolute\/dir"/);
+    expect(() => loadConfig({ MEMSIDECAR_ARTIFACT_GC_GRACE_MS: '0' })).toThrow(/artifact.gcGraceMs/);
+  });
+
   it('reads tracing settings; OTEL_EXPORTER_OTLP_ENDPOINT counts only where neither the file nor ours says', () => {
     expect(loadConfig({}).tracing).toMatchObject({ exporter: 'none', otlpEndpoint: 'http://127.0.0.1:4318', sampleRatio: 1 });
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };

@@ -46,6 +46,10 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'number' | 'l
   MEMSIDECAR_EMBEDDER_MODEL: { path: ['semantic', 'remote', 'model'] },
   MEMSIDECAR_EMBEDDER_DIMENSIONS: { path: ['semantic', 'remote', 'dimensions'], kind: 'int' },
   MEMSIDECAR_EMBEDDER_API_KEY_ENV: { path: ['semantic', 'remote', 'apiKeyEnv'] },
+  MEMSIDECAR_ARTIFACT_STORE: { path: ['artifact', 'store'] },
+  MEMSIDECAR_ARTIFACT_UPLOAD_TTL_MS: { path: ['artifact', 'uploadTtlMs'], kind: 'int' },
+  MEMSIDECAR_ARTIFACT_GC_GRACE_MS: { path: ['artifact', 'gcGraceMs'], kind: 'int' },
+  MEMSIDECAR_ARTIFACT_GC_INTERVAL_MS: { path: ['artifact', 'gcIntervalMs'], kind: 'int' },
 };
 
 /** Reads `--config FILE` / `MEMSIDECAR_CONFIG`, applies the environment, and validates the result. */

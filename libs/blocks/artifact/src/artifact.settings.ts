@@ -1,4 +1,5 @@
 import type { BlockDependencies } from '@memsidecar/api';
+import type { ArtifactConfig } from '@memsidecar/config';
 import type { BlobStore } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
 import { JetStreamBlobStore } from './jetstream-blob-store';
@@ -19,30 +20,13 @@ export interface ArtifactSettings {
   gcIntervalMs: number;
 }
 
-const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer of milliseconds, got ${raw}`);
-  return value;
-};
-
-/**
- * The artifact block's own settings, read from the environment here because the service's config
- * does not know them yet: `MEMSIDECAR_ARTIFACT_STORE`, `MEMSIDECAR_ARTIFACT_UPLOAD_TTL_MS`,
- * `MEMSIDECAR_ARTIFACT_GC_GRACE_MS`, `MEMSIDECAR_ARTIFACT_GC_INTERVAL_MS`.
- */
-export function artifactSettings(env: NodeJS.ProcessEnv = process.env): ArtifactSettings {
-  const raw = env.MEMSIDECAR_ARTIFACT_STORE ?? 'jetstream';
-  let store: ArtifactSettings['store'];
-  if (raw === '' || raw === 'jetstream') store = { kind: 'jetstream' };
-  else if (raw.startsWith('fs:/')) store = { kind: 'fs', dir: raw.slice('fs:'.length) };
-  else throw new Error(`MEMSIDECAR_ARTIFACT_STORE must be "jetstream" or "fs:/absolute/dir", got ${raw}`);
+/** The artifact block's settings from the service's configuration (validated with it at boot). */
+export function artifactSettings(c: ArtifactConfig): ArtifactSettings {
   return {
-    store,
-    uploadTtlMs: positiveInt(env, 'MEMSIDECAR_ARTIFACT_UPLOAD_TTL_MS', 3_600_000),
-    gcGraceMs: positiveInt(env, 'MEMSIDECAR_ARTIFACT_GC_GRACE_MS', 600_000),
-    gcIntervalMs: positiveInt(env, 'MEMSIDECAR_ARTIFACT_GC_INTERVAL_MS', 60_000),
+    store: c.store.startsWith('fs:') ? { kind: 'fs', dir: c.store.slice('fs:'.length) } : { kind: 'jetstream' },
+    uploadTtlMs: c.uploadTtlMs,
+    gcGraceMs: c.gcGraceMs,
+    gcIntervalMs: c.gcIntervalMs,
   };
 }
 
@@ -63,7 +47,7 @@ const opened = new WeakMap<object, { settings: ArtifactSettings; blobs: () => Pr
 export function artifactContext(deps: BlockDependencies, settings?: ArtifactSettings) {
   let context = opened.get(deps.store);
   if (!context) {
-    const s = settings ?? artifactSettings();
+    const s = settings ?? artifactSettings(deps.config.artifact);
     let store: Promise<BlobStore> | null = null;
     const blobs = () => {
       store ??= openBlobStore(deps, s).catch((e) => {
