@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const lib = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -8,28 +9,13 @@ const SERVER_TIERS = ['**/*.int.spec.ts', '**/*.e2e.spec.ts'];
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@memsidecar/core': lib('./libs/core/src/index.ts'),
-      '@memsidecar/event-store': lib('./libs/event-store/src/index.ts'),
-      '@memsidecar/projections': lib('./libs/projections/src/index.ts'),
-      '@memsidecar/auth': lib('./libs/auth/src/index.ts'),
-      '@memsidecar/policy': lib('./libs/policy/src/index.ts'),
-      '@memsidecar/api': lib('./libs/api/src/index.ts'),
-      '@memsidecar/grpc': lib('./libs/grpc/src/index.ts'),
-      '@memsidecar/mcp': lib('./libs/mcp/src/index.ts'),
-      '@memsidecar/config': lib('./libs/config/src/index.ts'),
-      '@memsidecar/platform': lib('./libs/platform/src/index.ts'),
-      '@memsidecar/testing': lib('./libs/testing/src/index.ts'),
-      '@memsidecar/client': lib('./libs/client/src/index.ts'),
-      '@memsidecar/episodic': lib('./libs/blocks/episodic/src/index.ts'),
-      '@memsidecar/lease': lib('./libs/blocks/lease/src/index.ts'),
-      '@memsidecar/semantic': lib('./libs/blocks/semantic/src/index.ts'),
-      '@memsidecar/session': lib('./libs/blocks/session/src/index.ts'),
-      '@memsidecar/facts': lib('./libs/blocks/facts/src/index.ts'),
-      '@memsidecar/kv': lib('./libs/blocks/kv/src/index.ts'),
-      '@memsidecar/artifact': lib('./libs/blocks/artifact/src/index.ts'),
-      '@memsidecar/audit': lib('./libs/blocks/audit/src/index.ts'),
-    },
+    // `@memsidecar/<name>`: libs/<name> or libs/blocks/<name>, as tsconfig.json's paths say.
+    alias: [
+      ...readdirSync(lib('./libs/blocks')).map((name) => ({ find: `@memsidecar/${name}`, replacement: lib(`./libs/blocks/${name}/src/index.ts`) })),
+      ...readdirSync(lib('./libs'))
+        .filter((name) => name !== 'blocks')
+        .map((name) => ({ find: `@memsidecar/${name}`, replacement: lib(`./libs/${name}/src/index.ts`) })),
+    ],
   },
   test: {
     testTimeout: 60_000,
