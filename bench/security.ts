@@ -35,20 +35,20 @@ const VARIANTS: { name: string; auth: 'none' | 'token'; accessLog: boolean; poli
   { name: 'token + policy + access log (default)', auth: 'token', accessLog: true, policy: true },
 ];
 
-function inProcessCost(): { auth: number; policy: number } {
+async function inProcessCost(): Promise<{ auth: number; policy: number }> {
   const keys = generateSigningKeys(mkdtempSync(join(tmpdir(), 'memsidecar-bench-keys-')));
   const token = issueToken({ tenant: 'default', agent: 'bench', namespaces: ['*'], ops: ['*'] }, keys.secretKey);
   const auth = new Authenticator('token', [keys.publicKey]);
   const engine = new PolicyEngine(parsePolicy(POLICY));
   const request = { tenant: 'default', agent: 'bench', op: 'kv.get', namespace: 'kv/bench', transport: 'nats', input: { ns: 'bench', key: 'k1' }, bodyBytes: () => 30 };
-  const perCall = (n: number, run: () => unknown) => {
-    for (let i = 0; i < 10_000; i++) run();
+  const perCall = async (n: number, run: () => unknown) => {
+    for (let i = 0; i < 10_000; i++) await run();
     const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) run();
+    for (let i = 0; i < n; i++) await run();
     return Number(process.hrtime.bigint() - t) / 1e3 / n;
   };
   const now = new Date();
-  return { auth: perCall(200_000, () => auth.authenticate(`Bearer ${token}`, now)), policy: perCall(200_000, () => engine.apply(request, Date.now())) };
+  return { auth: await perCall(200_000, () => auth.authenticate(`Bearer ${token}`, now)), policy: await perCall(200_000, () => engine.apply(request, Date.now())) };
 }
 
 export async function securityBench(): Promise<void> {
@@ -85,7 +85,7 @@ export async function securityBench(): Promise<void> {
       const delta = s.p50 - base.p50;
       console.log(`${v.name.padEnd(40)} ${ms(s.p50).padStart(10)}  ${ms(s.p99).padStart(12)}  ${(delta >= 0 ? '+' : '') + ms(delta)}`);
     }
-    const cost = inProcessCost();
+    const cost = await inProcessCost();
     console.log(`\nin process, per call: token check (verified token cached) ${cost.auth.toFixed(2)} µs; 12-rule policy ${cost.policy.toFixed(2)} µs`);
   } finally {
     await Promise.all(clients.map((c) => c.close()));

@@ -55,7 +55,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       case 'token list':
         return await list(config(), args);
       case 'token inspect':
-        return inspect(config(), args);
+        return await inspect(config(), args);
       case 'projections status':
         return await status(config(), args);
       case 'projections errors':

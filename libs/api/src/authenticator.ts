@@ -34,7 +34,8 @@ export class Authenticator {
     this.verified.clear();
   }
 
-  authenticate(authorization: string | undefined, now: Date): Capability {
+  /** Asynchronous because JWT verification is; PASETO and remembered tokens wait on nothing. */
+  async authenticate(authorization: string | undefined, now: Date): Promise<Capability> {
     if (this.mode === 'none') return DEVELOPMENT_PRINCIPAL;
     const token = bearerToken(authorization);
     if (!token) throw new MemError('UNAUTHENTICATED', 'missing token: send "Authorization: Bearer <token>"');
@@ -47,9 +48,11 @@ export class Authenticator {
       }
       return cached;
     }
-    const capability = verifyBearerToken(token, this.trust, now);
+    const trust = this.trust;
+    const capability = await verifyBearerToken(token, trust, now);
     if (this.revocations.has(capability.tokenId)) throw new MemError('UNAUTHENTICATED', 'token revoked');
-    this.verified.set(token, capability);
+    // Keys replaced while this token was checked: remembering it would outlive the key that signed it.
+    if (trust === this.trust) this.verified.set(token, capability);
     return capability;
   }
 }

@@ -125,7 +125,7 @@ export class Dispatcher {
       const op = this.operations.get(name);
       if (!op) throw new MemError('NOT_FOUND', `unknown operation ${name}`);
       const now = this.clock.now();
-      const principal = this.authenticator.authenticate(headers.authorization, now);
+      const principal = await this.authenticator.authenticate(headers.authorization, now);
       Object.assign(outcome, { tenant: principal.tenant, agent: principal.agent, tokenId: principal.tokenId || undefined });
       const ctx: RequestContext = { principal, now, ...checkedHeaders(headers) };
       const input = validateInput(op.input, isPlainBody(body) ? body : parseBody(body));

@@ -8,6 +8,9 @@ export interface TokenTrust {
   jwt: JwtTrust;
 }
 
-/** A PASETO token or a JWT, told apart by shape; either way the same capability or UNAUTHENTICATED. */
-export const verifyBearerToken = (token: string, trust: TokenTrust, now = new Date()): Capability =>
+/**
+ * A PASETO token or a JWT, told apart by shape; either way the same capability or UNAUTHENTICATED.
+ * Asynchronous because jose verifies JWTs through Web Crypto, which has no synchronous API.
+ */
+export const verifyBearerToken = async (token: string, trust: TokenTrust, now = new Date()): Promise<Capability> =>
   looksLikeJwt(token) ? verifyJwt(token, trust.jwt, now) : verifyToken(token, trust.publicKeys, now);

@@ -101,12 +101,12 @@ const tokenRow = (t: TokenListing): string[] => [
 ];
 
 /** `memctl token inspect TOKEN`: checks the signature (PASETO or JWT) with the trusted keys and prints the claims. */
-export function inspect(config: MemsidecarConfig, args: ParsedArgs): void {
+export async function inspect(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const token = args.words[2];
   if (!token) throw new UsageError('usage: memctl token inspect TOKEN');
   const own = readSigningKeys(config.dataDir);
   const { jwt } = config.auth;
-  const capability = verifyBearerToken(token, {
+  const capability = await verifyBearerToken(token, {
     publicKeys: [...(own ? [own.publicKey] : []), ...config.auth.publicKeys.map(parsePublicKey)],
     jwt: { publicKeys: jwt.publicKeys.map(parseJwtPublicKey), issuer: jwt.issuer, audience: jwt.audience },
   });

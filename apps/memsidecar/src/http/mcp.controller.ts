@@ -23,7 +23,7 @@ export class McpController {
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
     const authorization = req.headers.authorization;
     try {
-      this.authenticator.authenticate(authorization, systemClock.now());
+      await this.authenticator.authenticate(authorization, systemClock.now());
     } catch (e) {
       const error = isMemError(e) ? e.toBody() : { code: 'UNAUTHENTICATED', message: String(e) };
       res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: `${error.code}: ${error.message}` }, id: null });
