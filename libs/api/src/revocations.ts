@@ -41,7 +41,7 @@ async function appendFirst(store: EventStore, ns: 'tokens' | 'issued', tokenId: 
     data,
   };
   try {
-    await store.append(tokenSubject(store.options.prefix, ns, tokenId), envelope, { expectedSeq: 0 });
+    await store.append(tokenSubject(store.options.prefix, ns, tokenId), envelope, { expectedLastSubjectSeq: 0 });
     return true;
   } catch (e) {
     if (e instanceof ConcurrencyConflict) return false;

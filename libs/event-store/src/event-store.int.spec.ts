@@ -44,9 +44,9 @@ describe('event store - JetStream', () => {
 
   it('of two concurrent writers expecting the same sequence, exactly one wins', async () => {
     const subject = aggregateSubject('mem', { block: 'kv', tenant: 't', ns: 'n', entity: 'race' });
-    const first = await store.append(subject, envelope('race', 0), { expectedSeq: 0 });
+    const first = await store.append(subject, envelope('race', 0), { expectedLastSubjectSeq: 0 });
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => store.append(subject, envelope('race', i + 1), { expectedSeq: first.seq })),
+      Array.from({ length: 10 }, (_, i) => store.append(subject, envelope('race', i + 1), { expectedLastSubjectSeq: first.seq })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -56,8 +56,8 @@ describe('event store - JetStream', () => {
 
   it('a repeated message id is stored once and answers with the original sequence', async () => {
     const subject = aggregateSubject('mem', { block: 'kv', tenant: 't', ns: 'n', entity: 'dup' });
-    const a = await store.append(subject, envelope('dup', 1), { expectedSeq: 0, msgId: 'req-1' });
-    const b = await store.append(subject, envelope('dup', 2), { expectedSeq: 0, msgId: 'req-1' });
+    const a = await store.append(subject, envelope('dup', 1), { expectedLastSubjectSeq: 0, msgId: 'req-1' });
+    const b = await store.append(subject, envelope('dup', 2), { expectedLastSubjectSeq: 0, msgId: 'req-1' });
     expect(b).toEqual({ seq: a.seq, duplicate: true });
     expect((await store.last(subject))?.data).toEqual({ n: 1 });
   });
@@ -67,13 +67,30 @@ describe('event store - JetStream', () => {
     const since = new Date();
     let seq = 0;
     const seqs: number[] = [];
-    for (let i = 0; i < 5; i++) seqs.push((seq = (await store.append(subject, envelope('reader', i), { expectedSeq: seq })).seq));
+    for (let i = 0; i < 5; i++) seqs.push((seq = (await store.append(subject, envelope('reader', i), { expectedLastSubjectSeq: seq })).seq));
     const fromSeq = [];
     for await (const e of store.read({ filter: subject, fromSeq: seqs[2] })) fromSeq.push(e.seq);
     expect(fromSeq).toEqual(seqs.slice(2));
     const fromTime = [];
     for await (const e of store.read({ filter: subject, since })) fromTime.push(e.seq);
     expect(fromTime).toEqual(seqs);
+  });
+
+  it('a subscription delivers the history from a sequence, then each event as it is appended, until aborted', async () => {
+    const subject = aggregateSubject('mem', { block: 'kv', tenant: 't', ns: 'n', entity: 'subscribed' });
+    const first = await store.append(subject, envelope('subscribed', 0), { expectedLastSubjectSeq: 0 });
+    const second = await store.append(subject, envelope('subscribed', 1), { expectedLastSubjectSeq: first.seq });
+    const abort = new AbortController();
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const e of store.subscribe({ filter: subject, fromSeq: second.seq, signal: abort.signal })) {
+        seen.push((e.data as { n: number }).n);
+        if (seen.length === 2) abort.abort();
+      }
+    })();
+    await store.append(subject, envelope('subscribed', 2), { expectedLastSubjectSeq: second.seq });
+    await loop;
+    expect(seen).toEqual([1, 2]);
   });
 
   it('two instances writing one aggregate both succeed by reloading on conflict', async () => {

@@ -1,3 +1,6 @@
+export * from './event-log';
+export * from './subject-filter';
+export * from './stored-event-codec';
 export * from './stream-config';
 export * from './event-store';
 export * from './upcasters';

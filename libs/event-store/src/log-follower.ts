@@ -1,6 +1,7 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { Status } from '@nats-io/transport-node';
-import { PULL_EXPIRES_MS, type EventStore } from './event-store';
+import type { EventStore } from './event-store';
+import { PULL_EXPIRES_MS } from './pull-timing';
 
 export interface FollowerLogger {
   log(message: string): void;
