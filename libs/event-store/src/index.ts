@@ -7,3 +7,4 @@ export * from './upcasters';
 export * from './aggregate-runtime';
 export * from './nats-server-process';
 export * from './log-follower';
+export * from './in-memory-event-log';
