@@ -1,6 +1,5 @@
 import { requestIdReused, LruMap, MemError, aggregateSubject, encodeToken, isMemError, newId, type AggregateAddress, type Block, type CommandMeta, type Decider, type DomainEvent, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
-import { ConcurrencyConflict } from './event-log';
-import type { EventStore } from './event-store';
+import { ConcurrencyConflict, type EventLog } from './event-log';
 
 /**
  * A kind of aggregate. `history: 'last-event'` means every event carries the aggregate's whole
@@ -53,7 +52,7 @@ export class AggregateRuntime {
   private readonly recentRequests: LruMap<string, number>;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: EventLog,
     private readonly ledger: RequestLedger,
     private readonly options: RuntimeOptions,
     private readonly onAppended: (block: Block, seq: number) => void = () => {},
