@@ -147,6 +147,23 @@ describe('kv - in process', () => {
     });
   });
 
+  describe('callers', () => {
+    it('a token without the op or the namespace is PERMISSION_DENIED and appends nothing; tenants never see each other’s keys', async () => {
+      await svc.ok('kv.put', { ns: 'mine', key: 'k', value: 'default tenant' });
+      const readOnly = { namespaces: ['kv/mine'], ops: ['kv.get'] };
+      expect(await svc.ok('kv.get', { ns: 'mine', key: 'k' }, { principal: readOnly })).toMatchObject({ value: 'default tenant' });
+      expect(await svc.when('kv.put', { ns: 'mine', key: 'k', value: 1 }, { principal: readOnly })).toMatchObject({ error: { code: 'PERMISSION_DENIED' }, events: [] });
+      expect(await svc.when('kv.get', { ns: 'other', key: 'k' }, { principal: readOnly })).toMatchObject({ error: { code: 'PERMISSION_DENIED' } });
+      expect(await svc.when('kv.get', { ns: 'mine', key: 'k' }, { principal: null })).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+
+      const other = { tenant: 'other-tenant' };
+      expect(await svc.ok('kv.get', { ns: 'mine', key: 'k' }, { principal: other })).toEqual({ found: false });
+      const theirs = await svc.when('kv.put', { ns: 'mine', key: 'k', value: 'theirs' }, { principal: other });
+      expect(theirs).toMatchObject({ body: { version: 1 }, events: [{ tenant: 'other-tenant', entity: 'k' }] });
+      expect(await svc.ok('kv.get', { ns: 'mine', key: 'k' })).toMatchObject({ value: 'default tenant', version: 1 });
+    });
+  });
+
   describe('bad input', () => {
     const big = 'x'.repeat(257 * 1024);
     const cases: [string, string, Record<string, unknown> | string, string][] = [
