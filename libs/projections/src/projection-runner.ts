@@ -80,7 +80,6 @@ export class ProjectionRunner {
   private lingering: NodeJS.Timeout | null = null;
   private observer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Every event up to `untilSeq` has arrived, so the consumer is closed for good. */
   /** Fed by a `SharedLogFeed` rather than its own consumer, and whether the feed has more to deliver. */
   private fed = false;
   private feedBehind = false;
