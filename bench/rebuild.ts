@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '@memsidecar/config';
-import { BLOCKS, EventLog, openReadModelDatabase, rebuildReadModels, type InfraLogger } from '@memsidecar/platform';
+import { BLOCKS, NatsLog, openReadModelDatabase, rebuildReadModels, type InfraLogger } from '@memsidecar/platform';
 import { createTestDatabase, startTestNats } from '@memsidecar/testing';
 import { EventMix } from './rebuild-events';
 
@@ -21,7 +21,7 @@ const perSecond = (n: number, seconds: number): string => `${Math.round(n / seco
 const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
 
 /** The events go straight to JetStream, pipelined, on the subjects the blocks use. */
-async function writeLog(log: EventLog, n: number): Promise<number> {
+async function writeLog(log: NatsLog, n: number): Promise<number> {
   const mix = new EventMix();
   const started = process.hrtime.bigint();
   let inFlight: Promise<unknown>[] = [];
@@ -38,7 +38,7 @@ async function writeLog(log: EventLog, n: number): Promise<number> {
 }
 
 /** Raw floor of the log side: one ordered consumer over the whole stream, messages not even decoded. */
-async function readWholeStream(log: EventLog, n: number): Promise<number> {
+async function readWholeStream(log: NatsLog, n: number): Promise<number> {
   const started = process.hrtime.bigint();
   const consumer = await log.store.js.consumers.get(log.store.stream, { filter_subjects: 'mem.evt.>' });
   const messages = await consumer.consume({ max_messages: 4_096 });
@@ -82,7 +82,7 @@ export async function rebuildBench(): Promise<void> {
   const pg = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'memsidecar-bench-'));
   const config = loadConfig({ MEMSIDECAR_NATS_URL: nats.url, MEMSIDECAR_DATABASE_URL: pg.url, MEMSIDECAR_DATA_DIR: dataDir }, undefined);
-  const log = await EventLog.open(config, quiet);
+  const log = await NatsLog.open(config, quiet);
   const live = await openReadModelDatabase(config, BLOCKS);
   try {
     console.log(`memsidecar rebuild benchmark — ${EVENTS.toLocaleString('en-US')} mixed events, nats-server child, read models on Postgres\n`);

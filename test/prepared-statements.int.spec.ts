@@ -174,6 +174,7 @@ describe.each(['postgres', 'pglite'] as const)('prepared statements - what calle
       readModels: infra.readModels,
       db: infra.db,
       store: infra.log.store,
+      jetStream: infra.log.store,
       limits: config.limits,
       config,
       instanceId: 'prepared-statements-spec',

@@ -201,7 +201,7 @@ describe('projections - blue/green rebuild on Postgres while the service serves 
       await store.append(`mem.evt.kv.default.${NS}.late${i}`, {
         id: `late-${i}`, type: 'kv.value_set', v: 1, at, tenant: 'default', agent: 'test', block: 'kv', ns: NS, entity: `late${i}`,
         data: { value: i, version: 1, createdAt: at, updatedAt: at, expiresAt: null, metadata: null },
-      }, { expectedSeq: 0 });
+      }, { expectedLastSubjectSeq: 0 });
     }
     await events.close();
     const rows = await status();

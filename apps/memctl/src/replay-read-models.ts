@@ -1,5 +1,5 @@
 import { ProjectionRunner, type Database } from '@memsidecar/projections';
-import { BLOCKS, REBUILD_BATCH, type EventLog, type InfraLogger } from '@memsidecar/platform';
+import { BLOCKS, REBUILD_BATCH, type NatsLog, type InfraLogger } from '@memsidecar/platform';
 
 export interface ReplayedReadModel {
   name: string;
@@ -22,7 +22,7 @@ const REPLAY_TIMEOUT_MS = 24 * 3600_000;
  * uses, all at once, each up to its own sequence (so verify can stop each at its live checkpoint).
  */
 export async function replayReadModels(
-  log: EventLog,
+  log: NatsLog,
   db: Database,
   untilSeqOf: (readModel: string) => number,
   logger: InfraLogger,

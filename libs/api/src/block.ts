@@ -1,6 +1,6 @@
 import type { Clock, Limits } from '@memsidecar/core';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import type { AggregateRuntime, EventStore, Upcasters } from '@memsidecar/event-store';
+import type { AggregateRuntime, EventLog, EventStore, Upcasters } from '@memsidecar/event-store';
 import type { Database, Projection, ReadModels } from '@memsidecar/projections';
 import type { SessionGuard } from './dispatcher';
 import type { Operation } from './operation';
@@ -16,7 +16,13 @@ export interface BlockDependencies {
   runtime: AggregateRuntime;
   readModels: ReadModels;
   db: Database;
-  store: EventStore;
+  /** The event log: JetStream in the service, in memory in the in-process tier. */
+  store: EventLog;
+  /**
+   * The same log's JetStream adapter, for what only NATS offers (lease wake-ups, the artifacts'
+   * object store); absent where the log is in memory.
+   */
+  jetStream?: EventStore;
   limits: Limits;
   /** The whole validated configuration, for block settings (e.g. the embedder). */
   config: MemsidecarConfig;
@@ -27,6 +33,12 @@ export interface BlockDependencies {
   logger: BlockLogger;
   /** Where a block reports its own figures; absent where nothing collects them (tests, tools). */
   metrics?: BlockMetrics;
+}
+
+/** The JetStream adapter, for a block feature that needs NATS itself; an error where the log is in memory. */
+export function jetStreamOf(deps: BlockDependencies, feature: string): EventStore {
+  if (!deps.jetStream) throw new Error(`${feature} needs the event log on JetStream, and this one is not`);
+  return deps.jetStream;
 }
 
 /** Figures blocks report for the service's metrics. */

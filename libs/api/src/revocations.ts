@@ -1,5 +1,5 @@
 import { aggregateSubject, blockEventsFilter, newId, type EventEnvelope } from '@memsidecar/core';
-import { ConcurrencyConflict, LogFollower, decodeStoredEvent, type EventStore, type FollowerLogger } from '@memsidecar/event-store';
+import { ConcurrencyConflict, type EventLog, type SubscriptionLogger } from '@memsidecar/event-store';
 import type { IssuedToken } from '@memsidecar/auth';
 
 export const TOKEN_REVOKED = 'auth.token_revoked';
@@ -13,7 +13,7 @@ const tokenSubject = (prefix: string, ns: 'tokens' | 'issued', tokenId: string) 
   aggregateSubject(prefix, { block: 'auth', tenant: AUTH_TENANT, ns, entity: tokenId });
 
 /** Records a revocation in the log; false when the token was revoked before. */
-export function revokeToken(store: EventStore, tokenId: string, reason: string, by: string): Promise<boolean> {
+export function revokeToken(store: EventLog, tokenId: string, reason: string, by: string): Promise<boolean> {
   return appendFirst(store, 'tokens', tokenId, TOKEN_REVOKED, { tokenId, reason }, by);
 }
 
@@ -21,13 +21,13 @@ export function revokeToken(store: EventStore, tokenId: string, reason: string, 
  * Records what an issued token grants (never the token itself); false when a token with this id
  * was recorded before, since revocation by id would then hit both.
  */
-export function recordTokenIssued(store: EventStore, issued: IssuedToken, by: string): Promise<boolean> {
+export function recordTokenIssued(store: EventLog, issued: IssuedToken, by: string): Promise<boolean> {
   // Field by field, so nothing else a caller's object carries can reach the log.
   const { tokenId, tenant, agent, namespaces, ops, issuedAt, expiresAt } = issued;
   return appendFirst(store, 'issued', tokenId, TOKEN_ISSUED, { tokenId, tenant, agent, namespaces, ops, issuedAt, expiresAt }, by);
 }
 
-async function appendFirst(store: EventStore, ns: 'tokens' | 'issued', tokenId: string, type: string, data: object, by: string): Promise<boolean> {
+async function appendFirst(store: EventLog, ns: 'tokens' | 'issued', tokenId: string, type: string, data: object, by: string): Promise<boolean> {
   const envelope: EventEnvelope = {
     id: newId(),
     type,
@@ -41,7 +41,7 @@ async function appendFirst(store: EventStore, ns: 'tokens' | 'issued', tokenId: 
     data,
   };
   try {
-    await store.append(tokenSubject(store.options.prefix, ns, tokenId), envelope, { expectedSeq: 0 });
+    await store.append(tokenSubject(store.prefix, ns, tokenId), envelope, { expectedLastSubjectSeq: 0 });
     return true;
   } catch (e) {
     if (e instanceof ConcurrencyConflict) return false;
@@ -55,9 +55,10 @@ async function appendFirst(store: EventStore, ns: 'tokens' | 'issued', tokenId: 
  */
 export class RevocationList {
   private readonly revoked = new Set<string>();
-  private follower: LogFollower | null = null;
+  private readonly unsubscribe = new AbortController();
+  private following: Promise<void> | null = null;
 
-  constructor(private readonly logger: FollowerLogger) {}
+  constructor(private readonly logger: SubscriptionLogger) {}
 
   has(tokenId: string): boolean {
     return tokenId !== '' && this.revoked.has(tokenId);
@@ -67,8 +68,8 @@ export class RevocationList {
    * Reads every revocation so far (resolves once they are known), then keeps following new ones
    * from right after the last event read, through nats-server restarts and lost consumers.
    */
-  async follow(store: EventStore): Promise<void> {
-    const filter = blockEventsFilter(store.options.prefix, 'auth');
+  async follow(store: EventLog): Promise<void> {
+    const filter = blockEventsFilter(store.prefix, 'auth');
     let lastRead = 0;
     for await (const e of store.read({ filter })) {
       this.note(e);
@@ -76,14 +77,15 @@ export class RevocationList {
     }
     await this.afterInitialRead();
     // From what was read, not from the log's end now: a revocation appended meanwhile is not skipped.
-    this.follower = new LogFollower(store, { name: 'revocation list', filter, fromSeq: lastRead + 1, batch: 64 }, this.logger, (m) =>
-      this.note(decodeStoredEvent(m.data, m.seq)),
-    );
-    this.follower.start();
+    const subscription = store.subscribe({ name: 'revocation list', filter, fromSeq: lastRead + 1, batch: 64, signal: this.unsubscribe.signal, logger: this.logger });
+    this.following = (async () => {
+      for await (const e of subscription) this.note(e);
+    })();
   }
 
   async close(): Promise<void> {
-    await this.follower?.stop();
+    this.unsubscribe.abort();
+    await this.following;
   }
 
   /** Between the initial read and the start of the following (a seam for tests of that window). */

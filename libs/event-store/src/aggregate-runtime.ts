@@ -1,5 +1,5 @@
 import { requestIdReused, LruMap, MemError, aggregateSubject, encodeToken, isMemError, newId, type AggregateAddress, type Block, type CommandMeta, type Decider, type DomainEvent, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
-import { ConcurrencyConflict, type EventStore } from './event-store';
+import { ConcurrencyConflict, type EventLog } from './event-log';
 
 /**
  * A kind of aggregate. `history: 'last-event'` means every event carries the aggregate's whole
@@ -52,7 +52,7 @@ export class AggregateRuntime {
   private readonly recentRequests: LruMap<string, number>;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: EventLog,
     private readonly ledger: RequestLedger,
     private readonly options: RuntimeOptions,
     private readonly onAppended: (block: Block, seq: number) => void = () => {},
@@ -130,7 +130,7 @@ export class AggregateRuntime {
       }
       const envelope = this.envelope(type.block, address, event, meta);
       try {
-        const appended = await this.store.append(subject, envelope, { expectedSeq: current.seq, msgId: requestKey });
+        const appended = await this.store.append(subject, envelope, { expectedLastSubjectSeq: current.seq, msgId: requestKey });
         if (appended.duplicate) {
           this.cache.delete(subject);
           return original(appended.seq);

@@ -3,7 +3,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { aggregateSubject, type EventEnvelope } from '@memsidecar/core';
 import { startTestNats, type TestNats } from '@memsidecar/testing';
 import { kvAggregate } from '@memsidecar/kv';
-import { AggregateRuntime, ConcurrencyConflict, EventStore } from './index';
+import { AggregateRuntime, EventStore } from './index';
+import { eventLogContract } from './event-log.contract';
 
 const options = { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 };
 const envelope = (entity: string, n: number): EventEnvelope => ({
@@ -19,6 +20,19 @@ const envelope = (entity: string, n: number): EventEnvelope => ({
   data: { n },
 });
 const noLedger = { find: async () => null };
+
+eventLogContract('JetStream', async () => {
+  const nats = await startTestNats();
+  const nc = await connect({ servers: nats.url });
+  const log = await EventStore.open(nc, options);
+  return {
+    log,
+    async close() {
+      await nc.close();
+      await nats.stop();
+    },
+  };
+});
 
 describe('event store - JetStream', () => {
   let nats: TestNats;
@@ -42,32 +56,12 @@ describe('event store - JetStream', () => {
     expect(info.config.duplicate_window).toBeGreaterThanOrEqual(120_000 * 1e6);
   });
 
-  it('of two concurrent writers expecting the same sequence, exactly one wins', async () => {
-    const subject = aggregateSubject('mem', { block: 'kv', tenant: 't', ns: 'n', entity: 'race' });
-    const first = await store.append(subject, envelope('race', 0), { expectedSeq: 0 });
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => store.append(subject, envelope('race', i + 1), { expectedSeq: first.seq })),
-    );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    expect(losers).toHaveLength(9);
-    for (const l of losers) expect(l.reason).toBeInstanceOf(ConcurrencyConflict);
-  });
-
-  it('a repeated message id is stored once and answers with the original sequence', async () => {
-    const subject = aggregateSubject('mem', { block: 'kv', tenant: 't', ns: 'n', entity: 'dup' });
-    const a = await store.append(subject, envelope('dup', 1), { expectedSeq: 0, msgId: 'req-1' });
-    const b = await store.append(subject, envelope('dup', 2), { expectedSeq: 0, msgId: 'req-1' });
-    expect(b).toEqual({ seq: a.seq, duplicate: true });
-    expect((await store.last(subject))?.data).toEqual({ n: 1 });
-  });
-
-  it('reads from a sequence and from a time, in order', async () => {
+  it('reads from a time as well as from a sequence (JetStream only: storage timestamps), in order', async () => {
     const subject = aggregateSubject('mem', { block: 'kv', tenant: 't', ns: 'n', entity: 'reader' });
     const since = new Date();
     let seq = 0;
     const seqs: number[] = [];
-    for (let i = 0; i < 5; i++) seqs.push((seq = (await store.append(subject, envelope('reader', i), { expectedSeq: seq })).seq));
+    for (let i = 0; i < 5; i++) seqs.push((seq = (await store.append(subject, envelope('reader', i), { expectedLastSubjectSeq: seq })).seq));
     const fromSeq = [];
     for await (const e of store.read({ filter: subject, fromSeq: seqs[2] })) fromSeq.push(e.seq);
     expect(fromSeq).toEqual(seqs.slice(2));

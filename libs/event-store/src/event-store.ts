@@ -9,15 +9,11 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MemError, allEventsFilter, inChildSpan, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
+import { ConcurrencyConflict, type AppendOptions, type Appended, type EventLog, type LogReadOptions, type LogSubscription, type SubscribeOptions } from './event-log';
+import { FollowedSubscription } from './followed-subscription';
+import { PULL_EXPIRES_MS } from './pull-timing';
+import { decodeStoredEvent } from './stored-event-codec';
 import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
-import { upcast } from './upcasters';
-
-/**
- * Pulls expire after 2 s, so the server's idle heartbeats come every second and an ordered consumer
- * lost with a restarted server or a failed cluster node is recreated within seconds (the client's
- * default, 30 s, leaves a read hanging for a minute).
- */
-export const PULL_EXPIRES_MS = 2_000;
 
 /**
  * A direct get lost with a connection that dropped (or sent while a restarted server loads its
@@ -30,47 +26,21 @@ const FOLLOW_API_TIMEOUT_MS = 1_000;
 /** JetStream's answer when the expected last subject sequence is not the real one. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-export class ConcurrencyConflict extends Error {
-  constructor(readonly subject: string, readonly expectedSeq: number) {
-    super(`another writer appended to ${subject} after sequence ${expectedSeq}`);
-  }
-}
-
-export interface AppendOptions {
-  /** Stream sequence of the last event on the subject this decision was based on; 0 = none. */
-  expectedSeq: number;
-  /** Becomes `Nats-Msg-Id`: JetStream stores one message per id inside its duplicate window. */
-  msgId?: string;
-}
-
-export interface Appended {
-  seq: number;
-  /** True when the message id was seen before: nothing was written, `seq` is the original's. */
-  duplicate: boolean;
-}
-
-export interface ReadOptions {
-  filter?: string;
-  fromSeq?: number;
+/** What the JetStream adapter reads besides the port's options (for the operators' tools). */
+export interface ReadOptions extends LogReadOptions {
   since?: Date;
   /** Keep delivering events appended after the call instead of ending at the log's end. */
   follow?: boolean;
-  /** Ends the read: no event is delivered after it aborts. */
-  signal?: AbortSignal;
 }
 
 /**
- * Decodes in place: no copy of the bytes, and the parsed envelope itself becomes the stored event
- * (hot in replays). An older version of an event comes out as the current one (see `upcast`).
+ * The event log on JetStream (the `EventLog` adapter the service runs on): one stream, appends
+ * guarded by `Nats-Expected-Last-Subject-Sequence` and deduplicated by `Nats-Msg-Id`, point reads
+ * by direct get, reads and subscriptions by ordered consumers. Subscriptions are supervised by a
+ * `LogFollower`. The connection and clients stay public for what is JetStream's own (the object
+ * store of artifacts, lease wake-ups, the operators' tools).
  */
-export const decodeStoredEvent = (data: Uint8Array, seq: number): StoredEvent => {
-  const event = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as StoredEvent;
-  event.seq = seq;
-  return upcast(event);
-};
-
-/** The event log: appends with optimistic concurrency per subject, point reads and replay. */
-export class EventStore {
+export class EventStore implements EventLog {
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -104,8 +74,12 @@ export class EventStore {
     return this.options.stream;
   }
 
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
   append(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
-    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'memsidecar.event_type': envelope.type, 'memsidecar.expected_seq': o.expectedSeq };
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'memsidecar.event_type': envelope.type, 'memsidecar.expected_seq': o.expectedLastSubjectSeq };
     return inChildSpan('jetstream.publish', attributes, async (span) => {
       const appended = await this.publish(subject, envelope, o);
       span?.setAttributes({ 'memsidecar.seq': appended.seq, 'memsidecar.duplicate': appended.duplicate });
@@ -116,23 +90,21 @@ export class EventStore {
   private async publish(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
     try {
       const ack = await this.js.publish(subject, JSON.stringify(envelope), {
-        expect: { lastSubjectSequence: o.expectedSeq },
+        expect: { lastSubjectSequence: o.expectedLastSubjectSeq },
         ...(o.msgId ? { msgID: o.msgId } : {}),
       });
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (e) {
-      if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) throw new ConcurrencyConflict(subject, o.expectedSeq);
+      if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) throw new ConcurrencyConflict(subject, o.expectedLastSubjectSeq);
       throw unavailable(e);
     }
   }
 
-  /** The newest event on a subject (wildcards allowed), or null when there is none. */
-  async last(subject: string): Promise<StoredEvent | null> {
-    const msg = await this.direct({ last_by_subj: subject });
+  async last(filter: string): Promise<StoredEvent | null> {
+    const msg = await this.direct({ last_by_subj: filter });
     return msg && decodeStoredEvent(msg.data, msg.seq);
   }
 
-  /** Stream sequence of the newest event matching the filter, 0 when none. */
   async lastSeq(filter: string): Promise<number> {
     const msg = await this.direct({ last_by_subj: filter });
     return msg?.seq ?? 0;
@@ -175,6 +147,9 @@ export class EventStore {
     return msg && decodeStoredEvent(msg.data, msg.seq);
   }
 
+  subscribe(o: SubscribeOptions): LogSubscription {
+    return new FollowedSubscription(this, o);
+  }
 
   /**
    * Reads events in order from a sequence or a time up to the log's end at the time of the call

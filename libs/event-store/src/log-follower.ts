@@ -1,11 +1,8 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { Status } from '@nats-io/transport-node';
-import { PULL_EXPIRES_MS, type EventStore } from './event-store';
-
-export interface FollowerLogger {
-  log(message: string): void;
-  error(message: string): void;
-}
+import type { SubscriptionLogger } from './event-log';
+import type { EventStore } from './event-store';
+import { PULL_EXPIRES_MS } from './pull-timing';
 
 export interface LogFollowerOptions {
   /** Who follows, for the log lines (e.g. `read model kv`). */
@@ -26,6 +23,7 @@ const BACKOFF_FIRST_MS = 100;
 const BACKOFF_CAP_MS = 500;
 
 /**
+ * The JetStream adapter's one recovery policy for subscriptions (see `FollowedSubscription`).
  * Follows the log from a sequence, for ever, through any trouble: an ordered consumer whose loss
  * (nats-server restarted, a cluster node gone, the consumer deleted, a stall) is noticed from the
  * log's real position — the last sequence on the filter against the last one delivered — and
@@ -50,7 +48,7 @@ export class LogFollower {
   constructor(
     private readonly store: EventStore,
     private readonly o: LogFollowerOptions,
-    private readonly logger: FollowerLogger,
+    private readonly logger: SubscriptionLogger,
     private readonly handle: (m: JsMsg) => Promise<void> | void,
   ) {
     this.nextSeq = Math.max(1, o.fromSeq);

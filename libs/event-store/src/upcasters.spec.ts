@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '@memsidecar/core';
-import { decodeStoredEvent } from './event-store';
+import { decodeStoredEvent } from './stored-event-codec';
 import { installUpcasters, upcast, upcasterRegistry, type Upcasters } from './upcasters';
 
 const encoded = (type: string, v: number, data: unknown): Uint8Array => {

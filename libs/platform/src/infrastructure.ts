@@ -27,8 +27,11 @@ const RECONNECT_WAIT_MS = 250;
 
 export const natsUrlPath = (dataDir: string): string => join(resolve(dataDir), 'nats.url');
 
-/** The log: a connection to NATS (starting the embedded server when no URL is set) and the stream. */
-export class EventLog {
+/**
+ * The log as reached over NATS: the connections (starting the embedded server when no URL is set)
+ * and the JetStream adapter of the `EventLog` port, `store`.
+ */
+export class NatsLog {
   private lostAt: number | null = null;
 
   private constructor(
@@ -70,7 +73,7 @@ export class EventLog {
    * `joinRunning` (for tools like memctl): without a NATS URL, use the embedded server a running
    * service wrote to `<data dir>/nats.url` instead of starting (and so replacing) one.
    */
-  static async open(config: MemsidecarConfig, logger: InfraLogger, o: { joinRunning?: boolean } = {}): Promise<EventLog> {
+  static async open(config: MemsidecarConfig, logger: InfraLogger, o: { joinRunning?: boolean } = {}): Promise<NatsLog> {
     const dataDir = resolve(config.dataDir);
     mkdirSync(dataDir, { recursive: true });
     let embedded: NatsServerProcess | null = null;
@@ -94,7 +97,7 @@ export class EventLog {
         replicas: config.streamReplicas,
         duplicateWindowMs: config.duplicateWindowMs,
       });
-      const log = new EventLog(nc, streamsNc, store, embedded, dataDir, running !== undefined);
+      const log = new NatsLog(nc, streamsNc, store, embedded, dataDir, running !== undefined);
       log.watchConnection(logger);
       return log;
     } catch (e) {
@@ -140,7 +143,7 @@ export function openReadModelDatabase(
   });
 }
 
-export const projectionRunners = (blocks: BlockDefinition[], log: EventLog, db: Database, logger: InfraLogger, options?: RunnerOptions): ProjectionRunner[] =>
+export const projectionRunners = (blocks: BlockDefinition[], log: NatsLog, db: Database, logger: InfraLogger, options?: RunnerOptions): ProjectionRunner[] =>
   blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log.store, db, logger, options));
 
 /** Everything stateful one service instance owns: the log, the read models and the aggregates. */
@@ -149,7 +152,7 @@ export class Infrastructure {
 
   private constructor(
     readonly config: MemsidecarConfig,
-    readonly log: EventLog,
+    readonly log: NatsLog,
     readonly db: Database,
     readonly readModels: ReadModels,
     readonly runtime: AggregateRuntime,
@@ -166,7 +169,7 @@ export class Infrastructure {
     logger: InfraLogger,
     onAppended: (block: Block, seq: number) => void = () => {},
   ): Promise<Infrastructure> {
-    const log = await EventLog.open(config, logger);
+    const log = await NatsLog.open(config, logger);
     try {
       const db = await openReadModelDatabase(config, blocks, { logger });
       logger.log(config.databaseUrl ? 'read models in Postgres' : `read models in embedded PGlite (${join(resolve(config.dataDir), 'pg')})`);

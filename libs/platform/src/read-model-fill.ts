@@ -1,7 +1,7 @@
 import type { BlockDefinition } from '@memsidecar/api';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import type { Database, ProjectionRunner, SharedLogFeed } from '@memsidecar/projections';
-import type { EventLog, InfraLogger } from './infrastructure';
+import type { NatsLog, InfraLogger } from './infrastructure';
 
 /** Events per transaction while rebuilding: far fewer commits than the live batches, same code. */
 export const REBUILD_BATCH = 5_000;
@@ -13,7 +13,7 @@ const MAX_ROUNDS = 20;
 export interface RebuildOptions {
   config: MemsidecarConfig;
   blocks: BlockDefinition[];
-  log: EventLog;
+  log: NatsLog;
   /** The database the service reads from. */
   live: Database;
   logger: InfraLogger;
@@ -58,7 +58,7 @@ export async function fillFromLog(feed: SharedLogFeed, o: Pick<RebuildOptions, '
  * Catches the runners up with the log again and again while writes continue, until every one is
  * within a few events of its end: what is left is quick to apply under a lock.
  */
-export async function catchUpWithLog(feed: SharedLogFeed, log: EventLog): Promise<void> {
+export async function catchUpWithLog(feed: SharedLogFeed, log: NatsLog): Promise<void> {
   for (let round = 1; ; round++) {
     await catchUpFed(feed, FILL_TIMEOUT_MS);
     const behind = await Promise.all(feed.runners.map(async (r) => (await log.store.lastSeq(r.filter)) - r.applied));

@@ -1,6 +1,5 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { MemError, allEventsFilter, blockEventsFilter, isMemError, type StoredEvent } from '@memsidecar/core';
-import { LogFollower, decodeStoredEvent, type EventStore } from '@memsidecar/event-store';
+import type { EventLog, LogSubscription } from '@memsidecar/event-store';
 import type { CopyColumns } from './copy-rows';
 import type { Database, SqlExecutor } from './database';
 import { appendRows, columnsOf, type Projection } from './projection';
@@ -73,14 +72,14 @@ export class ProjectionRunner {
   private waiters: Waiter[] = [];
   /** A feed waiting for the buffer to have room again. */
   private roomWaiters: (() => void)[] = [];
-  private follower: LogFollower | null = null;
+  private subscription: LogSubscription | null = null;
+  private readonly unsubscribe = new AbortController();
+  /** The loop over the subscription; ends once it is aborted or has passed `untilSeq`. */
+  private following: Promise<void> | null = null;
   private draining: Promise<void> | null = null;
   private lingering: NodeJS.Timeout | null = null;
   private observer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Every event up to `untilSeq` has arrived, so the consumer is closed for good. */
-  private reachedUntil = false;
-  private subjectPrefix: string | undefined;
   /** Fed by a `SharedLogFeed` rather than its own consumer, and whether the feed has more to deliver. */
   private fed = false;
   private feedBehind = false;
@@ -92,7 +91,7 @@ export class ProjectionRunner {
   /** The database refused the last batch as unreachable (cleared by the next commit). */
   private outage: MemError | null = null;
   private lastAdvanceAt = Date.now();
-  /** The first sequence its follower asked for when it started. */
+  /** The first sequence its subscription asked for when it started. */
   private startedFrom = 0;
   private behindSince: number | null = null;
   /** Event types on this read model's subjects that it does not know, each logged once. */
@@ -102,7 +101,7 @@ export class ProjectionRunner {
 
   constructor(
     readonly projection: Projection,
-    private readonly store: EventStore,
+    private readonly store: EventLog,
     private readonly db: Database,
     private readonly logger: RunnerLogger,
     private readonly options: RunnerOptions = {},
@@ -123,7 +122,7 @@ export class ProjectionRunner {
   }
 
   get filter(): string {
-    const { prefix } = this.store.options;
+    const { prefix } = this.store;
     return this.projection.everyBlock ? allEventsFilter(prefix) : blockEventsFilter(prefix, this.projection.block);
   }
 
@@ -134,7 +133,7 @@ export class ProjectionRunner {
 
   /** Highest sequence of this read model's events the log is known to hold (received or looked up). */
   get logEnd(): number {
-    return Math.max(this.follower?.logEnd ?? 0, this.buffer.at(-1)?.seq ?? 0, this.appliedSeq);
+    return Math.max(this.subscription?.logEnd ?? 0, this.buffer.at(-1)?.seq ?? 0, this.appliedSeq);
   }
 
   /** Events of this block in the log that the read model has not applied yet (as last seen; at least 1 while behind). */
@@ -150,7 +149,7 @@ export class ProjectionRunner {
     if (this.behindSince === null) return { state: 'current' };
     const idleMs = Date.now() - Math.max(this.behindSince, this.lastAdvanceAt);
     if (idleMs < STALLED_AFTER_MS) return { state: 'catching_up' };
-    const impairment = this.follower?.impairment;
+    const impairment = this.subscription?.impairment;
     return { state: 'stalled', reason: `at ${this.appliedSeq} while the log holds ${this.logEnd}; nothing applied for ${idleMs} ms${impairment ? ` (${impairment})` : ''}` };
   }
 
@@ -165,19 +164,21 @@ export class ProjectionRunner {
    * knows: it started from the log's first event, its consumer is sound and it is not holding back.
    */
   get receivedWholeLog(): boolean {
-    return this.startedFrom === 1 && this.follower !== null && this.follower.impairment === null && this.buffer.length < this.bufferLimit;
+    return this.startedFrom === 1 && this.subscription !== null && this.subscription.impairment === null && this.buffer.length < this.bufferLimit;
   }
 
   async start(): Promise<void> {
     await this.open();
     this.startedFrom = this.appliedSeq + 1;
-    this.follower = new LogFollower(
-      this.store,
-      { name: `read model ${this.name}`, filter: this.filter, fromSeq: this.appliedSeq + 1, batch: 1024 },
-      this.logger,
-      (m) => this.receive(m),
-    );
-    this.follower.start();
+    this.subscription = this.store.subscribe({
+      name: `read model ${this.name}`,
+      filter: this.filter,
+      fromSeq: this.appliedSeq + 1,
+      batch: 1024,
+      signal: this.unsubscribe.signal,
+      logger: this.logger,
+    });
+    this.following = this.follow(this.subscription).catch((e) => this.logger.error(`read model ${this.name} stopped following the log: ${(e as Error).message}`));
     this.observer = setInterval(() => this.observe(), OBSERVE_EVERY_MS);
     this.observer.unref();
   }
@@ -202,10 +203,9 @@ export class ProjectionRunner {
     this.appliedSeq = await this.checkpoint();
   }
 
-  /** Whether an event on `subject` is this read model's: its consumer filter, matched by hand. */
-  follows(subject: string): boolean {
-    this.subjectPrefix ??= this.filter.slice(0, -1);
-    return subject.startsWith(this.subjectPrefix);
+  /** Whether an event is this read model's: its filter, matched by the block the event's subject names. */
+  follows(event: StoredEvent): boolean {
+    return this.projection.everyBlock || event.block === this.projection.block;
   }
 
   /**
@@ -218,16 +218,18 @@ export class ProjectionRunner {
     return this.take(event, 0);
   }
 
-  /** An event from its own follower; one past `untilSeq` ends the following. */
-  private receive(m: JsMsg): Promise<void> | undefined {
-    if (this.stopped || this.reachedUntil) return undefined;
-    if (m.seq > this.untilSeq) {
-      this.reachedUntil = true;
-      void this.reachUntil();
-      return undefined;
+  /** Takes the events of its own subscription; one past `untilSeq` ends the following. */
+  private async follow(subscription: LogSubscription): Promise<void> {
+    for await (const event of subscription) {
+      if (this.stopped) return;
+      if (event.seq > this.untilSeq) {
+        await this.reachUntil();
+        return;
+      }
+      if (event.seq <= Math.max(this.appliedSeq, this.buffer.at(-1)?.seq ?? 0)) continue;
+      const full = this.take(event, subscription.pending);
+      if (full) await full;
     }
-    if (m.seq <= Math.max(this.appliedSeq, this.buffer.at(-1)?.seq ?? 0)) return undefined;
-    return this.take(decodeStoredEvent(m.data, m.seq), m.info.pending);
   }
 
   /** Stops taking events once everything received so far is applied. */
@@ -235,7 +237,8 @@ export class ProjectionRunner {
     this.stopped = true;
     if (this.observer) clearInterval(this.observer);
     if (this.parkedPoll) clearInterval(this.parkedPoll);
-    await this.follower?.stop();
+    this.unsubscribe.abort();
+    await this.following;
     await this.drainNow();
   }
 
@@ -298,7 +301,7 @@ export class ProjectionRunner {
     if (upTo <= this.appliedSeq) return;
     const deadline = Date.now() + timeoutMs;
     if (upTo !== Number.MAX_SAFE_INTEGER) {
-      while ((await this.logEndWithin(`${this.store.options.prefix}.evt.>`, deadline)) < upTo) {
+      while ((await this.logEndWithin(allEventsFilter(this.store.prefix), deadline)) < upTo) {
         if (Date.now() >= deadline) throw this.deadlineExceeded(upTo, timeoutMs);
         await sleep(LOG_POLL_MS);
       }
@@ -359,7 +362,6 @@ export class ProjectionRunner {
    * are applied the read model stands at `untilSeq`, though its last event may be older.
    */
   private async reachUntil(): Promise<void> {
-    await this.follower?.stop();
     await this.drainNow();
     this.advance(this.untilSeq);
   }

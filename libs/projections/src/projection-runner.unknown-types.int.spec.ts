@@ -34,8 +34,8 @@ describe.each(['postgres', 'pglite'] as const)('projections - an event type the 
     const subject = aggregateSubject('mem', { block: 'kv', tenant: 'acme', ns: 'n', entity: 'from' });
 
     await put('before');
-    const first = await store.append(subject, renamed(1), { expectedSeq: 0 });
-    await store.append(subject, renamed(2), { expectedSeq: first.seq });
+    const first = await store.append(subject, renamed(1), { expectedLastSubjectSeq: 0 });
+    await store.append(subject, renamed(2), { expectedLastSubjectSeq: first.seq });
     await put('after');
 
     const runner = new ProjectionRunner(kvProjection, store, db, logger);

@@ -7,3 +7,4 @@ export * from './log';
 export * from './integration';
 export * from './contract-clients';
 export * from './tcp-proxy';
+export * from './in-process';

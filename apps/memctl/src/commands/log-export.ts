@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { EventLog } from '@memsidecar/platform';
+import { NatsLog } from '@memsidecar/platform';
 import { UsageError, optionalOption, parseTime, requiredOption, type ParsedArgs } from '../args';
 import { quiet } from './projections';
 
@@ -24,7 +24,7 @@ export async function exportLog(config: MemsidecarConfig, args: ParsedArgs): Pro
     console.error(`memctl: ${out} ends at seq ${resumeAfter}; continuing after it${ignored}`);
   }
 
-  const log = await EventLog.open(config, quiet, { joinRunning: true });
+  const log = await NatsLog.open(config, quiet, { joinRunning: true });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

@@ -1,13 +1,13 @@
 import type { MemsidecarConfig } from '@memsidecar/config';
 import { UsageError, type ParsedArgs } from '../args';
 import { showRebuildProgress } from '../rebuild-progress';
-import { BLOCKS, EventLog, openReadModelDatabase, projectionRunners, rebuildReadModels, type InfraLogger } from '@memsidecar/platform';
+import { BLOCKS, NatsLog, openReadModelDatabase, projectionRunners, rebuildReadModels, type InfraLogger } from '@memsidecar/platform';
 
 export const quiet: InfraLogger = { log: () => {}, warn: (m) => console.error(m), error: (m) => console.error(m) };
 
 /** PGlite is one process's database: while the service runs on it, nobody else may open it. */
 export async function openBoth(config: MemsidecarConfig) {
-  const log = await EventLog.open(config, quiet, { joinRunning: true });
+  const log = await NatsLog.open(config, quiet, { joinRunning: true });
   if (log.joinedRunning && !config.databaseUrl) {
     await log.close();
     throw new UsageError('memsidecar is running on its embedded PGlite database; stop it first (or run it on a Postgres URL)');

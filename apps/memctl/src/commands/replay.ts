@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import { allEventsFilter } from '@memsidecar/core';
 import type { EventStore } from '@memsidecar/event-store';
-import { BLOCKS, EventLog, openReadModelDatabase } from '@memsidecar/platform';
+import { BLOCKS, NatsLog, openReadModelDatabase } from '@memsidecar/platform';
 import { UsageError, optionalOption, parseTime, requiredOption, type ParsedArgs } from '../args';
 import { describeReplayed, replayReadModels } from '../replay-read-models';
 import { quiet } from './projections';
@@ -24,7 +24,7 @@ export async function replay(config: MemsidecarConfig, args: ParsedArgs): Promis
   if (existing.length > 0 && !force) {
     throw new UsageError(`--into: database ${target} already holds memsidecar tables (${existing.join(', ')}); --force empties them`);
   }
-  const log = await EventLog.open(config, quiet, { joinRunning: true });
+  const log = await NatsLog.open(config, quiet, { joinRunning: true });
   try {
     const untilSeq = await boundarySeq(log.store, until);
     const db = await openReadModelDatabase({ ...config, databaseUrl: into }, BLOCKS);

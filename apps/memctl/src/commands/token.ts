@@ -12,15 +12,15 @@ import {
   verifyBearerToken,
 } from '@memsidecar/auth';
 import { listTokens, recordTokenIssued, revokeToken, type TokenListing } from '@memsidecar/api';
-import { EventLog } from '@memsidecar/platform';
+import { NatsLog } from '@memsidecar/platform';
 import { UsageError, csv, optionalOption, parseDuration, requiredOption, type ParsedArgs } from '../args';
 import { formatTable } from '../table';
 
 const quiet = { log: () => {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
 
 /** Runs `work` on the log, joining a running service's embedded server rather than replacing it. */
-async function withLog<T>(config: MemsidecarConfig, work: (log: EventLog) => Promise<T>): Promise<T> {
-  const log = await EventLog.open(config, quiet, { joinRunning: true });
+async function withLog<T>(config: MemsidecarConfig, work: (log: NatsLog) => Promise<T>): Promise<T> {
+  const log = await NatsLog.open(config, quiet, { joinRunning: true });
   try {
     return await work(log);
   } finally {

@@ -85,6 +85,7 @@ export class CoreModule {
               readModels: infra.readModels,
               db: infra.db,
               store: infra.log.store,
+              jetStream: infra.log.store,
               limits: config.limits,
               config,
               instanceId: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,

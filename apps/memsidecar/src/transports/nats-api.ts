@@ -51,7 +51,7 @@ export class NatsApi {
 
   constructor(
     private readonly nc: NatsConnection,
-    /** Where streamed replies go out (see `EventLog.streamsNc`). */
+    /** Where streamed replies go out (see `NatsLog.streamsNc`). */
     private readonly streamsNc: NatsConnection,
     private readonly dispatcher: Dispatcher,
     private readonly options: { prefix: string; queueGroup: string; version: string },

@@ -12,7 +12,7 @@ import type { BlobKey, BlobStore } from './blob-store';
 /** The upload's state as the log has it now, folded from all its events. */
 export async function loadUpload(deps: BlockDependencies, tenant: string, ns: string, uuid: string): Promise<UploadState> {
   let state = uploadDecider.initialState();
-  for await (const e of deps.store.read({ filter: uploadSubject(deps.store.options.prefix, tenant, ns, uuid) })) {
+  for await (const e of deps.store.read({ filter: uploadSubject(deps.store.prefix, tenant, ns, uuid) })) {
     state = uploadDecider.evolve(state, e as unknown as UploadEvent);
   }
   return state;
@@ -64,7 +64,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         const bytes = decodeData(i.data, MAX_DATA_BYTES);
         if (bytes.length === 0) throw new MemError('INVALID_ARGUMENT', 'data: must not be empty', undefined, { field: 'data' });
         // Not even staged for an upload this tenant never began (the subject is the caller's tenant's own).
-        if ((await deps.store.lastSeq(uploadSubject(deps.store.options.prefix, ctx.principal.tenant, ns, uuid))) === 0)
+        if ((await deps.store.lastSeq(uploadSubject(deps.store.prefix, ctx.principal.tenant, ns, uuid))) === 0)
           throw new MemError('NOT_FOUND', 'uploadId: no such upload (unknown, expired or in another namespace)', undefined, { field: 'uploadId' });
         const store = await blobs();
         const key: BlobKey = { tenant: ctx.principal.tenant, ns, name: stagedBlobName(uuid) };

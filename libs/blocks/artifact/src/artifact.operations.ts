@@ -67,7 +67,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
             await sink({ offset, data: Buffer.from(piece.buffer, piece.byteOffset, piece.length).toString('base64') });
             offset += piece.length;
             // The transport publishes without waiting; flushing keeps a large read from piling up in this process.
-            await deps.store.nc.flush();
+            await deps.jetStream?.nc.flush();
           }
         }
       },

@@ -1,4 +1,4 @@
-import type { BlockDependencies } from '@memsidecar/api';
+import { jetStreamOf, type BlockDependencies } from '@memsidecar/api';
 import type { ArtifactConfig } from '@memsidecar/config';
 import type { BlobStore } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
@@ -35,7 +35,8 @@ export const artifactBucket = (stream: string): string => `${stream}_ARTIFACTS`;
 
 export function openBlobStore(deps: BlockDependencies, settings: ArtifactSettings): Promise<BlobStore> {
   if (settings.store.kind === 'fs') return Promise.resolve(new FsBlobStore(settings.store.dir));
-  return JetStreamBlobStore.open(deps.store.nc, artifactBucket(deps.store.options.stream), deps.store.options.replicas);
+  const { nc, options } = jetStreamOf(deps, 'an artifact store in JetStream');
+  return JetStreamBlobStore.open(nc, artifactBucket(options.stream), options.replicas);
 }
 
 const opened = new WeakMap<object, { settings: ArtifactSettings; blobs: () => Promise<BlobStore> }>();

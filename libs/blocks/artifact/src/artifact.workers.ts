@@ -48,7 +48,7 @@ export function blobCollector(deps: BlockDependencies): BlockWorker {
 /** One round; returns how many blobs it removed. */
 export async function collectGarbage(deps: BlockDependencies, queries: ArtifactQueries, cutoff: Date, store: BlobStore): Promise<number> {
   // Any blob older than the grace period had its event (if any) appended before now: read up to the log's end first.
-  const end = await deps.store.lastSeq(blockEventsFilter(deps.store.options.prefix, 'artifact'));
+  const end = await deps.store.lastSeq(blockEventsFilter(deps.store.prefix, 'artifact'));
   await deps.readModels.ready('artifact', end, 60_000);
   let removed = 0;
   for await (const blob of store.list()) {

@@ -1,5 +1,5 @@
 import { MemError, type StoredEvent } from '@memsidecar/core';
-import type { EventStore } from '@memsidecar/event-store';
+import type { EventLog } from '@memsidecar/event-store';
 import type { Database } from '@memsidecar/projections';
 
 /** What to look for in the audit log; every field narrows it, all are AND-ed. */
@@ -40,7 +40,7 @@ const likePrefix = (pattern: string): string => `${pattern.slice(0, -1).replace(
 export class AuditQueries {
   constructor(
     private readonly db: Database,
-    private readonly store: EventStore,
+    private readonly store: EventLog,
   ) {}
 
   async page(filter: AuditFilter, limit: number): Promise<AuditPage> {

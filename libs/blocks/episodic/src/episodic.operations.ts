@@ -97,7 +97,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
         tailEvents(deps, queries, {
           tenant: ctx.principal.tenant,
           ns: i.ns,
-          subject: aggregateSubject(deps.store.options.prefix, { block: 'episodic', tenant: ctx.principal.tenant, ns: i.ns, entity: NAMESPACE_LOG }),
+          subject: aggregateSubject(deps.store.prefix, { block: 'episodic', tenant: ctx.principal.tenant, ns: i.ns, entity: NAMESPACE_LOG }),
           afterCursor: i.afterCursor,
           maxEvents: i.maxEvents ?? defaultWithinCap(ctx, 'maxEvents', 1000),
           maxMs: i.maxMs ?? defaultWithinCap(ctx, 'maxMs', 30_000),

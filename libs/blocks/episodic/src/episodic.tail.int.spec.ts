@@ -28,7 +28,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
     const runtime = new AggregateRuntime(infra.store, readModels, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 20, rememberedRequests: 100 }, (block, seq) =>
       readModels.noteAppended(block, seq),
     );
-    deps = { runtime, readModels, db: infra.db, store: infra.store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test', clock, logger: quiet };
+    deps = { runtime, readModels, db: infra.db, store: infra.store, jetStream: infra.store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test', clock, logger: quiet };
   });
 
   afterAll(async () => {

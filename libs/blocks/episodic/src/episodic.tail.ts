@@ -1,5 +1,4 @@
-import type { JsMsg } from '@nats-io/jetstream';
-import { LogFollower, decodeStoredEvent } from '@memsidecar/event-store';
+import type { StoredEvent } from '@memsidecar/core';
 import type { BlockDependencies, StreamSink } from '@memsidecar/api';
 import type { EpisodicEventAppendedData } from './episodic.events';
 import { EpisodicQueries, toWireEvent, wireFromAppended, type WireEvent } from './episodic.queries';
@@ -47,8 +46,7 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
   }
   if (sent >= r.maxEvents || !beforeDeadline()) return;
 
-  await followLive(deps, r, s0, deadline, async (m) => {
-    const event = decodeStoredEvent(m.data, m.seq);
+  await followLive(deps, r, s0, deadline, async (event) => {
     if (event.type !== 'episodic.event_appended') return false;
     const d = event.data as EpisodicEventAppendedData;
     if (r.afterCursor !== undefined && d.cursor <= r.afterCursor) return false;
@@ -58,36 +56,18 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
 }
 
 /**
- * The live part: the namespace log after S0 through a supervised follower (recreated after a lost
- * consumer or a NATS disruption, from the next sequence not yet taken, so still no gap and no
+ * The live part: the namespace log after S0 through a subscription (which recovers from a lost
+ * consumer or a NATS disruption from the next sequence not yet taken, so still no gap and no
  * duplicate). `take` says whether the tail is complete; the deadline ends it too. A failing `take`
  * (the caller went away) ends the tail with its error: it is never delivered again.
  */
-function followLive(deps: BlockDependencies, r: TailRequest, s0: number, deadline: number, take: (m: JsMsg) => Promise<boolean>): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let finished = false;
-    const follower = new LogFollower(
-      deps.store,
-      { name: `episodic tail of ${r.tenant}/${r.ns}`, filter: r.subject, fromSeq: s0 + 1, batch: 256 },
-      deps.logger,
-      async (m) => {
-        if (finished) return;
-        try {
-          if (await take(m)) finish();
-        } catch (e) {
-          finish(e as Error);
-        }
-      },
-    );
-    const finishing = new AbortController();
-    void deps.clock.sleep(deadline - deps.clock.now().getTime(), finishing.signal).then(() => finish());
-    // Never awaited inside `take`: stopping waits for the delivery under way to return.
-    function finish(error?: Error): void {
-      if (finished) return;
-      finished = true;
-      finishing.abort();
-      void follower.stop().then(() => (error ? reject(error) : resolve()), reject);
-    }
-    follower.start();
-  });
+async function followLive(deps: BlockDependencies, r: TailRequest, s0: number, deadline: number, take: (event: StoredEvent) => Promise<boolean>): Promise<void> {
+  const ending = new AbortController();
+  void deps.clock.sleep(deadline - deps.clock.now().getTime(), ending.signal).then(() => ending.abort());
+  try {
+    const subscription = deps.store.subscribe({ name: `episodic tail of ${r.tenant}/${r.ns}`, filter: r.subject, fromSeq: s0 + 1, batch: 256, signal: ending.signal, logger: deps.logger });
+    for await (const event of subscription) if (await take(event)) return;
+  } finally {
+    ending.abort();
+  }
 }

@@ -32,7 +32,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     ({ store, db } = infra);
     readModels = new ReadModels([new ProjectionRunner(leaseProjection, store, db, logger)], db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
+    deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
   });
 
   afterAll(async () => {

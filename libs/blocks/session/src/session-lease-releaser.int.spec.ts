@@ -41,7 +41,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
     ({ store, db } = infra);
     readModels = new ReadModels([new ProjectionRunner(sessionProjection, store, db, quiet), new ProjectionRunner(leaseProjection, store, db, quiet)], db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger: quiet };
+    deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger: quiet };
   });
 
   afterEach(async () => {

@@ -1,6 +1,4 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { blockEventsFilter, type StoredEvent } from '@memsidecar/core';
-import { LogFollower, decodeStoredEvent } from '@memsidecar/event-store';
 import type { BlockDependencies, BlockWorker } from '@memsidecar/api';
 import { releaseSessionLeases } from '@memsidecar/lease';
 import type { SessionEvent } from './session.events';
@@ -31,7 +29,9 @@ const MOVE_CHECKPOINT = `UPDATE mem_checkpoints SET seq = $2, updated_at = now()
  */
 export class SessionLeaseReleaser implements BlockWorker {
   readonly name = 'session-lease-release';
-  private follower: LogFollower | null = null;
+  private unsubscribe: AbortController | null = null;
+  /** The loop over the session events; ends once unsubscribed. */
+  private following: Promise<void> | null = null;
   private starting: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -58,8 +58,9 @@ export class SessionLeaseReleaser implements BlockWorker {
     this.stopped = true;
     this.wake?.();
     await this.starting;
-    await this.follower?.stop();
-    this.follower = null;
+    this.unsubscribe?.abort();
+    await this.following;
+    this.following = null;
     if (this.saver) clearInterval(this.saver);
     await this.save().catch(() => undefined);
   }
@@ -85,17 +86,19 @@ export class SessionLeaseReleaser implements BlockWorker {
     });
     if (checkpoint === undefined || this.stopped) return;
     this.handled = this.saved = checkpoint;
-    const filter = blockEventsFilter(this.deps.store.options.prefix, 'session');
-    this.follower = new LogFollower(this.deps.store, { name: this.name, filter, fromSeq: checkpoint + 1, batch: 256 }, this.deps.logger, (m) => this.take(m));
-    this.follower.start();
+    const filter = blockEventsFilter(this.deps.store.prefix, 'session');
+    this.unsubscribe = new AbortController();
+    const subscription = this.deps.store.subscribe({ name: this.name, filter, fromSeq: checkpoint + 1, batch: 256, signal: this.unsubscribe.signal, logger: this.deps.logger });
+    this.following = (async () => {
+      for await (const event of subscription) await this.take(event);
+    })();
     this.saver = setInterval(() => void this.save().catch(() => undefined), SAVE_EVERY_MS);
     this.saver.unref();
   }
 
-  /** Never throws: the follower would deliver the event again from a new consumer, which changes nothing. */
-  private async take(m: JsMsg): Promise<void> {
+  /** Never throws: a failure is retried here, since the subscription delivers each event once. */
+  private async take(event: StoredEvent): Promise<void> {
     if (this.stopped) return;
-    const event = decodeStoredEvent(m.data, m.seq);
     if (ENDS.has(event.type)) {
       const done = await this.retrying(`releasing the leases of session ${event.entity} (tenant ${event.tenant}, seq ${event.seq})`, async () => {
         await this.release(event);

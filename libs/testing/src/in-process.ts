@@ -1,0 +1,163 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { aggregateSubject, isMemError, ManualClock, type Block, type ErrorBody, type StoredEvent } from '@memsidecar/core';
+import { issueToken, type IssueRequest } from '@memsidecar/auth';
+import { loadConfig } from '@memsidecar/config';
+import { AggregateRuntime, InMemoryEventLog, installUpcasters } from '@memsidecar/event-store';
+import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels } from '@memsidecar/projections';
+import { Authenticator, Dispatcher, assertCatalogued, type BlockDefinition, type BlockDependencies, type BlockWorker, type RequestHeaders } from '@memsidecar/api';
+
+export interface InProcessOptions {
+  blocks: BlockDefinition[];
+  /** Environment the configuration is read from, as the service reads it (`MEMSIDECAR_*`). */
+  env?: Record<string, string>;
+  /** Starts at the wall-clock time; moves only when the spec moves it. */
+  clock?: ManualClock;
+}
+
+/** Who calls: a token with these claims is issued for the call. `null` sends no token at all. */
+export type Caller = Partial<IssueRequest> | null;
+
+export interface WhenOptions {
+  /** The tenant `default` with every op on every namespace unless told otherwise. */
+  principal?: Caller;
+  requestId?: string;
+  sessionId?: string;
+  sessionToken?: string;
+}
+
+/** An event to put in the log before the request: an aggregate's event in its envelope, the rest defaulted. */
+export interface GivenEvent {
+  block: Block;
+  ns: string;
+  entity: string;
+  type: string;
+  data: unknown;
+  v?: number;
+  tenant?: string;
+  agent?: string;
+  requestId?: string;
+}
+
+/** What a request came to: the reply (or the contract's error) and the events it appended, in order. */
+export type Outcome<T = any> = ({ ok: true; body: T; error?: undefined } | { ok: false; body?: undefined; error: ErrorBody }) & { events: StoredEvent[] };
+
+/**
+ * The service's write and read path in one process: the dispatcher, the blocks' operations, the
+ * aggregate runtime and the read models' runners, over an in-memory event log and PGlite in memory,
+ * on a manual clock. For behaviour specs that need no transport and no restart:
+ * `given(events)` → `when(op, body)` → expect on the outcome's reply and events.
+ */
+export class InProcessService {
+  private constructor(
+    readonly log: InMemoryEventLog,
+    readonly db: Database,
+    readonly readModels: ReadModels,
+    readonly dispatcher: Dispatcher,
+    readonly deps: BlockDependencies,
+    readonly clock: ManualClock,
+    private readonly signingKey: KeyObject,
+    private readonly workers: BlockWorker[],
+    /** Every request that failed with an error outside the contract (INTERNAL), with its stack. */
+    readonly internalErrors: string[],
+  ) {}
+
+  static async start(o: InProcessOptions): Promise<InProcessService> {
+    installUpcasters(...o.blocks.flatMap((b) => (b.upcasters ? [b.upcasters] : [])));
+    const config = loadConfig({ MEMSIDECAR_AUTH: 'token', ...o.env }, undefined);
+    const clock = o.clock ?? new ManualClock();
+    const log = new InMemoryEventLog({ prefix: config.subjectPrefix, clock });
+    const db = await Database.open({
+      pgliteDir: 'memory://',
+      entities: [ProjectionCheckpoint, AppliedRequest, ...o.blocks.flatMap((b) => b.entities)],
+      migrations: [...BOOKKEEPING_MIGRATIONS, ...o.blocks.flatMap((b) => b.migrations)],
+    });
+    const logger = { log: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
+    const runners = o.blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log, db, logger));
+    const readModels = new ReadModels(runners, db, config.limits.readWaitMs);
+    await readModels.start();
+    const runtime = new AggregateRuntime(log, readModels, { prefix: config.subjectPrefix, cachedAggregates: 10_000, conflictRetries: 20, rememberedRequests: 10_000 }, (block, seq) =>
+      readModels.noteAppended(block, seq),
+    );
+    const deps: BlockDependencies = { runtime, readModels, db, store: log, limits: config.limits, config, instanceId: 'in-process', clock, logger };
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const internalErrors: string[] = [];
+    const dispatcher = new Dispatcher(new Authenticator('token', [publicKey]), clock, {
+      observe: () => {},
+      internalError: (op, _id, e) => void internalErrors.push(`${op}: ${(e as Error)?.stack ?? String(e)}`),
+    });
+    for (const block of o.blocks) {
+      const operations = block.operations(deps);
+      assertCatalogued(operations);
+      dispatcher.register(operations);
+    }
+    const guard = o.blocks.find((b) => b.sessionGuard)?.sessionGuard?.(deps);
+    if (guard) dispatcher.useSessionGuard(guard);
+    const workers = o.blocks.flatMap((b) => b.workers?.(deps) ?? []);
+    for (const w of workers) w.start();
+    return new InProcessService(log, db, readModels, dispatcher, deps, clock, privateKey, workers, internalErrors);
+  }
+
+  /** Appends events as they would have been appended before, and waits until the read models hold them. */
+  async given(events: GivenEvent[]): Promise<StoredEvent[]> {
+    const stored: StoredEvent[] = [];
+    for (const e of events) {
+      const tenant = e.tenant ?? 'default';
+      const subject = aggregateSubject(this.log.prefix, { block: e.block, tenant, ns: e.ns, entity: e.entity });
+      const envelope = {
+        id: `given-${this.log.size + 1}`,
+        type: e.type,
+        v: e.v ?? 1,
+        at: this.clock.now().toISOString(),
+        tenant,
+        agent: e.agent ?? 'given',
+        block: e.block,
+        ns: e.ns,
+        entity: e.entity,
+        data: e.data,
+        ...(e.requestId ? { requestId: e.requestId } : {}),
+      };
+      const { seq } = await this.log.append(subject, envelope, { expectedLastSubjectSeq: await this.log.lastSeq(subject) });
+      stored.push({ ...envelope, seq } as StoredEvent);
+    }
+    await this.readModels.catchUp(10_000);
+    return stored;
+  }
+
+  /** Sends one request through the dispatcher, as any transport would. */
+  async when<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions = {}): Promise<Outcome<T>> {
+    const before = this.log.size;
+    const headers: RequestHeaders = { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
+    const reply = await this.dispatcher.dispatch(op, body, headers, 'in-process').then(
+      (value) => ({ ok: true as const, body: value as T }),
+      (e: unknown) => {
+        if (!isMemError(e)) throw e;
+        return { ok: false as const, error: e.toBody() };
+      },
+    );
+    const events: StoredEvent[] = [];
+    for await (const e of this.log.read({ fromSeq: before + 1 })) events.push(e);
+    return { ...reply, events };
+  }
+
+  /** Like `when`, for setup: the reply's body, or an error naming what went wrong. */
+  async ok<T = any>(op: string, body: Record<string, unknown>, o: WhenOptions = {}): Promise<T> {
+    const outcome = await this.when<T>(op, body, o);
+    if (!outcome.ok) throw new Error(`${op} failed: ${JSON.stringify(outcome.error)}`);
+    return outcome.body;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+    await this.readModels.stop();
+    await this.db.close();
+  }
+
+  private authorization(caller: Caller | undefined): string | undefined {
+    if (caller === null) return undefined;
+    const claims: IssueRequest = { tenant: 'default', namespaces: ['*'], ops: ['*'], ...caller };
+    return `Bearer ${issueToken(claims, this.signingKey, this.clock.now())}`;
+  }
+}
+
+/** Starts an in-process service for a spec file; close it in `afterAll`. */
+export const inProcessService = (o: InProcessOptions): Promise<InProcessService> => InProcessService.start(o);
