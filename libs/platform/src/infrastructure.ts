@@ -11,6 +11,7 @@ import {
   Database,
   ProjectionCheckpoint,
   ProjectionRunner,
+  ReadModelStatistics,
   ReadModels,
   type DatabaseOptions,
   type RunnerOptions,
@@ -157,6 +158,7 @@ export class Infrastructure {
     readonly readModels: ReadModels,
     readonly runtime: AggregateRuntime,
     private readonly logger: InfraLogger,
+    private readonly statistics: ReadModelStatistics,
   ) {}
 
   get nc(): NatsConnection {
@@ -185,7 +187,9 @@ export class Infrastructure {
           onAppended(block, seq);
         },
       );
-      return new Infrastructure(config, log, db, readModels, runtime, logger);
+      const statistics = new ReadModelStatistics(db, readModels.runners, logger);
+      statistics.start();
+      return new Infrastructure(config, log, db, readModels, runtime, logger, statistics);
     } catch (e) {
       await log.close();
       throw e;
@@ -201,6 +205,7 @@ export class Infrastructure {
     } catch (e) {
       this.logger.warn(`read models did not catch up before shutdown: ${(e as Error).message}`);
     }
+    await this.statistics.stop();
     await this.readModels.stop();
     await this.db.close();
     await this.log.close();

@@ -3,6 +3,7 @@ export type { CopyColumns, CopyType, CopyValue } from './copy-rows';
 export * from './projection';
 export * from './projection-runner';
 export * from './read-models';
+export * from './read-model-statistics';
 export * from './rate-meter';
 export * from './shared-log-feed';
 export * from './checkpoint.entity';
