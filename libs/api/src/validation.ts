@@ -86,32 +86,25 @@ export const IsIsoTime = () =>
 /** Present (null counts), JSON-serialisable, and not undefined. */
 export const IsJsonValue = () => custom('isJsonValue', 'is required and must be a JSON value', (v) => v !== undefined);
 
-export const IsStringMap = () =>
-  custom(
-    'isStringMap',
-    'must be an object of string values (at most 64 entries, keys 1-128 characters)',
-    (v) =>
-      v !== null &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      Object.keys(v).length <= 64 &&
-      Object.entries(v).every(([k, x]) => k.length > 0 && k.length <= 128 && typeof x === 'string' && x.length <= 4096),
-  );
+/** An object of at most 64 entries, keys 1-128 characters, every value passing `value`. */
+const isSmallMap = (v: unknown, value: (x: unknown) => boolean): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  Object.keys(v).length <= 64 &&
+  Object.entries(v).every(([k, x]) => k.length > 0 && k.length <= 128 && value(x));
 
-const isMetadataScalar = (x: unknown): boolean =>
-  (typeof x === 'string' && x.length <= 4096) || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x));
+const isShortString = (x: unknown): boolean => typeof x === 'string' && x.length <= 4096;
+
+export const IsStringMap = () =>
+  custom('isStringMap', 'must be an object of string values (at most 64 entries, keys 1-128 characters)', (v) => isSmallMap(v, isShortString));
 
 /** Metadata as vector databases take it: values are strings, finite numbers or booleans. */
 export const IsScalarMap = () =>
   custom(
     'isScalarMap',
     'must be an object of string, finite number or boolean values (at most 64 entries, keys 1-128 characters, strings up to 4096)',
-    (v) =>
-      v !== null &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      Object.keys(v).length <= 64 &&
-      Object.entries(v).every(([k, x]) => k.length > 0 && k.length <= 128 && isMetadataScalar(x)),
+    (v) => isSmallMap(v, (x) => isShortString(x) || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x))),
   );
 
 /** Size of a JSON value as stored, checked against a configured limit. */
