@@ -1,6 +1,7 @@
 import { MemError, allEventsFilter } from '@memsidecar/core';
 import type { EventLog } from '@memsidecar/event-store';
 import { RateMeter } from './rate-meter';
+import { SeqWaiters } from './seq-waiters';
 
 /** Behind the log with nothing applied for this long: stalled. */
 const STALLED_AFTER_MS = 1_000;
@@ -13,12 +14,6 @@ const LOG_POLL_MS = 20;
  * event it cannot apply waits for an operator), `database_unavailable` (its batches cannot commit).
  */
 export type ReadModelState = 'current' | 'catching_up' | 'stalled' | 'parked' | 'database_unavailable';
-
-interface Waiter {
-  seq: number;
-  resolve: () => void;
-  reject: (e: MemError) => void;
-}
 
 export interface ProgressDeps {
   name: string;
@@ -39,7 +34,7 @@ export class ReadModelProgress {
   readonly stats = { batches: 0, events: 0 };
   /** Events applied per second, recently. */
   readonly rate = new RateMeter();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SeqWaiters();
   private lastAdvanceAt = Date.now();
   private behindSince: number | null = null;
   private observer: NodeJS.Timeout | null = null;
@@ -51,7 +46,7 @@ export class ReadModelProgress {
   }
 
   get waiting(): boolean {
-    return this.waiters.length > 0;
+    return this.waiters.size > 0;
   }
 
   /** Notes when the read model fell behind the log, so a stall is told apart from a moment's lag. */
@@ -90,10 +85,7 @@ export class ReadModelProgress {
     if (seq <= this.appliedSeq) return;
     this.appliedSeq = seq;
     this.lastAdvanceAt = Date.now();
-    const ready = this.waiters.filter((w) => w.seq <= seq);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => w.seq > seq);
-    for (const w of ready) w.resolve();
+    this.waiters.resolveThrough(seq);
   }
 
   /** Resolves once the read model has applied `seq`; DEADLINE_EXCEEDED after `timeoutMs`, UNAVAILABLE at once when it cannot get there. */
@@ -101,36 +93,14 @@ export class ReadModelProgress {
     if (seq <= this.appliedSeq) return Promise.resolve();
     const blocked = this.deps.blockedFor(seq);
     if (blocked) return Promise.reject(blocked);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        seq,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(this.deadlineExceeded(seq, timeoutMs));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-      this.deps.onWaiting();
-    });
+    const waited = this.waiters.add(seq, timeoutMs, () => this.deadlineExceeded(seq, timeoutMs));
+    this.deps.onWaiting();
+    return waited;
   }
 
   /** Fails at once every waiter the read model cannot serve now. */
   failBlockedWaiters(): void {
-    const stay: Waiter[] = [];
-    for (const w of this.waiters) {
-      const blocked = this.deps.blockedFor(w.seq);
-      if (blocked) w.reject(blocked);
-      else stay.push(w);
-    }
-    this.waiters = stay;
+    this.waiters.rejectBlocked((seq) => this.deps.blockedFor(seq));
   }
 
   /**
