@@ -1,0 +1,85 @@
+import type { StoredEvent } from '@memsidecar/core';
+import type { EventBuffer } from './event-buffer';
+
+/** With nobody waiting for a read, events gather this long so one transaction applies many. */
+const LINGER_MS = 20;
+
+export interface BatcherDeps {
+  buffer: EventBuffer;
+  maxBatch: number;
+  /** Applies the given head of the buffer (with recovery), then drops what it applied. */
+  apply(batch: StoredEvent[]): Promise<void>;
+  /** On a `SharedLogFeed` rather than its own subscription. */
+  fed(): boolean;
+  /** A partial batch should go now (see `EventSource.urgent`). */
+  urgent(): boolean;
+  /** A reader waits for this read model. */
+  waiting(): boolean;
+  stopped(): boolean;
+  parked(): boolean;
+}
+
+/**
+ * Cuts the buffer into batches: applies at once when a reader waits, a batch is full or it is
+ * catching up; otherwise, on its own consumer, lingers briefly to batch, and on a feed waits for a
+ * full batch until the feed has caught up. One drain at a time.
+ */
+export class Batcher {
+  private draining: Promise<void> | null = null;
+  private lingering: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: BatcherDeps) {}
+
+  /** Buffers an event; when the buffer is full, resolves once a batch has made room again. */
+  take(event: StoredEvent): Promise<void> | undefined {
+    const { buffer } = this.deps;
+    buffer.push(event);
+    this.schedule();
+    if (!buffer.full) return undefined;
+    this.kick();
+    return buffer.waitForRoom();
+  }
+
+  schedule(): void {
+    if (this.draining || this.deps.buffer.length === 0 || this.deps.parked()) return;
+    if (this.applyNow()) {
+      this.kick();
+      return;
+    }
+    if (!this.deps.fed()) this.lingering ??= setTimeout(() => this.kick(), LINGER_MS);
+  }
+
+  /** Drains in the background; only a stop can end a drain with an error, and `drainNow` (from stop) reports that one. */
+  private kick(): void {
+    this.drainNow().catch(() => undefined);
+  }
+
+  private applyNow(): boolean {
+    const { buffer, maxBatch } = this.deps;
+    return this.deps.waiting() || buffer.length >= maxBatch || this.deps.stopped() || this.deps.urgent();
+  }
+
+  /** Applies what the buffer holds now, without lingering. */
+  drainNow(): Promise<void> {
+    if (this.lingering) {
+      clearTimeout(this.lingering);
+      this.lingering = null;
+    }
+    this.draining ??= this.drain();
+    return this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    const { buffer, maxBatch } = this.deps;
+    try {
+      while (buffer.length > 0 && !this.deps.parked() && (!this.deps.fed() || this.applyNow())) {
+        await this.deps.apply(buffer.head(maxBatch));
+      }
+    } finally {
+      this.draining = null;
+      // Stopping with a batch that keeps failing: whoever waits for room must not wait forever.
+      buffer.releaseAll();
+    }
+    this.schedule();
+  }
+}
