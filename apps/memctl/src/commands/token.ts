@@ -10,9 +10,8 @@ import {
   signingKeyPath,
   verifyBearerToken,
 } from '@memsidecar/auth';
-import { ProjectionRunner } from '@memsidecar/projections';
 import { BLOCKS, NatsLog, openReadModelDatabase } from '@memsidecar/platform';
-import { listTokens, recordTokenIssued, revokeToken, tokensBlock, tokensProjection, type TokenListing } from '@memsidecar/tokens';
+import { currentTokenListing, recordTokenIssued, revokeToken, tokensBlock, type TokenListing } from '@memsidecar/tokens';
 import { UsageError, csv, optionalOption, parseDuration, requiredOption, type ParsedArgs } from '../args';
 import { formatTable } from '../table';
 
@@ -76,23 +75,18 @@ const LISTING_CATCH_UP_MS = 60_000;
 /**
  * `memctl token list [--tenant T] [--json]`: every recorded token with its status, from the token
  * listing read model, first brought up to the log's end here (so a token just issued is listed,
- * whether or not the service runs). The service's embedded PGlite is its own while it runs: then
- * the listing is filled from the log into a throw-away database instead.
+ * whether or not the service runs). On Postgres that is the service's read model; an embedded
+ * PGlite is never opened here (the service may hold it, with or without the embedded NATS server
+ * memctl could tell it by), so the listing is filled from the log into a throw-away one instead.
  */
 export async function list(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const tenant = optionalOption(args, 'tenant');
   const listings = await withLog(config, async (log) => {
-    const throwAway = log.joinedRunning && !config.databaseUrl;
-    const db = throwAway ? await openReadModelDatabase(config, [tokensBlock], { pgliteDir: 'memory://', logger: quiet }) : await openReadModelDatabase(config, BLOCKS, { logger: quiet });
+    const db = config.databaseUrl
+      ? await openReadModelDatabase(config, BLOCKS, { logger: quiet })
+      : await openReadModelDatabase(config, [tokensBlock], { pgliteDir: 'memory://', logger: quiet });
     try {
-      const runner = new ProjectionRunner(tokensProjection, log.store, db, quiet);
-      await runner.start();
-      try {
-        await runner.catchUp(LISTING_CATCH_UP_MS);
-      } finally {
-        await runner.stop();
-      }
-      return await listTokens(db, new Date(), tenant);
+      return await currentTokenListing(log.store, db, { now: new Date(), tenant, logger: quiet, timeoutMs: LISTING_CATCH_UP_MS });
     } finally {
       await db.close();
     }

@@ -1,4 +1,6 @@
-import type { Database } from '@memsidecar/projections';
+import type { EventLog } from '@memsidecar/event-store';
+import { ProjectionRunner, type Database, type RunnerLogger } from '@memsidecar/projections';
+import { tokensProjection } from './tokens.projection';
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
@@ -52,4 +54,24 @@ export async function listTokens(db: Pick<Database, 'prepared'>, now: Date, tena
     expiresAt: iso(r.expires_at),
     status: r.revoked ? 'revoked' : r.expires_at !== null && new Date(r.expires_at).getTime() <= now.getTime() ? 'expired' : 'active',
   }));
+}
+
+/**
+ * The listing with every token event of the log up to now: brings the read model in `db` up to
+ * the log's end first (beside a running service's own runner, if any: the checkpoint's claim lets
+ * them share the database), then lists. For `memctl token list`, which runs with or without the service.
+ */
+export async function currentTokenListing(
+  store: EventLog,
+  db: Database,
+  o: { now: Date; tenant?: string; logger: RunnerLogger; timeoutMs: number },
+): Promise<TokenListing[]> {
+  const runner = new ProjectionRunner(tokensProjection, store, db, o.logger);
+  await runner.start();
+  try {
+    await runner.catchUp(o.timeoutMs);
+  } finally {
+    await runner.stop();
+  }
+  return listTokens(db, o.now, o.tenant);
 }
