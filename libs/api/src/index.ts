@@ -4,5 +4,3 @@ export * from './authenticator';
 export * from './dispatcher';
 export * from './block';
 export * from './periodic-worker';
-export * from './revocations';
-export * from './token-listing';

@@ -8,9 +8,13 @@ import { kvBlock } from '@memsidecar/kv';
 import { leaseBlock } from '@memsidecar/lease';
 import { semanticBlock } from '@memsidecar/semantic';
 import { sessionBlock } from '@memsidecar/session';
+import { tokensBlock } from '@memsidecar/tokens';
 
-/** The blocks memsidecar serves; each brings its entities, migrations, projections and operations. */
-export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock, factsBlock, auditBlock];
+/**
+ * The blocks memsidecar serves; each brings its entities, migrations, projections and operations
+ * (tokens bring only their listing: memctl issues and revokes them).
+ */
+export const BLOCKS: BlockDefinition[] = [kvBlock, episodicBlock, leaseBlock, sessionBlock, semanticBlock, artifactBlock, factsBlock, auditBlock, tokensBlock];
 
 // Events are read as their current versions wherever the log is decoded (the service, memctl):
 // each block's upcasters are facts about its event formats, so they are installed with the list.

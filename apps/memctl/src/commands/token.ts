@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { blockEventsFilter, type EventEnvelope } from '@memsidecar/core';
 import {
   generateSigningKeys,
   issueTokenWithRecord,
@@ -11,8 +10,8 @@ import {
   signingKeyPath,
   verifyBearerToken,
 } from '@memsidecar/auth';
-import { listTokens, recordTokenIssued, revokeToken, type TokenListing } from '@memsidecar/api';
-import { NatsLog } from '@memsidecar/platform';
+import { BLOCKS, NatsLog, openReadModelDatabase } from '@memsidecar/platform';
+import { currentTokenListing, recordTokenIssued, revokeToken, tokensBlock, type TokenListing } from '@memsidecar/tokens';
 import { UsageError, csv, optionalOption, parseDuration, requiredOption, type ParsedArgs } from '../args';
 import { formatTable } from '../table';
 
@@ -70,16 +69,28 @@ export async function revoke(config: MemsidecarConfig, args: ParsedArgs): Promis
   console.log(revoked ? `token ${tokenId} revoked` : `token ${tokenId} was already revoked`);
 }
 
-/** `memctl token list [--tenant T] [--json]`: every recorded token with its status, from the log. */
+/** How long `token list` waits for the listing to hold the whole log. */
+const LISTING_CATCH_UP_MS = 60_000;
+
+/**
+ * `memctl token list [--tenant T] [--json]`: every recorded token with its status, from the token
+ * listing read model, first brought up to the log's end here (so a token just issued is listed,
+ * whether or not the service runs). On Postgres that is the service's read model; an embedded
+ * PGlite is never opened here (the service may hold it, with or without the embedded NATS server
+ * memctl could tell it by), so the listing is filled from the log into a throw-away one instead.
+ */
 export async function list(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const tenant = optionalOption(args, 'tenant');
-  const events = await withLog(config, async (log) => {
-    const read: EventEnvelope[] = [];
-    for await (const e of log.store.read({ filter: blockEventsFilter(config.subjectPrefix, 'auth') })) read.push(e);
-    return read;
+  const listings = await withLog(config, async (log) => {
+    const db = config.databaseUrl
+      ? await openReadModelDatabase(config, BLOCKS, { logger: quiet })
+      : await openReadModelDatabase(config, [tokensBlock], { pgliteDir: 'memory://', logger: quiet });
+    try {
+      return await currentTokenListing(log.store, db, { now: new Date(), tenant, logger: quiet, timeoutMs: LISTING_CATCH_UP_MS });
+    } finally {
+      await db.close();
+    }
   });
-  // A revoked-only id has no known tenant, so a tenant filter leaves it out.
-  const listings = listTokens(events, new Date()).filter((t) => tenant === undefined || t.tenant === tenant);
   if (args.options.has('json')) {
     for (const t of listings) console.log(JSON.stringify(t));
     return;

@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { newId, systemClock } from '@memsidecar/core';
-import { Authenticator, Dispatcher, assertCatalogued, RevocationList, allObservers, recordTokenIssued, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
+import { Authenticator, Dispatcher, assertCatalogued, allObservers, type BlockDefinition, type BlockDependencies, type BlockWorker } from '@memsidecar/api';
 import { MemsidecarConfig } from '@memsidecar/config';
 import { PolicyEngine } from '@memsidecar/policy';
 import { AccessLog } from '../observability/access-log';
@@ -12,6 +12,7 @@ import { GrpcApi } from '../transports/grpc/grpc-api';
 import { VERSION } from '@memsidecar/config';
 import { loadTrustedKeys } from './auth-keys';
 import { Infrastructure } from '@memsidecar/platform';
+import { RevocationList, recordTokenIssued } from '@memsidecar/tokens';
 
 /** What the blocks were given, and the background workers they run on this instance. */
 export class BlockHost {

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EventStore } from '@memsidecar/event-store';
 import { startRestartableNats, until, waitFor, type RestartableNats } from '@memsidecar/testing';
-import { RevocationList, revokeToken } from './revocations';
+import { recordTokenIssued, revokeToken } from './tokens.records';
+import { RevocationList } from './tokens.revocations';
 
 const options = { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 };
 const quiet = { log: () => {}, error: () => {} };
@@ -89,4 +90,47 @@ describe('revocation list - following the log', () => {
     await until(() => list.has('after-restart'), 8_000);
     expect(Date.now() - revokedAt).toBeLessThan(8_000);
   }, 60_000);
+});
+
+describe('token records - the events as the log has always held them', () => {
+  let server: RestartableNats;
+  let nc: NatsConnection;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    server = await startRestartableNats();
+    nc = await connect({ servers: server.url });
+    store = await EventStore.open(nc, options);
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  const recorded = async (ns: string, tokenId: string) => {
+    const read = [];
+    for await (const e of store.read({ filter: `mem.evt.auth.memsidecar.${ns}.${tokenId}` })) read.push(e);
+    return read;
+  };
+
+  it('records an issuance once, on its own subject, with the grant field by field', async () => {
+    const grant = { tokenId: 'rec-1', tenant: 'acme', agent: 'bot', namespaces: ['kv/*'], ops: ['kv.get'], issuedAt: '2030-01-01T00:00:00.000Z', expiresAt: null };
+    expect(await recordTokenIssued(store, { ...grant, token: 'never-logged' } as typeof grant, 'memctl')).toBe(true);
+    expect(await recordTokenIssued(store, { ...grant, tenant: 'other' }, 'memctl')).toBe(false);
+    const [e, ...more] = await recorded('issued', 'rec-1');
+    expect(more).toEqual([]);
+    expect(Object.keys(e).filter((k) => k !== 'seq')).toEqual(['id', 'type', 'v', 'at', 'tenant', 'agent', 'block', 'ns', 'entity', 'data']);
+    expect(e).toMatchObject({ type: 'auth.token_issued', v: 1, tenant: 'memsidecar', agent: 'memctl', block: 'auth', ns: 'issued', entity: 'rec-1' });
+    expect(JSON.stringify(e.data)).toBe(JSON.stringify(grant));
+  });
+
+  it('records a revocation once, issued here or not', async () => {
+    expect(await revokeToken(store, 'rec-2', 'leaked', 'memctl')).toBe(true);
+    expect(await revokeToken(store, 'rec-2', 'again', 'memctl')).toBe(false);
+    const [e, ...more] = await recorded('tokens', 'rec-2');
+    expect(more).toEqual([]);
+    expect(e).toMatchObject({ type: 'auth.token_revoked', v: 1, tenant: 'memsidecar', agent: 'memctl', block: 'auth', ns: 'tokens', entity: 'rec-2' });
+    expect(JSON.stringify(e.data)).toBe(JSON.stringify({ tokenId: 'rec-2', reason: 'leaked' }));
+  });
 });
