@@ -34,8 +34,17 @@ const LIBS = {
     BLOCKS.map((block) => [
       block,
       // session -> lease is the one dependency between blocks: a session that ends releases its
-      // leases (libs/blocks/lease/src/lease.sessions.ts). No other block may import another.
-      ['libs/core', 'libs/event-store', 'libs/projections', 'libs/api', 'libs/config', ...(block === 'libs/blocks/session' ? ['libs/blocks/lease'] : [])],
+      // leases (libs/blocks/lease/src/lease.sessions.ts). No other block may import another. The
+      // tokens block records what libs/auth issues, in libs/auth's own types.
+      [
+        'libs/core',
+        'libs/event-store',
+        'libs/projections',
+        'libs/api',
+        'libs/config',
+        ...(block === 'libs/blocks/session' ? ['libs/blocks/lease'] : []),
+        ...(block === 'libs/blocks/tokens' ? ['libs/auth'] : []),
+      ],
     ]),
   ),
   'libs/platform': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/api', 'libs/config', ...BLOCKS],

@@ -1,19 +1,8 @@
+import type { IssuedToken } from '@memsidecar/auth';
 import type { DomainEvent } from '@memsidecar/core';
 
-/**
- * What an issued token grants, never the token itself. The same fields as `IssuedToken` of
- * `@memsidecar/auth`, in the same order (the log keeps them as they were written).
- */
-export interface TokenIssuedData {
-  tokenId: string;
-  tenant: string;
-  agent: string;
-  namespaces: string[];
-  ops: string[];
-  issuedAt: string;
-  /** Null for a token that never expires. */
-  expiresAt: string | null;
-}
+/** What an issued token grants, never the token itself (`expiresAt` null: it never expires). */
+export type TokenIssuedData = IssuedToken;
 
 export interface TokenRevokedData {
   tokenId: string;
