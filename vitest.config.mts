@@ -21,14 +21,16 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time: each owns its servers (a nats-server child on a free port, a fresh
+    // database, the service as its own process), and the suite held under a load of 4-6 on two cores.
+    maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
     // Tiers, by file name: `npm run test:unit` (pure: deciders, codecs, policies), `test:int` (real
     // nats-server children and databases, in one process), `test:e2e` (the service as a process).
     projects: [
       { extends: true, test: { name: 'unit', include: SOURCES, exclude: [...SERVER_TIERS, ...configDefaults.exclude] } },
-      // Each file starts its own servers (a nats-server child on a free port, a fresh database), so files run side by side.
       { extends: true, test: { name: 'int', include: ['**/*.int.spec.ts'], exclude: configDefaults.exclude } },
-      { extends: true, test: { name: 'e2e', include: ['**/*.e2e.spec.ts'], exclude: configDefaults.exclude, fileParallelism: false } },
+      { extends: true, test: { name: 'e2e', include: ['**/*.e2e.spec.ts'], exclude: configDefaults.exclude } },
     ],
   },
 });
