@@ -1,8 +1,7 @@
-import { isMemError, type MemError, type StoredEvent } from '@memsidecar/core';
+import { isMemError, systemClock, type MemError, type StoredEvent } from '@memsidecar/core';
 import type { BatchApplier } from './batch-applier';
 import type { Database } from './database';
 import { Parking } from './parking';
-import { sleep } from './read-model-progress';
 
 /** A batch that fails for another reason than an unreachable database is tried this often, then its culprit is parked. */
 const POISON_ATTEMPTS = 5;
@@ -74,7 +73,7 @@ export class BatchRecovery {
       if (this.deps.stopped()) throw error;
       if (attempt >= POISON_ATTEMPTS) return this.isolate(batch, attempt);
       this.deps.logger.error(`read model ${this.deps.name} could not apply seq ${batch[0].seq}..${batch[batch.length - 1].seq} (attempt ${attempt} of ${POISON_ATTEMPTS}): ${error.message}`);
-      await sleep(RETRY_DELAY_MS * attempt);
+      await systemClock.sleep(RETRY_DELAY_MS * attempt);
     }
   }
 
@@ -96,7 +95,7 @@ export class BatchRecovery {
           this.outage = e;
           this.deps.blocked();
         }
-        await sleep(OUTAGE_RETRY_MS);
+        await systemClock.sleep(OUTAGE_RETRY_MS);
       }
     }
   }

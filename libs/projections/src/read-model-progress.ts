@@ -1,4 +1,4 @@
-import { MemError, allEventsFilter } from '@memsidecar/core';
+import { MemError, allEventsFilter, systemClock } from '@memsidecar/core';
 import type { EventLog } from '@memsidecar/event-store';
 import { RateMeter } from './rate-meter';
 import { SeqWaiters } from './seq-waiters';
@@ -114,7 +114,7 @@ export class ReadModelProgress {
     if (upTo !== Number.MAX_SAFE_INTEGER) {
       while ((await this.logEndWithin(allEventsFilter(this.deps.store.prefix), deadline)) < upTo) {
         if (Date.now() >= deadline) throw this.deadlineExceeded(upTo, timeoutMs);
-        await sleep(LOG_POLL_MS);
+        await systemClock.sleep(LOG_POLL_MS);
       }
     }
     const last = await this.logEndWithin(this.deps.filter, deadline);
@@ -128,7 +128,7 @@ export class ReadModelProgress {
         return await this.deps.store.lastSeq(filter);
       } catch (e) {
         if (Date.now() + LOG_POLL_MS >= deadline) throw e;
-        await sleep(LOG_POLL_MS);
+        await systemClock.sleep(LOG_POLL_MS);
       }
     }
   }
@@ -141,4 +141,3 @@ export class ReadModelProgress {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
