@@ -1,9 +1,9 @@
-import { DEFAULT_FUSION, fuse, prepareDenseQuery, type FusionOptions, type LaneHit } from '@memsidecar/semantic';
+import { DEFAULT_FUSION, fuse, prepareDenseQuery, type FusionOptions, type LaneHit, type LanePosition } from '@memsidecar/semantic';
 import type { NatsTestClient } from '@memsidecar/testing';
 import type { Question } from './locomo';
 import { SCORED_DEPTH, meanOver, recallAt, scoreAll, type Scores } from './metrics';
 import { percent } from './report';
-import { search, type LaneExplain, type SearchHit, type SearchReply } from './service';
+import { search, type SearchHit, type SearchReply } from './service';
 
 /**
  * Lanes are `max(100, topK)` deep, so only a topK at least as large as a conversation returns every
@@ -30,7 +30,7 @@ export interface ExplainedSearch extends Lanes {
   complete: boolean;
 }
 
-function lane(hits: readonly SearchHit[], pick: (h: SearchHit) => LaneExplain | null | undefined): { hits: LaneHit[]; gapless: boolean } {
+function lane(hits: readonly SearchHit[], pick: (h: SearchHit) => LanePosition | null | undefined): { hits: LaneHit[]; gapless: boolean } {
   const ranked = hits.flatMap((h) => {
     const e = pick(h);
     return e ? [{ id: h.id, rank: e.rank, score: e.score }] : [];

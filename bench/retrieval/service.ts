@@ -1,24 +1,19 @@
-import { prepareDenseQuery } from '@memsidecar/semantic';
+import { prepareDenseQuery, type HitExplanation, type SearchMode } from '@memsidecar/semantic';
 import type { NatsTestClient } from '@memsidecar/testing';
 import type { Conversation, Question } from './locomo';
 import { SCORED_DEPTH } from './metrics';
 
-export type Mode = 'dense' | 'sparse' | 'hybrid';
+export type Mode = SearchMode;
 export const MODES: readonly Mode[] = ['dense', 'sparse', 'hybrid'];
 
 const UPSERT_BATCH = 100;
 const UPSERT_TIMEOUT_MS = 60_000;
 const SEARCH_TIMEOUT_MS = 30_000;
 
-export interface LaneExplain {
-  rank: number;
-  score: number;
-}
-
 export interface SearchHit {
   id: string;
   score: number;
-  explain?: { dense?: LaneExplain | null; sparse?: (LaneExplain & { terms: string[] }) | null; fused?: number };
+  explain?: HitExplanation;
 }
 
 export interface SearchReply {
