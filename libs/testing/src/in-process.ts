@@ -12,6 +12,8 @@ export interface InProcessOptions {
   env?: Record<string, string>;
   /** Starts at the wall-clock time; moves only when the spec moves it. */
   clock?: ManualClock;
+  /** A Postgres database for the read models (e.g. `createTestDatabase().url`); PGlite in memory without one. */
+  databaseUrl?: string;
 }
 
 /** Who calls: a token with these claims is issued for the call. `null` sends no token at all. */
@@ -67,6 +69,7 @@ export class InProcessService {
     const clock = o.clock ?? new ManualClock();
     const log = new InMemoryEventLog({ prefix: config.subjectPrefix, clock });
     const db = await Database.open({
+      url: o.databaseUrl,
       pgliteDir: 'memory://',
       entities: [ProjectionCheckpoint, AppliedRequest, ...o.blocks.flatMap((b) => b.entities)],
       migrations: [...BOOKKEEPING_MIGRATIONS, ...o.blocks.flatMap((b) => b.migrations)],
