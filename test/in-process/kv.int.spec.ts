@@ -1,0 +1,5 @@
+import { kvBlock } from '@memsidecar/kv';
+import { describeInProcess } from '../support/in-process';
+import { kvCases } from './kv.cases';
+
+describeInProcess('kv', 'postgres', { blocks: [kvBlock], env: { MEMSIDECAR_READ_WAIT_MS: '300' } }, kvCases);
