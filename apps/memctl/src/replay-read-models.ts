@@ -1,4 +1,4 @@
-import { ProjectionRunner, type Database } from '@memsidecar/projections';
+import { ProjectionRunner, withRequestLedger, type Database } from '@memsidecar/projections';
 import { BLOCKS, REBUILD_BATCH, type NatsLog, type InfraLogger } from '@memsidecar/platform';
 
 export interface ReplayedReadModel {
@@ -28,7 +28,7 @@ export async function replayReadModels(
   logger: InfraLogger,
   onReplayed: (r: ReplayedReadModel) => void,
 ): Promise<ReplayedReadModel[]> {
-  const projections = BLOCKS.flatMap((b) => b.projections);
+  const projections = withRequestLedger(BLOCKS.flatMap((b) => b.projections));
   return Promise.all(
     projections.map(async (projection) => {
       const untilSeq = untilSeqOf(projection.name);

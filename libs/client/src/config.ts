@@ -37,6 +37,12 @@ const configSchema = z.strictObject({
   retryPolicy: retrySchema.default(retrySchema.parse({})),
   /** Path of the append-only JSONL outbox of mutations; off when unset. */
   transactionLog: z.string().min(1).optional(),
+  /**
+   * How long the service honours a request id (its `MEMSIDECAR_REQUEST_RETENTION_MS`, 7 days by
+   * default). An outbox entry older than this is not sent again, since the service could no longer
+   * tell whether it was applied: it is set aside in `<transactionLog>.expired`.
+   */
+  requestRetentionMs: z.number().int().min(3_600_000).default(7 * 24 * 3_600_000),
 });
 
 export type ClientConfigInput = z.input<typeof configSchema>;
@@ -62,6 +68,7 @@ export interface ClientConfig {
   session: SessionDefaults;
   retryPolicy: RetryPolicy;
   transactionLog?: string;
+  requestRetentionMs: number;
 }
 
 /**
@@ -106,5 +113,6 @@ export function parseClientConfig(input: unknown, logger: ClientLogger = console
     session: { heartbeatIntervalMs, heartbeatTimeoutMs, onOrphan: c.session.onOrphan },
     retryPolicy: { maxRetries, baseDelayMs: c.retryPolicy.baseDelayMs, capDelayMs: capDelayS * 1000, jitterFactor: c.retryPolicy.jitterFactor },
     transactionLog: c.transactionLog,
+    requestRetentionMs: c.requestRetentionMs,
   };
 }

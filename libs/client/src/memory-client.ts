@@ -185,6 +185,13 @@ export class MemoryClient {
 
   /** Sends again, in order, what a crash left unsettled in the transaction log. */
   private async recover(): Promise<void> {
+    const expired = this.outbox?.setAsideOlderThan(new Date(Date.now() - this.config.requestRetentionMs)) ?? [];
+    if (expired.length > 0) {
+      this.logger.warn(
+        `transaction log: ${expired.length} unacknowledged mutation(s) are older than the service keeps request ids ` +
+          `(${this.config.requestRetentionMs} ms); sending them again could apply them twice, so they are kept in ${this.outbox!.expiredPath} instead`,
+      );
+    }
     const pending = this.outbox?.pending() ?? [];
     if (pending.length === 0) return;
     this.logger.warn(`transaction log: sending ${pending.length} unacknowledged mutation(s) again`);

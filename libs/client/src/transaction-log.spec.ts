@@ -34,6 +34,22 @@ describe('transaction log - outbox of mutations', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('sets aside what is older than the request-id retention: kept in .expired, never pending again', () => {
+    const log = TransactionLog.open(path, logger);
+    const at = (id: string, iso: string) => ({ ...mutation(id), at: iso });
+    log.written(at('old-1', '2026-01-01T00:00:00.000Z'));
+    log.written(at('fresh', '2026-01-09T00:00:00.000Z'));
+    log.written(at('old-2', '2026-01-01T23:59:59.999Z'));
+    const setAside = log.setAsideOlderThan(new Date('2026-01-02T00:00:00.000Z'));
+    expect(setAside.map((m) => m.id)).toEqual(['old-1', 'old-2']);
+    expect(log.pending().map((m) => m.id)).toEqual(['fresh']);
+    expect(linesOf(log.expiredPath)).toEqual([at('old-1', '2026-01-01T00:00:00.000Z'), at('old-2', '2026-01-01T23:59:59.999Z')]);
+    // as after a crash: the outbox says they are settled, the .expired file still holds them
+    expect(TransactionLog.open(path, logger).pending().map((m) => m.id)).toEqual(['fresh']);
+    expect(log.setAsideOlderThan(new Date('2026-01-02T00:00:00.000Z'))).toEqual([]);
+    expect(linesOf(log.expiredPath)).toHaveLength(2);
+  });
+
   it('writing the same id again (a retry) adds no second line', () => {
     const log = TransactionLog.open(path, logger);
     log.written(mutation('a'));

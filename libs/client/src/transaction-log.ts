@@ -9,7 +9,11 @@ export interface PendingMutation {
   at: string;
 }
 
-type Line = ({ kind: 'pending' } & PendingMutation) | { kind: 'acked'; id: string; seq?: number } | { kind: 'refused'; id: string; code: string };
+type Line =
+  | ({ kind: 'pending' } & PendingMutation)
+  | { kind: 'acked'; id: string; seq?: number }
+  | { kind: 'refused'; id: string; code: string }
+  | { kind: 'expired'; id: string };
 
 /** Settled lines the file may gather before it is rewritten with only what is still unsettled. */
 const COMPACT_AFTER_SETTLED_LINES = 10_000;
@@ -79,6 +83,33 @@ export class TransactionLog {
   refused(id: string, code: string): void {
     if (!this.unsettled.delete(id)) return;
     this.settle({ kind: 'refused', id, code });
+  }
+
+  /**
+   * Moves the unsettled mutations written before `cutoff` out of the outbox into `<path>.expired`
+   * (appended and fsynced first, so none is lost), and returns them: past the service's request-id
+   * retention, sending one again could apply it twice.
+   */
+  setAsideOlderThan(cutoff: Date): PendingMutation[] {
+    const old = this.pending().filter((m) => Date.parse(m.at) < cutoff.getTime());
+    if (old.length === 0) return [];
+    const fd = openSync(this.expiredPath, 'a');
+    try {
+      writeSync(fd, old.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    for (const m of old) {
+      this.unsettled.delete(m.id);
+      this.settle({ kind: 'expired', id: m.id });
+    }
+    return old;
+  }
+
+  /** Where mutations past the request-id retention are kept for an operator to look at. */
+  get expiredPath(): string {
+    return `${this.path}.expired`;
   }
 
   /** Leaves only what is unsettled in the file. A reply arriving after this is not recorded: its entry is simply sent again next time. */

@@ -66,6 +66,14 @@ export class LimitsConfig {
   readWaitMs = 5_000;
 }
 
+/** The request ledger: how long a `Mem-Request-Id` is honoured (a retry within it gets the original result). */
+export class RequestsConfig {
+  /** Seven days by default; at least an hour, well beyond JetStream's duplicate window. Clients must not resend older requests. */
+  @IsInt()
+  @Min(3_600_000)
+  retentionMs = 7 * 24 * 3_600_000;
+}
+
 /** TLS of the gRPC listeners: a server certificate and key, and for mTLS the CA client certificates must chain to. */
 export class GrpcTlsConfig {
   @IsOptional()
@@ -272,6 +280,10 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => LimitsConfig)
   limits = new LimitsConfig();
+
+  @ValidateNested()
+  @Type(() => RequestsConfig)
+  requests = new RequestsConfig();
 
   @ValidateNested()
   @Type(() => SemanticConfig)

@@ -26,8 +26,8 @@ export interface Handled<E extends DomainEvent = DomainEvent> {
 
 /** Where earlier applications of a request id can be found after the in-memory window. */
 export interface RequestLedger {
-  /** Sequence of the event the request produced, once its block's read models reach `atLeastSeq`. */
-  find(block: Block, tenant: string, requestId: string, atLeastSeq: number): Promise<number | null>;
+  /** Sequence of the event the request produced, once the ledger holds the log up to `atLeastSeq`. */
+  find(tenant: string, requestId: string, atLeastSeq: number): Promise<number | null>;
 }
 
 export interface RuntimeOptions {
@@ -97,7 +97,7 @@ export class AggregateRuntime {
     const requestKey = meta.requestId ? `${encodeToken(meta.tenant)}:${meta.requestId}` : undefined;
     const original = (seq: number) => this.replayOriginal<E>(seq, type.block, address, meta);
     if (requestKey) {
-      const seq = this.recentRequests.get(requestKey) ?? (await this.ledger.find(type.block, meta.tenant, meta.requestId!, 0));
+      const seq = this.recentRequests.get(requestKey) ?? (await this.ledger.find(meta.tenant, meta.requestId!, 0));
       if (seq) return original(seq);
     }
     let current = await this.cached(type, subject);
@@ -119,7 +119,7 @@ export class AggregateRuntime {
         if (!isMemError(e)) throw e;
         if (await refresh()) continue;
         if (requestKey) {
-          const seq = await this.ledger.find(type.block, meta.tenant, meta.requestId!, current.seq);
+          const seq = await this.ledger.find(meta.tenant, meta.requestId!, current.seq);
           if (seq) return original(seq);
         }
         throw e;

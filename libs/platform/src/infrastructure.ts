@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { BlockDefinition } from '@memsidecar/api';
-import type { Block } from '@memsidecar/core';
+import { systemClock, type Block } from '@memsidecar/core';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import { AggregateRuntime, EventStore, NatsServerProcess } from '@memsidecar/event-store';
 import {
@@ -13,6 +13,8 @@ import {
   ProjectionRunner,
   ReadModelStatistics,
   ReadModels,
+  RequestLedgerRetention,
+  withRequestLedger,
   type DatabaseOptions,
   type RunnerOptions,
 } from '@memsidecar/projections';
@@ -144,8 +146,9 @@ export function openReadModelDatabase(
   });
 }
 
+/** A runner for every read model of `blocks`, the request ledger's first. */
 export const projectionRunners = (blocks: BlockDefinition[], log: NatsLog, db: Database, logger: InfraLogger, options?: RunnerOptions): ProjectionRunner[] =>
-  blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log.store, db, logger, options));
+  withRequestLedger(blocks.flatMap((b) => b.projections)).map((p) => new ProjectionRunner(p, log.store, db, logger, options));
 
 /** Everything stateful one service instance owns: the log, the read models and the aggregates. */
 export class Infrastructure {
@@ -159,6 +162,7 @@ export class Infrastructure {
     readonly runtime: AggregateRuntime,
     private readonly logger: InfraLogger,
     private readonly statistics: ReadModelStatistics,
+    private readonly retention: RequestLedgerRetention,
   ) {}
 
   get nc(): NatsConnection {
@@ -189,7 +193,9 @@ export class Infrastructure {
       );
       const statistics = new ReadModelStatistics(db, readModels.runners, logger);
       statistics.start();
-      return new Infrastructure(config, log, db, readModels, runtime, logger, statistics);
+      const retention = new RequestLedgerRetention(db, systemClock, config.requests.retentionMs, logger);
+      retention.start();
+      return new Infrastructure(config, log, db, readModels, runtime, logger, statistics, retention);
     } catch (e) {
       await log.close();
       throw e;
@@ -206,6 +212,7 @@ export class Infrastructure {
       this.logger.warn(`read models did not catch up before shutdown: ${(e as Error).message}`);
     }
     await this.statistics.stop();
+    await this.retention.stop();
     await this.readModels.stop();
     await this.db.close();
     await this.log.close();

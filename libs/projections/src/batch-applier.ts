@@ -1,7 +1,6 @@
 import type { StoredEvent } from '@memsidecar/core';
 import type { Database, SqlExecutor } from './database';
 import type { Projection } from './projection';
-import { recordRequests } from './request-ledger';
 
 export interface ApplierLogger {
   log(message: string): void;
@@ -64,8 +63,6 @@ export class BatchApplier {
   private async applyEvents(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
     const known = events.filter((e) => this.knows(e));
     if (known.length > 0) await this.projection.apply(sql, known);
-    // Each block's own read models keep the request ledger; one that follows every block would only repeat them.
-    if (!this.projection.everyBlock) await recordRequests(sql, events);
   }
 
   private knows(e: StoredEvent): boolean {

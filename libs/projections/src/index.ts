@@ -10,4 +10,6 @@ export * from './checkpoint.entity';
 export * from './applied-request.entity';
 export * from './projection-errors';
 export * from './request-memory';
+export * from './request-ledger';
+export * from './request-ledger-retention';
 export { BOOKKEEPING_MIGRATIONS } from './migrations';

@@ -4,7 +4,7 @@ import { MemError } from '@memsidecar/core';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection, type KvEvent } from '@memsidecar/kv';
 import { TcpProxy, createTestDatabase, openIntegrationInfra, startRestartableNats, until, waitFor, type IntegrationInfra, type RestartableNats, type TestDatabase } from '@memsidecar/testing';
-import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionErrors, ProjectionRunner, ReadModels, type Projection } from './index';
+import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionErrors, ProjectionRunner, ReadModels, withRequestLedger, type Projection } from './index';
 
 const quiet = { log: () => {}, warn: () => {}, error: () => {} };
 const kvReadModel = { entities: [KvEntry], migrations: [KvEntries1763769600100] };
@@ -144,8 +144,8 @@ describe('projections - while the database is unreachable', () => {
   });
 
   it('reads answer UNAVAILABLE at once, retried request ids are answered from the log, and the read model catches up when it returns', async () => {
-    const runner = new ProjectionRunner(kvProjection, infra.store, db, quiet);
-    const readModels = new ReadModels([runner], db, 5_000);
+    const [ledger, runner] = withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, infra.store, db, quiet));
+    const readModels = new ReadModels([ledger, runner], db, 5_000);
     await readModels.start();
     const runtime = new AggregateRuntime(infra.store, readModels, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 5, rememberedRequests: 10 }, (block, seq) =>
       readModels.noteAppended(block, seq),
@@ -161,8 +161,8 @@ describe('projections - while the database is unreachable', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
 
     // A retry of a request applied before the outage finds its original event; a new id is new.
-    expect(await readModels.find('kv', 'acme', 'req-1', 0)).toBe(first.event!.seq);
-    expect(await readModels.find('kv', 'acme', 'never-used', 0)).toBeNull();
+    expect(await readModels.find('acme', 'req-1', 0)).toBe(first.event!.seq);
+    expect(await readModels.find('acme', 'never-used', 0)).toBeNull();
     const during = await runtime.handle(kvAggregate, { tenant: 'acme', ns: 'n', entity: 'b' }, { type: 'PutValue', value: 2 }, { now: new Date(), tenant: 'acme', agent: 'a', requestId: 'req-2' });
     expect(during.replayed).toBe(false);
     await until(() => runner.state.state === 'database_unavailable', 5_000);
@@ -174,14 +174,14 @@ describe('projections - while the database is unreachable', () => {
     await readModels.stop();
   }, 60_000);
 
-  it('a read model that did not see the whole log cannot vouch for an unknown request id', async () => {
-    const runner = new ProjectionRunner(kvProjection, infra.store, db, quiet);
-    const readModels = new ReadModels([runner], db, 5_000);
+  it('a request ledger that did not see the whole log cannot vouch for an unknown request id', async () => {
+    const runners = withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, infra.store, db, quiet));
+    const readModels = new ReadModels(runners, db, 5_000);
     await readModels.start();
-    expect(runner.receivedWholeLog).toBe(false); // it started from its checkpoint, not the log's first event
+    expect(runners[0].receivedWholeLog).toBe(false); // it started from its checkpoint, not the log's first event
     proxy.cut();
     await expect(db.query('SELECT 1')).rejects.toBeInstanceOf(MemError);
-    await expect(readModels.find('kv', 'acme', 'unknown', 0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(readModels.find('acme', 'unknown', 0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     proxy.restore();
     await until(() => db.available, 10_000);
     await readModels.stop();

@@ -6,13 +6,18 @@ import type { SqlExecutor } from './database';
  * A read model: folds one block's events into Postgres rows. Must be safe to apply in batches.
  * `E` is the union of events it folds; the runner hands `apply` only the events `canHandle` accepts.
  */
-export interface Projection<E extends DomainEvent = DomainEvent> {
+export type Projection<E extends DomainEvent = DomainEvent> = ProjectionBody<E> & ProjectionSource;
+
+/** Which events a read model folds, and whose reads wait for it. */
+export type ProjectionSource =
+  /** The block's events; its reads wait for this read model. */
+  | { block: Block; everyBlock?: false }
+  /** Every block's events; `block`'s reads wait for it (the audit log), or no block's (the request ledger). */
+  | { block?: Block; everyBlock: true };
+
+export interface ProjectionBody<E extends DomainEvent> {
   /** Name of the read model, also its checkpoint's name. */
   name: string;
-  /** The block whose reads wait for this read model; also the events it folds, unless `everyBlock`. */
-  block: Block;
-  /** Folds the events of every block, not only its own (the audit log). */
-  everyBlock?: boolean;
   /** Tables this read model owns, emptied by a rebuild. */
   tables: string[];
   /**

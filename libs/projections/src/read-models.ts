@@ -2,6 +2,7 @@ import { MemError, inChildSpan, isMemError, type Block } from '@memsidecar/core'
 import type { RequestLedger } from '@memsidecar/event-store';
 import type { Database } from './database';
 import type { ProjectionRunner } from './projection-runner';
+import { REQUEST_LEDGER } from './request-ledger';
 import { RequestMemory } from './request-memory';
 
 /**
@@ -12,16 +13,22 @@ export class ReadModels implements RequestLedger {
   private readonly byBlock = new Map<Block, ProjectionRunner[]>();
   private readonly acknowledged = new Map<Block, number>();
   private lastAcknowledged = 0;
+  private readonly ledger: ProjectionRunner;
   private readonly requests = new RequestMemory();
 
+  /** `runners`: every read model, the request ledger's (see `withRequestLedger`) among them. */
   constructor(
     readonly runners: ProjectionRunner[],
     private readonly db: Database,
     private readonly defaultWaitMs: number,
   ) {
+    const ledger = runners.find((r) => r.name === REQUEST_LEDGER);
+    if (!ledger) throw new Error(`the read models lack the request ledger (${REQUEST_LEDGER})`);
+    this.ledger = ledger;
+    ledger.onReceived = (event) => this.requests.note(event);
     for (const r of runners) {
-      this.byBlock.set(r.projection.block, [...(this.byBlock.get(r.projection.block) ?? []), r]);
-      r.onReceived = (event) => this.requests.note(event);
+      const { block } = r.projection;
+      if (block) this.byBlock.set(block, [...(this.byBlock.get(block) ?? []), r]);
     }
   }
 
@@ -42,19 +49,21 @@ export class ReadModels implements RequestLedger {
   }
 
   /**
-   * The ledger in Postgres; while the database is unreachable, what the read models received from
-   * the log answers when it can (see `RequestMemory`), and UNAVAILABLE when it cannot.
+   * The ledger in Postgres, once it holds the log up to `atLeastSeq`; while the database is
+   * unreachable, what the ledger received from the log answers when it can (see `RequestMemory`),
+   * and UNAVAILABLE when it cannot.
    */
-  async find(block: Block, tenant: string, requestId: string, atLeastSeq: number): Promise<number | null> {
+  async find(tenant: string, requestId: string, atLeastSeq: number): Promise<number | null> {
     try {
-      if (atLeastSeq > 0) await this.ready(block, atLeastSeq);
+      if (!this.db.available) throw new MemError('UNAVAILABLE', 'the read-model database is unreachable');
+      if (atLeastSeq > this.ledger.applied) {
+        await inChildSpan('read_model.wait', waitAttributes(this.ledger, atLeastSeq), () => this.ledger.catchUp(this.defaultWaitMs, atLeastSeq));
+      }
       const rows = await this.db.prepared<{ seq: string }>(`SELECT seq FROM mem_requests WHERE tenant = $1 AND request_id = $2`, [tenant, requestId]);
       return rows.length ? Number(rows[0].seq) : null;
     } catch (e) {
       if (!isMemError(e) || e.code !== 'UNAVAILABLE') throw e;
-      const runners = this.byBlock.get(block) ?? [];
-      const complete = runners.length > 0 && runners.every((r) => r.receivedWholeLog);
-      const known = this.requests.answer(tenant, requestId, complete);
+      const known = this.requests.answer(tenant, requestId, this.ledger.receivedWholeLog);
       if (known === undefined) throw new MemError('UNAVAILABLE', `the request ledger is unreachable and request ${requestId} cannot be checked from the log; nothing was applied`);
       return known;
     }

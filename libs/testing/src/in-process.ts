@@ -3,7 +3,7 @@ import { aggregateSubject, isMemError, ManualClock, type Block, type ErrorBody, 
 import { issueToken, type IssueRequest } from '@memsidecar/auth';
 import { loadConfig } from '@memsidecar/config';
 import { AggregateRuntime, InMemoryEventLog, installUpcasters } from '@memsidecar/event-store';
-import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels } from '@memsidecar/projections';
+import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels, RequestLedgerRetention, withRequestLedger } from '@memsidecar/projections';
 import { Authenticator, Dispatcher, assertCatalogued, type BlockDefinition, type BlockDependencies, type BlockWorker, type RequestHeaders } from '@memsidecar/api';
 
 export interface InProcessOptions {
@@ -59,6 +59,8 @@ export class InProcessService {
     readonly clock: ManualClock,
     private readonly signingKey: KeyObject,
     private readonly workers: BlockWorker[],
+    /** Sweeps the request ledger on the manual clock: advancing it past the retention deletes old request ids. */
+    readonly retention: RequestLedgerRetention,
     /** Every request that failed with an error outside the contract (INTERNAL), with its stack. */
     readonly internalErrors: string[],
   ) {}
@@ -75,7 +77,7 @@ export class InProcessService {
       migrations: [...BOOKKEEPING_MIGRATIONS, ...o.blocks.flatMap((b) => b.migrations)],
     });
     const logger = { log: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
-    const runners = o.blocks.flatMap((b) => b.projections).map((p) => new ProjectionRunner(p, log, db, logger));
+    const runners = withRequestLedger(o.blocks.flatMap((b) => b.projections)).map((p) => new ProjectionRunner(p, log, db, logger));
     const readModels = new ReadModels(runners, db, config.limits.readWaitMs);
     await readModels.start();
     const runtime = new AggregateRuntime(log, readModels, { prefix: config.subjectPrefix, cachedAggregates: 10_000, conflictRetries: 20, rememberedRequests: 10_000 }, (block, seq) =>
@@ -97,7 +99,9 @@ export class InProcessService {
     if (guard) dispatcher.useSessionGuard(guard);
     const workers = o.blocks.flatMap((b) => b.workers?.(deps) ?? []);
     for (const w of workers) w.start();
-    return new InProcessService(log, db, readModels, dispatcher, deps, clock, privateKey, workers, internalErrors);
+    const retention = new RequestLedgerRetention(db, clock, config.requests.retentionMs, { ...logger, warn: logger.error });
+    retention.start();
+    return new InProcessService(log, db, readModels, dispatcher, deps, clock, privateKey, workers, retention, internalErrors);
   }
 
   /** Appends events as they would have been appended before, and waits until the read models hold them. */
@@ -151,6 +155,7 @@ export class InProcessService {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop()));
+    await this.retention.stop();
     await this.readModels.stop();
     await this.db.close();
   }

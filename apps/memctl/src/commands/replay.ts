@@ -2,13 +2,14 @@ import { Client } from 'pg';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import { allEventsFilter } from '@memsidecar/core';
 import type { EventStore } from '@memsidecar/event-store';
+import { withRequestLedger } from '@memsidecar/projections';
 import { BLOCKS, NatsLog, openReadModelDatabase } from '@memsidecar/platform';
 import { UsageError, optionalOption, parseTime, requiredOption, type ParsedArgs } from '../args';
 import { describeReplayed, replayReadModels } from '../replay-read-models';
 import { quiet } from './projections';
 
 /** Every table the migrations create for the read models and their bookkeeping. */
-const readModelTables = (): string[] => ['mem_checkpoints', 'mem_requests', ...new Set(BLOCKS.flatMap((b) => b.projections.flatMap((p) => p.tables)))];
+const readModelTables = (): string[] => ['mem_checkpoints', ...new Set(withRequestLedger(BLOCKS.flatMap((b) => b.projections)).flatMap((p) => p.tables))];
 
 /**
  * `memctl replay --into URL [--until SEQ|TIME] [--force]`: every read model rebuilt into another

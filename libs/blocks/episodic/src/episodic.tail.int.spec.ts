@@ -3,7 +3,7 @@ import { aggregateSubject, DEFAULT_LIMITS, ManualClock } from '@memsidecar/core'
 import { loadConfig } from '@memsidecar/config';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime } from '@memsidecar/event-store';
-import { ProjectionRunner, ReadModels } from '@memsidecar/projections';
+import { ProjectionRunner, ReadModels, withRequestLedger } from '@memsidecar/projections';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { episodicBlock } from './episodic.block';
 import { NAMESPACE_LOG, episodicOperations } from './episodic.operations';
@@ -23,7 +23,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
 
   beforeAll(async () => {
     infra = await openIntegrationInfra('postgres', episodicBlock);
-    readModels = new ReadModels([new ProjectionRunner(episodicProjection, infra.store, infra.db, quiet)], infra.db, 5000);
+    readModels = new ReadModels(withRequestLedger([episodicProjection]).map((p) => new ProjectionRunner(p, infra.store, infra.db, quiet)), infra.db, 5000);
     await readModels.start();
     const runtime = new AggregateRuntime(infra.store, readModels, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 20, rememberedRequests: 100 }, (block, seq) =>
       readModels.noteAppended(block, seq),

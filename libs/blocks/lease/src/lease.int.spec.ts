@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, ManualClock, type StoredEvent } from '@memsidecar/core';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
-import { Database, ProjectionRunner, ReadModels } from '@memsidecar/projections';
+import { Database, ProjectionRunner, ReadModels, withRequestLedger } from '@memsidecar/projections';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseExpiryWorker, leaseOperations, leaseProjection, leaseSubject, releaseSessionLeases } from './index';
 
@@ -30,7 +30,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
   beforeAll(async () => {
     infra = await openIntegrationInfra(kind, { entities: [LeaseEntry], migrations: [LeaseEntries1763769600300] });
     ({ store, db } = infra);
-    readModels = new ReadModels([new ProjectionRunner(leaseProjection, store, db, logger)], db, 5000);
+    readModels = new ReadModels(withRequestLedger([leaseProjection]).map((p) => new ProjectionRunner(p, store, db, logger)), db, 5000);
     await readModels.start();
     deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
   });

@@ -3,7 +3,7 @@ import { loadConfig } from '@memsidecar/config';
 import { DEFAULT_LIMITS, ManualClock, MemError, type StoredEvent } from '@memsidecar/core';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, type EventStore } from '@memsidecar/event-store';
-import { ProjectionRunner, ReadModels, type Database } from '@memsidecar/projections';
+import { ProjectionRunner, ReadModels, type Database, withRequestLedger } from '@memsidecar/projections';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseOperations, leaseProjection, leaseSubject, sessionEndReleaseRequestId } from '@memsidecar/lease';
 import { SessionEntries1763769600400 } from './migrations/1763769600400-session-entries';
@@ -39,7 +39,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
   beforeAll(async () => {
     infra = await openIntegrationInfra(kind, { entities: [SessionEntry, LeaseEntry], migrations: [SessionEntries1763769600400, LeaseEntries1763769600300] });
     ({ store, db } = infra);
-    readModels = new ReadModels([new ProjectionRunner(sessionProjection, store, db, quiet), new ProjectionRunner(leaseProjection, store, db, quiet)], db, 5000);
+    readModels = new ReadModels(withRequestLedger([sessionProjection, leaseProjection]).map((p) => new ProjectionRunner(p, store, db, quiet)), db, 5000);
     await readModels.start();
     deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger: quiet };
   });
