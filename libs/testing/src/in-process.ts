@@ -146,6 +146,27 @@ export class InProcessService {
     return { ...reply, events };
   }
 
+  /**
+   * Runs a streaming operation (e.g. `episodic.tail`) through the dispatcher, as any transport
+   * would: the items it sent, in order, and the contract's error if it ended in one. `onItem` sees
+   * each item as it is handed over (e.g. to write more while the stream is live).
+   */
+  async stream<T = any>(op: string, body: Record<string, unknown>, o: WhenOptions & { onItem?: (item: T, index: number) => void } = {}): Promise<{ items: T[]; error?: ErrorBody }> {
+    const headers: RequestHeaders = { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
+    const items: T[] = [];
+    const sink = async (item: unknown) => {
+      items.push(item as T);
+      o.onItem?.(item as T, items.length - 1);
+    };
+    try {
+      await this.dispatcher.dispatchStream(op, body, headers, 'in-process', sink);
+      return { items };
+    } catch (e) {
+      if (!isMemError(e)) throw e;
+      return { items, error: e.toBody() };
+    }
+  }
+
   /** Like `when`, for setup: the reply's body, or an error naming what went wrong. */
   async ok<T = any>(op: string, body: Record<string, unknown>, o: WhenOptions = {}): Promise<T> {
     const outcome = await this.when<T>(op, body, o);
