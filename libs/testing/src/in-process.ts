@@ -3,6 +3,7 @@ import { aggregateSubject, isMemError, ManualClock, type Block, type ErrorBody, 
 import { issueToken, type IssueRequest } from '@memsidecar/auth';
 import { loadConfig } from '@memsidecar/config';
 import { AggregateRuntime, InMemoryEventLog, installUpcasters } from '@memsidecar/event-store';
+import { PolicyEngine } from '@memsidecar/policy';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels } from '@memsidecar/projections';
 import { Authenticator, Dispatcher, assertCatalogued, type BlockDefinition, type BlockDependencies, type BlockWorker, type RequestHeaders } from '@memsidecar/api';
 
@@ -42,6 +43,13 @@ export interface GivenEvent {
 
 /** What a request came to: the reply (or the contract's error) and the events it appended, in order. */
 export type Outcome<T = any> = ({ ok: true; body: T; error?: undefined } | { ok: false; body?: undefined; error: ErrorBody }) & { events: StoredEvent[] };
+
+/** What a streaming request came to: the items sent, the error that ended it if any, and the events it appended. */
+export interface StreamOutcome<T = any> {
+  items: T[];
+  error?: ErrorBody;
+  events: StoredEvent[];
+}
 
 /**
  * The service's write and read path in one process: the dispatcher, the blocks' operations, the
@@ -87,7 +95,7 @@ export class InProcessService {
     const dispatcher = new Dispatcher(new Authenticator('token', [publicKey]), clock, {
       observe: () => {},
       internalError: (op, _id, e) => void internalErrors.push(`${op}: ${(e as Error)?.stack ?? String(e)}`),
-    });
+    }, new PolicyEngine(config.policy));
     for (const block of o.blocks) {
       const operations = block.operations(deps);
       assertCatalogued(operations);
@@ -129,8 +137,7 @@ export class InProcessService {
   /** Sends one request through the dispatcher, as any transport would. */
   async when<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions = {}): Promise<Outcome<T>> {
     const before = this.log.size;
-    const headers: RequestHeaders = { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
-    const reply = await this.dispatcher.dispatch(op, body, headers, 'in-process').then(
+    const reply = await this.dispatcher.dispatch(op, body, this.headers(o), 'in-process').then(
       (value) => ({ ok: true as const, body: value as T }),
       (e: unknown) => {
         if (!isMemError(e)) throw e;
@@ -140,6 +147,22 @@ export class InProcessService {
     const events: StoredEvent[] = [];
     for await (const e of this.log.read({ fromSeq: before + 1 })) events.push(e);
     return { ...reply, events };
+  }
+
+  /** Sends one streaming request through the dispatcher: the items it sent before it ended or failed. */
+  async stream<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions = {}): Promise<StreamOutcome<T>> {
+    const before = this.log.size;
+    const items: T[] = [];
+    const error = await this.dispatcher.dispatchStream(op, body, this.headers(o), 'in-process', async (item) => void items.push(item as T)).then(
+      () => undefined,
+      (e: unknown) => {
+        if (!isMemError(e)) throw e;
+        return e.toBody();
+      },
+    );
+    const events: StoredEvent[] = [];
+    for await (const e of this.log.read({ fromSeq: before + 1 })) events.push(e);
+    return { items, ...(error ? { error } : {}), events };
   }
 
   /** Like `when`, for setup: the reply's body, or an error naming what went wrong. */
@@ -153,6 +176,10 @@ export class InProcessService {
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.readModels.stop();
     await this.db.close();
+  }
+
+  private headers(o: WhenOptions): RequestHeaders {
+    return { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
   }
 
   private authorization(caller: Caller | undefined): string | undefined {
