@@ -53,7 +53,7 @@ const LIBS = {
   // The SDK that agents install: nothing of the server.
   'libs/client': ['libs/core'],
   // The in-process tier runs the dispatcher and the blocks' operations (given the block list by its caller).
-  'libs/testing': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/auth', 'libs/grpc', 'libs/api', 'libs/config'],
+  'libs/testing': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/auth', 'libs/grpc', 'libs/api', 'libs/config', 'libs/policy'],
 };
 const SERVER_LIBS = Object.keys(LIBS).filter((l) => l !== 'libs/testing' && l !== 'libs/client');
 const LAYERS = {

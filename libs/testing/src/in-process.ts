@@ -3,6 +3,7 @@ import { aggregateSubject, isMemError, ManualClock, type Block, type ErrorBody, 
 import { issueToken, type IssueRequest } from '@memsidecar/auth';
 import { loadConfig } from '@memsidecar/config';
 import { AggregateRuntime, InMemoryEventLog, installUpcasters } from '@memsidecar/event-store';
+import { PolicyEngine } from '@memsidecar/policy';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels, RequestLedgerRetention, withRequestLedger } from '@memsidecar/projections';
 import { Authenticator, Dispatcher, assertCatalogued, type BlockDefinition, type BlockDependencies, type BlockWorker, type RequestHeaders } from '@memsidecar/api';
 
@@ -42,6 +43,13 @@ export interface GivenEvent {
 
 /** What a request came to: the reply (or the contract's error) and the events it appended, in order. */
 export type Outcome<T = any> = ({ ok: true; body: T; error?: undefined } | { ok: false; body?: undefined; error: ErrorBody }) & { events: StoredEvent[] };
+
+/** What a streaming request came to: the items sent, the error that ended it if any, and the events it appended. */
+export interface StreamOutcome<T = any> {
+  items: T[];
+  error?: ErrorBody;
+  events: StoredEvent[];
+}
 
 /**
  * The service's write and read path in one process: the dispatcher, the blocks' operations, the
@@ -89,7 +97,7 @@ export class InProcessService {
     const dispatcher = new Dispatcher(new Authenticator('token', [publicKey]), clock, {
       observe: () => {},
       internalError: (op, _id, e) => void internalErrors.push(`${op}: ${(e as Error)?.stack ?? String(e)}`),
-    });
+    }, new PolicyEngine(config.policy));
     for (const block of o.blocks) {
       const operations = block.operations(deps);
       assertCatalogued(operations);
@@ -133,8 +141,7 @@ export class InProcessService {
   /** Sends one request through the dispatcher, as any transport would. */
   async when<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions = {}): Promise<Outcome<T>> {
     const before = this.log.size;
-    const headers: RequestHeaders = { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
-    const reply = await this.dispatcher.dispatch(op, body, headers, 'in-process').then(
+    const reply = await this.dispatcher.dispatch(op, body, this.headers(o), 'in-process').then(
       (value) => ({ ok: true as const, body: value as T }),
       (e: unknown) => {
         if (!isMemError(e)) throw e;
@@ -148,23 +155,27 @@ export class InProcessService {
 
   /**
    * Runs a streaming operation (e.g. `episodic.tail`) through the dispatcher, as any transport
-   * would: the items it sent, in order, and the contract's error if it ended in one. `onItem` sees
-   * each item as it is handed over (e.g. to write more while the stream is live).
+   * would: the items it sent, in order, the contract's error if it ended in one, and the events
+   * appended meanwhile. `onItem` sees each item as it is handed over (e.g. to write more while the
+   * stream is live).
    */
-  async stream<T = any>(op: string, body: Record<string, unknown>, o: WhenOptions & { onItem?: (item: T, index: number) => void } = {}): Promise<{ items: T[]; error?: ErrorBody }> {
-    const headers: RequestHeaders = { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
+  async stream<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions & { onItem?: (item: T, index: number) => void } = {}): Promise<StreamOutcome<T>> {
+    const before = this.log.size;
     const items: T[] = [];
     const sink = async (item: unknown) => {
       items.push(item as T);
       o.onItem?.(item as T, items.length - 1);
     };
-    try {
-      await this.dispatcher.dispatchStream(op, body, headers, 'in-process', sink);
-      return { items };
-    } catch (e) {
-      if (!isMemError(e)) throw e;
-      return { items, error: e.toBody() };
-    }
+    const error = await this.dispatcher.dispatchStream(op, body, this.headers(o), 'in-process', sink).then(
+      () => undefined,
+      (e: unknown) => {
+        if (!isMemError(e)) throw e;
+        return e.toBody();
+      },
+    );
+    const events: StoredEvent[] = [];
+    for await (const e of this.log.read({ fromSeq: before + 1 })) events.push(e);
+    return { items, ...(error ? { error } : {}), events };
   }
 
   /** Like `when`, for setup: the reply's body, or an error naming what went wrong. */
@@ -179,6 +190,10 @@ export class InProcessService {
     await this.retention.stop();
     await this.readModels.stop();
     await this.db.close();
+  }
+
+  private headers(o: WhenOptions): RequestHeaders {
+    return { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
   }
 
   private authorization(caller: Caller | undefined): string | undefined {

@@ -1,0 +1,7 @@
+import { kvBlock } from '@memsidecar/kv';
+import { leaseBlock } from '@memsidecar/lease';
+import { sessionBlock } from '@memsidecar/session';
+import { describeInProcess } from '../support/in-process';
+import { sessionCases } from './session.cases';
+
+describeInProcess('sessions', 'postgres', { blocks: [sessionBlock, leaseBlock, kvBlock] }, sessionCases);

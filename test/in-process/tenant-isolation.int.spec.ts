@@ -1,0 +1,5 @@
+import { BLOCKS } from '@memsidecar/platform';
+import { describeInProcess } from '../support/in-process';
+import { tenantIsolationCases, tenantIsolationEnv } from './tenant-isolation.cases';
+
+describeInProcess('tenant isolation', 'postgres', { blocks: BLOCKS, env: tenantIsolationEnv() }, tenantIsolationCases);
