@@ -167,7 +167,7 @@ export const episodicCases: InProcessCases = (service) => {
       await svc.clock.advance(399);
       expect(ended).toBe(false);
       await svc.clock.advance(1);
-      expect(await tail).toEqual({ items: [] });
+      expect(await tail).toEqual({ items: [], events: [] });
     });
 
     it('a tail on a namespace the token does not cover is refused before anything is sent', async () => {
