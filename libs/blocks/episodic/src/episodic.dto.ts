@@ -12,7 +12,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
 
@@ -22,6 +22,7 @@ class Namespaced {
 }
 
 export class EpisodicAppendInput extends Namespaced {
+  @Describe('what happened, e.g. message or tool_call')
   @IsString()
   @Length(1, 128)
   type: string;
@@ -43,6 +44,8 @@ export class EpisodicAppendInput extends Namespaced {
   @IsStringMap()
   metadata?: Record<string, string>;
 
+  /** A repeated non-empty key returns the original event with `deduplicated: true` and writes nothing. */
+  @Describe('a repeated non-empty key returns the original event and writes nothing')
   @IsOptional()
   @IsString()
   @Length(0, 256)

@@ -1,4 +1,7 @@
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Describe } from '@memsidecar/api';
+
+const SCOPE = 'scope label: a unit of work such as a feature or a bug fix';
 
 const NS = /^[A-Za-z0-9_.:-]{1,128}$/;
 const NS_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' };
@@ -10,10 +13,12 @@ class InNamespace {
 }
 
 export class FactsWriteInput extends InNamespace {
+  @Describe('one fact in MEMORY_SPEC notation: "T[target]: content"')
   @IsString()
   @Length(1, 8192)
   content: string;
 
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -30,6 +35,7 @@ export class FactsSearchInput extends InNamespace {
   @Length(1, 512)
   query: string;
 
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -77,6 +83,7 @@ export class FactsReflectInput extends InNamespace {
 }
 
 export class FactsExportInput extends InNamespace {
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -88,6 +95,7 @@ export class FactsExportInput extends InNamespace {
 }
 
 export class FactsPurgeInput extends InNamespace {
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
