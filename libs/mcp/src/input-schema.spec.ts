@@ -18,7 +18,8 @@ const dtoAccepts = (input: Dto, body: Record<string, unknown>): boolean => {
     return false;
   }
 };
-const schemaAccepts = (input: Dto, body: Record<string, unknown>): boolean => z.fromJSONSchema(inputJsonSchema(input)).safeParse(body).success;
+const schemaAccepts = (input: Dto, body: Record<string, unknown>): boolean => 
+  z.fromJSONSchema(inputJsonSchema(input) as z.core.JSONSchema.JSONSchema).safeParse(body).success;
 
 /** Bodies the DTO accepts and bodies it refuses; the derived schema must agree on each. */
 const CASES: [string, Dto, Record<string, unknown>][] = [
