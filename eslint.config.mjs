@@ -51,8 +51,9 @@ const LIBS = {
   'libs/grpc': ['libs/core'],
   // MCP tools take their operations' input classes, whose validation metadata their schemas are read from.
   'libs/mcp': ['libs/core', 'libs/api', ...BLOCKS],
-  // The SDK that agents install: nothing of the server.
-  'libs/client': ['libs/core'],
+  // The SDK that agents install: nothing of the server at run time. It takes the types of the
+  // operations' inputs from the blocks, with `import type` only (checked below).
+  'libs/client': ['libs/core', ...BLOCKS],
   // The in-process tier runs the dispatcher and the blocks' operations (given the block list by its caller).
   'libs/testing': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/auth', 'libs/grpc', 'libs/api', 'libs/config'],
 };
@@ -151,5 +152,22 @@ export default defineConfig(
   {
     files: ['**/*.spec.ts'],
     rules: importRules(specZones),
+  },
+  {
+    files: ['libs/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: BLOCKS.map((block) => `@memsidecar/${block.split('/').pop()}`),
+              allowTypeImports: true,
+              message: 'the SDK takes only types from the blocks (`import type`): nothing of the server may load with it.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

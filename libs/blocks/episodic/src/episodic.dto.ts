@@ -51,6 +51,7 @@ export class EpisodicAppendInput extends Namespaced {
   @Length(0, 256)
   dedupKey?: string;
 
+  /** Ids of events this one hides from default reads; unknown ids are ignored. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
@@ -94,12 +95,14 @@ export class EpisodicRangeInput extends Namespaced {
   @Length(1, 128)
   type?: string;
 
+  /** Applied after `reverse`. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
+  /** Newest first. */
   @IsOptional()
   @IsBoolean()
   reverse?: boolean;
@@ -135,18 +138,21 @@ export class EpisodicExpireInput extends Namespaced {
 }
 
 export class EpisodicTailInput extends Namespaced {
+  /** History after this cursor first, then live events; without it the tail starts at the live edge. */
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(MAX_CURSOR)
   afterCursor?: number;
 
+  /** The service's default is 1000. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(10_000)
   maxEvents?: number;
 
+  /** The service's default is 30 s. */
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -7,12 +7,14 @@ const NS = /^[A-Za-z0-9_.:-]{1,128}$/;
 const NS_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' };
 
 class InNamespace {
+  /** `default` when absent, in every facts operation. */
   @IsOptional()
   @Matches(NS, NS_MESSAGE)
   ns?: string;
 }
 
 export class FactsWriteInput extends InNamespace {
+  /** One line `T[target]: content`; anything else → INVALID_ARGUMENT naming the expected form. */
   @Describe('one fact in MEMORY_SPEC notation: "T[target]: content"')
   @IsString()
   @Length(1, 8192)
@@ -35,12 +37,14 @@ export class FactsSearchInput extends InNamespace {
   @Length(1, 512)
   query: string;
 
+  /** An unknown scope → NOT_FOUND. */
   @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
   scope?: string;
 
+  /** Default 5, at most 20. */
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -89,6 +93,7 @@ export class FactsExportInput extends InNamespace {
   @Length(1, 128)
   scope?: string;
 
+  /** Default `all`. */
   @IsOptional()
   @IsIn(['active', 'cold', 'all'])
   status?: 'active' | 'cold' | 'all';

@@ -16,18 +16,22 @@ class KvRead extends KvNamespaced {
 }
 
 export class KvPutInput extends KvNamespaced {
+  /** 1-512 bytes of UTF-8, no NUL. */
   @IsKey()
   key: string;
 
+  /** Any JSON value. */
   @IsJsonValue()
   value: unknown;
 
+  /** Without it, an earlier expiry is cleared. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_TTL_MS)
   ttlMs?: number;
 
+  /** Compare-and-set: the version the key must have now; `0` means create-only. Mismatch → FAILED_PRECONDITION/VERSION_MISMATCH. */
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -44,6 +48,7 @@ export class KvGetInput extends KvRead {
 }
 
 export class KvMgetInput extends KvRead {
+  /** 1-1000 keys. */
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
@@ -66,10 +71,12 @@ export class KvListInput extends KvRead {
   @IsString()
   prefix?: string;
 
+  /** Exclusive. */
   @IsOptional()
   @IsKey()
   startAfter?: string;
 
+  /** Default 100, at most 1000. */
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -22,17 +22,22 @@ class LeaseHolderRequest extends LeaseKeyed {
 }
 
 export class LeaseAcquireInput extends LeaseKeyed {
+  /** At most a day. */
   @IsInt()
   @Min(1)
   @Max(MAX_LEASE_TTL_MS)
   ttlMs: number;
 
-  /** The upper bound is the configured `maxWaitMs`, checked by the operation. */
+  /**
+   * How long to wait for a held lease; 0 (the default) fails at once with FAILED_PRECONDITION/LEASE_HELD.
+   * The upper bound is the configured `maxWaitMs`, checked by the operation.
+   */
   @IsOptional()
   @IsInt()
   @Min(0)
   waitMs?: number;
 
+  /** A label for people reading `inspect`, e.g. the worker's name. */
   @IsOptional()
   @IsString()
   @MaxLength(256)
