@@ -116,7 +116,7 @@ function fieldSchema(input: Dto, field: string, metadatas: ValidationMetadata[],
     else own = merge(own, part);
   }
   if (Object.keys(each).length > 0) own = merge(own, { type: 'array', items: each });
-  const description = fieldDescription(input, field);
+  const description = [fieldDescription(input, field), own.description].filter(Boolean).join('; ');
   return description ? { ...own, description } : own;
 }
 

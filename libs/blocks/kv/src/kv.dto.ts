@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { IsJsonValue, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsJsonValue, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
 
@@ -25,6 +25,7 @@ export class KvPutInput extends KvNamespaced {
   value: unknown;
 
   /** Without it, an earlier expiry is cleared. */
+  @Describe('expires the key after this many milliseconds; without it, an earlier expiry is cleared')
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -32,6 +33,7 @@ export class KvPutInput extends KvNamespaced {
   ttlMs?: number;
 
   /** Compare-and-set: the version the key must have now; `0` means create-only. Mismatch → FAILED_PRECONDITION/VERSION_MISMATCH. */
+  @Describe('compare-and-set: the version the key must have now; 0 means create only')
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
-import { IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 /** A lease lives at most a day without renewal. */
 export const MAX_LEASE_TTL_MS = 86_400_000;
@@ -16,6 +16,7 @@ class LeaseKeyed extends LeaseNamespaced {
 
 /** A holderId is a server-generated UUID; anything else simply holds nothing. */
 class LeaseHolderRequest extends LeaseKeyed {
+  @Describe('the holderId that lease.acquire returned')
   @IsString()
   @Length(1, 128)
   holderId: string;

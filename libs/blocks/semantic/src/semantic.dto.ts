@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsNamespace, IsScalarMap } from '@memsidecar/api';
+import { Describe, IsNamespace, IsScalarMap } from '@memsidecar/api';
 import type { MetadataValue } from './semantic.events';
 
 const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -130,6 +130,7 @@ export class SemanticSearchInput {
   @IsNamespace()
   ns: string;
 
+  @Describe('the text to search for (embedded for dense search, tokenised for sparse)')
   @IsOptional()
   @IsString()
   @Length(1, 8192)
