@@ -49,9 +49,11 @@ const LIBS = {
   ),
   'libs/platform': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/api', 'libs/config', ...BLOCKS],
   'libs/grpc': ['libs/core'],
-  'libs/mcp': ['libs/core'],
-  // The SDK that agents install: nothing of the server.
-  'libs/client': ['libs/core'],
+  // MCP tools take their operations' input classes, whose validation metadata their schemas are read from.
+  'libs/mcp': ['libs/core', 'libs/api', ...BLOCKS],
+  // The SDK that agents install: nothing of the server at run time. It takes the types of the
+  // operations' inputs from the blocks, with `import type` only (checked below).
+  'libs/client': ['libs/core', ...BLOCKS],
   // The in-process tier runs the dispatcher and the blocks' operations (given the block list by its caller).
   'libs/testing': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/auth', 'libs/grpc', 'libs/api', 'libs/config', 'libs/policy'],
 };
@@ -86,12 +88,12 @@ const publicApiZones = Object.keys(LIBS).map((lib) => ({
 /**
  * Specs may also use the harness (libs/testing), except those of core and the SDK; the event
  * store's and the projections' integration specs run the kv block as a fixture, and the platform's
- * contract spec reads the protos through libs/grpc. Nothing imports an app, specs included.
+ * contract spec reads the protos through libs/grpc and the input schemas through libs/mcp. Nothing imports an app, specs included.
  */
 const SPEC_EXTRAS = {
   'libs/event-store': ['libs/blocks/kv'],
   'libs/projections': ['libs/blocks/kv'],
-  'libs/platform': ['libs/grpc'],
+  'libs/platform': ['libs/grpc', 'libs/mcp'],
 };
 const specZones = Object.entries(LAYERS).map(([target, allowed]) =>
   zone(target, [...allowed, ...(['libs/core', 'libs/client', 'examples'].includes(target) ? [] : ['libs/testing']), ...(SPEC_EXTRAS[target] ?? [])]),
@@ -150,5 +152,22 @@ export default defineConfig(
   {
     files: ['**/*.spec.ts'],
     rules: importRules(specZones),
+  },
+  {
+    files: ['libs/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: BLOCKS.map((block) => `@memsidecar/${block.split('/').pop()}`),
+              allowTypeImports: true,
+              message: 'the SDK takes only types from the blocks (`import type`): nothing of the server may load with it.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

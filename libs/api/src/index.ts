@@ -4,3 +4,4 @@ export * from './authenticator';
 export * from './dispatcher';
 export * from './block';
 export * from './periodic-worker';
+export * from './describe';

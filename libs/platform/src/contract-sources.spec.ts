@@ -5,6 +5,7 @@ import { assertCatalogued, type BlockDependencies, type Operation } from '@memsi
 import { loadConfig } from '@memsidecar/config';
 import { OPERATION_CATALOGUE } from '@memsidecar/core';
 import { loadReflection } from '@memsidecar/grpc';
+import { ALL_TOOLS, inputJsonSchema } from '@memsidecar/mcp';
 import { BLOCKS } from './blocks';
 
 /**
@@ -58,5 +59,14 @@ describe('one contract source per operation', () => {
     const protoFields = request.fieldsArray.map((f) => f.name).sort();
     const operation = operations.find((o) => o.name === op)!;
     expect(protoFields).toEqual(dtoFields(operation.input));
+  });
+
+  it.each(Object.keys(OPERATION_CATALOGUE))('%s: its input has a JSON Schema, so MCP can describe it', (op) => {
+    const operation = operations.find((o) => o.name === op)!;
+    expect(inputJsonSchema(operation.input).type).toBe('object');
+  });
+
+  it('every MCP tool takes the input class its operation declares', () => {
+    for (const tool of ALL_TOOLS) expect(tool.input, `${tool.name} (${tool.op})`).toBe(operations.find((o) => o.name === tool.op)?.input);
   });
 });

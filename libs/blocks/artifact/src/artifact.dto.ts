@@ -19,6 +19,7 @@ class Namespaced {
 }
 
 class Described extends Namespaced {
+  /** 1-128 characters of `[A-Za-z0-9_.-]`, not `.` or `..`; generated when absent. */
   @IsOptional()
   @IsArtifactId()
   id?: string;
@@ -35,6 +36,7 @@ class Described extends Namespaced {
 
 /** `data` is base64; its decoded size is checked by the operation against the per-request limit. */
 export class ArtifactPutInput extends Described {
+  /** Base64, at most 512 KiB decoded; larger blobs go through `upload`. */
   @IsString()
   @IsBase64()
   data: string;
@@ -46,6 +48,7 @@ export class ArtifactUploadAppendInput {
   @IsUploadId()
   uploadId: string;
 
+  /** Base64, 1 byte to 512 KiB decoded. */
   @IsString()
   @IsBase64()
   data: string;
@@ -55,6 +58,7 @@ export class ArtifactUploadCommitInput {
   @IsUploadId()
   uploadId: string;
 
+  /** Hex SHA-256 of the whole upload; a mismatch is FAILED_PRECONDITION/DIGEST_MISMATCH and stores nothing. */
   @IsOptional()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal characters (SHA-256)' })
   sha256?: string;
@@ -105,6 +109,7 @@ export class ArtifactListInput extends Read {
   @Max(1000)
   limit?: number;
 
+  /** Exact-match AND on metadata. */
   @IsOptional()
   @IsStringMap()
   filter?: Record<string, string>;

@@ -6,16 +6,19 @@ import { IsIsoTime, IsNamespace } from '@memsidecar/api';
 const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{0,127}\*?$/;
 
 export class AuditQueryInput {
+  /** The first stream sequence to return (inclusive). */
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   fromSeq?: number;
 
+  /** Event time, inclusive. */
   @IsOptional()
   @IsIsoTime()
   since?: string;
 
+  /** Event time, exclusive. */
   @IsOptional()
   @IsIsoTime()
   until?: string;
@@ -33,11 +36,13 @@ export class AuditQueryInput {
   @Length(1, 128)
   agent?: string;
 
+  /** Events written under the session, and the session's own events. */
   @IsOptional()
   @IsString()
   @Length(1, 128)
   sessionId?: string;
 
+  /** Event types, e.g. `kv.value_set`, or prefixes ending in `*`, e.g. `kv.*`. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
@@ -52,6 +57,7 @@ export class AuditQueryInput {
   @Min(1)
   limit?: number;
 
+  /** Wait until the audit read model holds the log up to this sequence. */
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -12,7 +12,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
 
@@ -22,6 +22,7 @@ class Namespaced {
 }
 
 export class EpisodicAppendInput extends Namespaced {
+  @Describe('what happened, e.g. message or tool_call')
   @IsString()
   @Length(1, 128)
   type: string;
@@ -43,11 +44,14 @@ export class EpisodicAppendInput extends Namespaced {
   @IsStringMap()
   metadata?: Record<string, string>;
 
+  /** A repeated non-empty key returns the original event with `deduplicated: true` and writes nothing. */
+  @Describe('a repeated non-empty key returns the original event and writes nothing')
   @IsOptional()
   @IsString()
   @Length(0, 256)
   dedupKey?: string;
 
+  /** Ids of events this one hides from default reads; unknown ids are ignored. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
@@ -91,12 +95,14 @@ export class EpisodicRangeInput extends Namespaced {
   @Length(1, 128)
   type?: string;
 
+  /** Applied after `reverse`. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
+  /** Newest first. */
   @IsOptional()
   @IsBoolean()
   reverse?: boolean;
@@ -132,18 +138,21 @@ export class EpisodicExpireInput extends Namespaced {
 }
 
 export class EpisodicTailInput extends Namespaced {
+  /** History after this cursor first, then live events; without it the tail starts at the live edge. */
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(MAX_CURSOR)
   afterCursor?: number;
 
+  /** The service's default is 1000. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(10_000)
   maxEvents?: number;
 
+  /** The service's default is 30 s. */
   @IsOptional()
   @IsInt()
   @Min(1)

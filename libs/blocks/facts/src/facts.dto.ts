@@ -1,19 +1,26 @@
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Describe } from '@memsidecar/api';
+
+const SCOPE = 'scope label: a unit of work such as a feature or a bug fix';
 
 const NS = /^[A-Za-z0-9_.:-]{1,128}$/;
 const NS_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' };
 
 class InNamespace {
+  /** `default` when absent, in every facts operation. */
   @IsOptional()
   @Matches(NS, NS_MESSAGE)
   ns?: string;
 }
 
 export class FactsWriteInput extends InNamespace {
+  /** One line `T[target]: content`; anything else → INVALID_ARGUMENT naming the expected form. */
+  @Describe('one fact in MEMORY_SPEC notation: "T[target]: content"')
   @IsString()
   @Length(1, 8192)
   content: string;
 
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -30,11 +37,14 @@ export class FactsSearchInput extends InNamespace {
   @Length(1, 512)
   query: string;
 
+  /** An unknown scope → NOT_FOUND. */
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
   scope?: string;
 
+  /** Default 5, at most 20. */
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -77,17 +87,20 @@ export class FactsReflectInput extends InNamespace {
 }
 
 export class FactsExportInput extends InNamespace {
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)
   scope?: string;
 
+  /** Default `all`. */
   @IsOptional()
   @IsIn(['active', 'cold', 'all'])
   status?: 'active' | 'cold' | 'all';
 }
 
 export class FactsPurgeInput extends InNamespace {
+  @Describe(SCOPE)
   @IsOptional()
   @IsString()
   @Length(1, 128)

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { IsJsonValue, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsJsonValue, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
 
@@ -16,18 +16,24 @@ class KvRead extends KvNamespaced {
 }
 
 export class KvPutInput extends KvNamespaced {
+  /** 1-512 bytes of UTF-8, no NUL. */
   @IsKey()
   key: string;
 
+  /** Any JSON value. */
   @IsJsonValue()
   value: unknown;
 
+  /** Without it, an earlier expiry is cleared. */
+  @Describe('expires the key after this many milliseconds; without it, an earlier expiry is cleared')
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_TTL_MS)
   ttlMs?: number;
 
+  /** Compare-and-set: the version the key must have now; `0` means create-only. Mismatch → FAILED_PRECONDITION/VERSION_MISMATCH. */
+  @Describe('compare-and-set: the version the key must have now; 0 means create only')
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -44,6 +50,7 @@ export class KvGetInput extends KvRead {
 }
 
 export class KvMgetInput extends KvRead {
+  /** 1-1000 keys. */
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
@@ -66,10 +73,12 @@ export class KvListInput extends KvRead {
   @IsString()
   prefix?: string;
 
+  /** Exclusive. */
   @IsOptional()
   @IsKey()
   startAfter?: string;
 
+  /** Default 100, at most 1000. */
   @IsOptional()
   @IsInt()
   @Min(1)

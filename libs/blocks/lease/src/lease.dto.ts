@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
-import { IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 /** A lease lives at most a day without renewal. */
 export const MAX_LEASE_TTL_MS = 86_400_000;
@@ -16,23 +16,29 @@ class LeaseKeyed extends LeaseNamespaced {
 
 /** A holderId is a server-generated UUID; anything else simply holds nothing. */
 class LeaseHolderRequest extends LeaseKeyed {
+  @Describe('the holderId that lease.acquire returned')
   @IsString()
   @Length(1, 128)
   holderId: string;
 }
 
 export class LeaseAcquireInput extends LeaseKeyed {
+  /** At most a day. */
   @IsInt()
   @Min(1)
   @Max(MAX_LEASE_TTL_MS)
   ttlMs: number;
 
-  /** The upper bound is the configured `maxWaitMs`, checked by the operation. */
+  /**
+   * How long to wait for a held lease; 0 (the default) fails at once with FAILED_PRECONDITION/LEASE_HELD.
+   * The upper bound is the configured `maxWaitMs`, checked by the operation.
+   */
   @IsOptional()
   @IsInt()
   @Min(0)
   waitMs?: number;
 
+  /** A label for people reading `inspect`, e.g. the worker's name. */
   @IsOptional()
   @IsString()
   @MaxLength(256)

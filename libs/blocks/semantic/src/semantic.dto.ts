@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsNamespace, IsScalarMap } from '@memsidecar/api';
+import { Describe, IsNamespace, IsScalarMap } from '@memsidecar/api';
 import type { MetadataValue } from './semantic.events';
 
 const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -26,6 +26,7 @@ const RECORD_ID_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:-
 const MAX_DIMENSION = 4096;
 
 export class RecordDto {
+  /** 1-128 characters of `[A-Za-z0-9_.:-]`; generated when absent. */
   @IsOptional()
   @Matches(RECORD_ID, RECORD_ID_MESSAGE)
   id?: string;
@@ -57,12 +58,14 @@ export class RecordDto {
   @IsISO8601({ strict: true })
   validTo?: string;
 
+  /** Ids whose validity closes at this record's `validFrom`. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   @Matches(RECORD_ID, { each: true, ...RECORD_ID_MESSAGE })
   supersedes?: string[];
 
+  /** A mismatch rejects the whole batch. */
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -73,6 +76,7 @@ export class SemanticUpsertInput {
   @IsNamespace()
   ns: string;
 
+  /** 1-100 records. */
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -126,6 +130,7 @@ export class SemanticSearchInput {
   @IsNamespace()
   ns: string;
 
+  @Describe('the text to search for (embedded for dense search, tokenised for sparse)')
   @IsOptional()
   @IsString()
   @Length(1, 8192)
@@ -138,16 +143,19 @@ export class SemanticSearchInput {
   @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
   queryVector?: number[];
 
+  /** Default 10. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
   topK?: number;
 
+  /** `dense` (cosine, the default), `sparse` (BM25, any term matching) or `hybrid` (both lanes fused). */
   @IsOptional()
   @IsIn(['dense', 'sparse', 'hybrid'])
   mode?: 'dense' | 'sparse' | 'hybrid';
 
+  /** Exact-match AND on metadata. */
   @IsOptional()
   @IsScalarMap()
   filter?: Record<string, MetadataValue>;
@@ -159,13 +167,13 @@ export class SemanticSearchInput {
   @Type(() => PredicateDto)
   predicates?: PredicateDto[];
 
-  /** How hybrid search merges its lanes; hybrid mode only. */
+  /** How hybrid search merges its lanes, hybrid mode only; default `{method: 'linear', weights: {dense: 0.45, sparse: 0.55}}`, rrf's default k is 10. */
   @IsOptional()
   @ValidateNested()
   @Type(() => FusionDto)
   fusion?: FusionDto;
 
-  /** Each hit says why it was found: every lane's rank and score, and the fused score. */
+  /** Each hit says why it was found (every lane's rank and score, and the fused score); the result says what each lane searched for. */
   @IsOptional()
   @IsBoolean()
   explain?: boolean;
@@ -174,6 +182,7 @@ export class SemanticSearchInput {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   minScore?: number;
 
+  /** Records valid at this time instead of now. */
   @IsOptional()
   @IsISO8601({ strict: true })
   asOf?: string;
@@ -190,6 +199,7 @@ export class SemanticSearchInput {
   @IsBoolean()
   includeVector?: boolean;
 
+  /** Hits carry `id` and `score` only. */
   @IsOptional()
   @IsBoolean()
   idsOnly?: boolean;

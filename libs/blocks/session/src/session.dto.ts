@@ -6,6 +6,7 @@ const SESSION_ID_MESSAGE = { message: 'must be 1-128 characters of [A-Za-z0-9_.:
 const DAY_MS = 86_400_000;
 
 export class SessionOpenInput {
+  /** 1-128 characters of `[A-Za-z0-9_.:-]`; generated when absent. */
   @IsOptional()
   @Matches(SESSION_ID, SESSION_ID_MESSAGE)
   sessionId?: string;
@@ -14,30 +15,37 @@ export class SessionOpenInput {
   @Matches(SESSION_ID, SESSION_ID_MESSAGE)
   parentSessionId?: string;
 
+  /** Defaults to the token's agent. */
   @IsOptional()
   @IsString()
   @Length(1, 128)
   agent?: string;
 
+  /** Default 10000. */
   @IsOptional()
   @IsInt()
   @Min(50)
   @Max(DAY_MS)
   heartbeatIntervalMs?: number;
 
+  /** Default 25000; must exceed `heartbeatIntervalMs`. */
   @IsOptional()
   @IsInt()
   @Min(100)
   @Max(DAY_MS)
   heartbeatTimeoutMs?: number;
 
-  /** Deprecated: the heartbeat timeout, from before the two-parameter heartbeat model. */
+  /**
+   * The heartbeat timeout, from before the two-parameter heartbeat model.
+   * @deprecated Use `heartbeatTimeoutMs`; still honoured, and the reply's `warnings` says so.
+   */
   @IsOptional()
   @IsInt()
   @Min(100)
   @Max(DAY_MS)
   timeoutMs?: number;
 
+  /** What the service does when the heartbeats stop; default `checkpoint_and_close`. */
   @IsOptional()
   @IsIn(['checkpoint_and_close', 'abort_quietly'], { message: 'must be checkpoint_and_close or abort_quietly' })
   onOrphan?: 'checkpoint_and_close' | 'abort_quietly';
@@ -69,6 +77,7 @@ export class SessionCheckpointInput extends SessionHeld {
 }
 
 export class SessionCloseInput extends SessionHeld {
+  /** The final checkpoint's state; the last checkpoint's when absent. */
   @IsOptional()
   state?: unknown;
 }

@@ -1,6 +1,7 @@
+import type { ArtifactDeleteInput as ArtifactDeleteInputDto, ArtifactIdInput as ArtifactIdInputDto, ArtifactListInput as ArtifactListInputDto, ArtifactPutInput as ArtifactPutInputDto, ArtifactRangeInput as ArtifactRangeInputDto, ArtifactUploadAppendInput as ArtifactUploadAppendInputDto, ArtifactUploadBeginInput as ArtifactUploadBeginInputDto, ArtifactUploadCommitInput as ArtifactUploadCommitInputDto } from '@memsidecar/artifact';
 import type { CallOptions } from '../caller';
 import { downloadArtifact, uploadArtifact, type ArtifactSource, type ArtifactUploadOptions } from './artifact-transfer';
-import { method, type Call, type Metadata, type Method, type ReadInput, type Stream } from './method';
+import { method, type Call, type Metadata, type InputOf, type Method, type Stream } from './method';
 import { streamItems } from './stream-items';
 
 /** What the log knows of one version of an artifact: the bytes live in the blob store. */
@@ -16,29 +17,13 @@ export interface ArtifactRef {
   seq: number;
 }
 
-interface Described {
-  ns: string;
-  /** 1-128 characters of `[A-Za-z0-9_.-]`, not `.` or `..`; generated when absent. */
-  id?: string;
-  contentType?: string;
-  metadata?: Metadata;
-}
 
-export interface ArtifactPutInput extends Described {
-  /** Base64, at most 512 KiB decoded; larger blobs go through `upload`. */
-  data: string;
-}
+export type ArtifactPutInput = InputOf<ArtifactPutInputDto>;
 
-export interface ArtifactIdInput extends ReadInput {
-  ns: string;
-  id: string;
-}
+export type ArtifactIdInput = InputOf<ArtifactIdInputDto>;
 
 /** A byte range of the newest version; the whole blob by default. */
-export interface ArtifactRangeInput extends ArtifactIdInput {
-  offset?: number;
-  length?: number;
-}
+export type ArtifactRangeInput = InputOf<ArtifactRangeInputDto>;
 
 export interface ArtifactGetResult {
   ref: ArtifactRef;
@@ -48,53 +33,35 @@ export interface ArtifactGetResult {
 
 export type ArtifactStatResult = ({ found: true } & ArtifactRef) | { found: false };
 
-export interface ArtifactListInput extends ReadInput {
-  ns: string;
-  prefix?: string;
-  startAfter?: string;
-  limit?: number;
-  /** Exact-match AND on metadata. */
-  filter?: Metadata;
-}
+export type ArtifactListInput = InputOf<ArtifactListInputDto>;
 
 export interface ArtifactListResult {
   items: ArtifactRef[];
   nextStartAfter: string | null;
 }
 
-export interface ArtifactDeleteInput {
-  ns: string;
-  id: string;
-}
+export type ArtifactDeleteInput = InputOf<ArtifactDeleteInputDto>;
 
 export interface ArtifactDeleteResult {
   existed: boolean;
   seq?: number;
 }
 
-export type ArtifactUploadBeginInput = Described;
+export type ArtifactUploadBeginInput = InputOf<ArtifactUploadBeginInputDto>;
 
 export interface ArtifactUploadBeginResult {
   /** Names the namespace too: `append` and `commit` need nothing else. */
   uploadId: string;
 }
 
-export interface ArtifactUploadAppendInput {
-  uploadId: string;
-  /** Base64, 1 byte to 512 KiB decoded. */
-  data: string;
-}
+export type ArtifactUploadAppendInput = InputOf<ArtifactUploadAppendInputDto>;
 
 export interface ArtifactUploadAppendResult {
   /** Bytes received so far. */
   size: number;
 }
 
-export interface ArtifactUploadCommitInput {
-  uploadId: string;
-  /** Hex SHA-256 of the whole upload; a mismatch is FAILED_PRECONDITION/DIGEST_MISMATCH and stores nothing. */
-  sha256?: string;
-}
+export type ArtifactUploadCommitInput = InputOf<ArtifactUploadCommitInputDto>;
 
 /** One item of `artifact.read`: the bytes at `offset`, base64. */
 export interface ArtifactChunk {

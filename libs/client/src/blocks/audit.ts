@@ -1,24 +1,8 @@
-import { method, type Call, type Method } from './method';
+import type { AuditQueryInput as AuditQueryInputDto } from '@memsidecar/audit';
+import { method, type Call, type Method, type InputOf } from './method';
 
 /** Every input field narrows the query; all are combined with AND. */
-export interface AuditQueryInput {
-  /** The first stream sequence to return (inclusive). */
-  fromSeq?: number;
-  /** Event time, inclusive. */
-  since?: string;
-  /** Event time, exclusive. */
-  until?: string;
-  block?: string;
-  ns?: string;
-  agent?: string;
-  /** Events written under the session, and the session's own events. */
-  sessionId?: string;
-  /** Event types, e.g. `kv.value_set`, or prefixes ending in `*`, e.g. `kv.*`. */
-  types?: string[];
-  limit?: number;
-  /** Wait until the audit read model holds the log up to this sequence. */
-  minSeq?: number;
-}
+export type AuditQueryInput = InputOf<AuditQueryInputDto>;
 
 /** One event of the log as its envelope (CONTRACT §5), with its stream sequence. */
 export interface AuditEvent {

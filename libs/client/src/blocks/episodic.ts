@@ -1,19 +1,9 @@
+import type { EpisodicAppendInput as EpisodicAppendInputDto, EpisodicExpireInput as EpisodicExpireInputDto, EpisodicRangeInput as EpisodicRangeInputDto, EpisodicTailInput as EpisodicTailInputDto } from '@memsidecar/episodic';
 import type { CallOptions } from '../caller';
-import { method, type Call, type Metadata, type Method, type ReadInput, type Stream } from './method';
+import { method, type Call, type Metadata, type InputOf, type Method, type Stream } from './method';
 import { streamItems } from './stream-items';
 
-export interface EpisodicAppendInput {
-  ns: string;
-  type: string;
-  payload?: unknown;
-  sessionId?: string;
-  role?: string;
-  metadata?: Metadata;
-  /** A repeated non-empty key returns the original event with `deduplicated: true` and writes nothing. */
-  dedupKey?: string;
-  /** Ids of events this one hides from default reads; unknown ids are ignored. */
-  supersedes?: string[];
-}
+export type EpisodicAppendInput = InputOf<EpisodicAppendInputDto>;
 
 export interface EpisodicAppendResult {
   id: string;
@@ -40,21 +30,7 @@ export interface EpisodicEvent {
 }
 
 /** All bounds exclusive, combined with AND. */
-export interface EpisodicRangeInput extends ReadInput {
-  ns: string;
-  afterCursor?: number;
-  beforeCursor?: number;
-  after?: string;
-  before?: string;
-  sessionId?: string;
-  role?: string;
-  type?: string;
-  /** Applied after `reverse`. */
-  limit?: number;
-  /** Newest first. */
-  reverse?: boolean;
-  includeDeleted?: boolean;
-}
+export type EpisodicRangeInput = InputOf<EpisodicRangeInputDto>;
 
 export interface EpisodicRangeResult {
   events: EpisodicEvent[];
@@ -63,13 +39,7 @@ export interface EpisodicRangeResult {
 }
 
 /** `beforeCursor` or `before` is required. */
-export interface EpisodicExpireInput {
-  ns: string;
-  beforeCursor?: number;
-  before?: string;
-  action: 'soft' | 'hard';
-  maxRows: number;
-}
+export type EpisodicExpireInput = InputOf<EpisodicExpireInputDto>;
 
 export interface EpisodicExpireResult {
   affected: number;
@@ -77,15 +47,7 @@ export interface EpisodicExpireResult {
   seq?: number;
 }
 
-export interface EpisodicTailInput extends ReadInput {
-  ns: string;
-  /** History after this cursor first, then live events; without it the tail starts at the live edge. */
-  afterCursor?: number;
-  /** The service's default is 1000. */
-  maxEvents?: number;
-  /** The service's default is 30 s. */
-  maxMs?: number;
-}
+export type EpisodicTailInput = InputOf<EpisodicTailInputDto>;
 
 export interface EpisodicClient {
   append: Method<EpisodicAppendInput, EpisodicAppendResult>;

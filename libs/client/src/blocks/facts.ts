@@ -1,4 +1,5 @@
-import { method, type Call, type Method } from './method';
+import type { FactsExportInput as FactsExportInputDto, FactsPurgeInput as FactsPurgeInputDto, FactsReflectInput as FactsReflectInputDto, FactsSearchInput as FactsSearchInputDto, FactsStatusInput as FactsStatusInputDto, FactsTickInput as FactsTickInputDto, FactsWriteInput as FactsWriteInputDto } from '@memsidecar/facts';
+import { method, type Call, type Method, type InputOf } from './method';
 
 /** `C` constraint, `D` decision, `V` value, `?` unknown, `✓` done, `~` obsolete. */
 export type FactType = 'C' | 'D' | 'V' | '?' | '✓' | '~';
@@ -11,17 +12,8 @@ export interface FactsPressure {
   level: PressureLevel;
 }
 
-/** `ns` defaults to `default` in every facts operation. */
-interface InNamespace {
-  ns?: string;
-}
 
-export interface FactsWriteInput extends InNamespace {
-  /** One line `T[target]: content`; anything else → INVALID_ARGUMENT naming the expected form. */
-  content: string;
-  scope?: string;
-  sessionId?: string;
-}
+export type FactsWriteInput = InputOf<FactsWriteInputDto>;
 
 export interface FactsWriteResult {
   id: string;
@@ -50,23 +42,13 @@ export interface Fact {
   line: string;
 }
 
-export interface FactsSearchInput extends InNamespace {
-  query: string;
-  /** An unknown scope → NOT_FOUND. */
-  scope?: string;
-  /** Default 5, at most 20. */
-  limit?: number;
-}
+export type FactsSearchInput = InputOf<FactsSearchInputDto>;
 
 export interface FactsSearchResult {
   facts: Fact[];
 }
 
-export interface FactsTickInput extends InNamespace {
-  sessionId: string;
-  turn: number;
-  message: string;
-}
+export type FactsTickInput = InputOf<FactsTickInputDto>;
 
 export interface FactsTickResult {
   /** Scopes that cooled on this turn. */
@@ -76,9 +58,7 @@ export interface FactsTickResult {
   seq: number;
 }
 
-export interface FactsStatusInput extends InNamespace {
-  sessionId?: string;
-}
+export type FactsStatusInput = InputOf<FactsStatusInputDto>;
 
 export interface FactsStatusResult {
   /** Text for a system prompt, within the configured token budget. */
@@ -89,10 +69,7 @@ export interface FactsStatusResult {
   cold: number;
 }
 
-export interface FactsReflectInput extends InNamespace {
-  topic: string;
-  limit?: number;
-}
+export type FactsReflectInput = InputOf<FactsReflectInputDto>;
 
 export interface FactsReflectResult {
   topic: string;
@@ -100,21 +77,14 @@ export interface FactsReflectResult {
   groups: Record<'constraints' | 'decisions' | 'values' | 'unknowns' | 'done' | 'obsolete', Fact[]>;
 }
 
-export interface FactsExportInput extends InNamespace {
-  scope?: string;
-  /** Default `all`. */
-  status?: 'active' | 'cold' | 'all';
-}
+export type FactsExportInput = InputOf<FactsExportInputDto>;
 
 export interface FactsExportResult {
   lines: string[];
   facts: Fact[];
 }
 
-export interface FactsPurgeInput extends InNamespace {
-  scope?: string;
-  olderThanDays?: number;
-}
+export type FactsPurgeInput = InputOf<FactsPurgeInputDto>;
 
 export interface FactsPurgeResult {
   purged: number;

@@ -1,17 +1,7 @@
-import { method, type Call, type Metadata, type Method, type ReadInput } from './method';
+import type { KvDeleteInput as KvDeleteInputDto, KvGetInput as KvGetInputDto, KvListInput as KvListInputDto, KvMgetInput as KvMgetInputDto, KvPutInput as KvPutInputDto } from '@memsidecar/kv';
+import { method, type Call, type Metadata, type InputOf, type Method } from './method';
 
-export interface KvPutInput {
-  ns: string;
-  /** 1-512 bytes of UTF-8, no NUL. */
-  key: string;
-  /** Any JSON value. */
-  value: unknown;
-  /** Without it, an earlier expiry is cleared. */
-  ttlMs?: number;
-  /** Compare-and-set: the version the key must have now; `0` means create-only. Mismatch → FAILED_PRECONDITION/VERSION_MISMATCH. */
-  ifVersion?: number;
-  metadata?: Metadata;
-}
+export type KvPutInput = InputOf<KvPutInputDto>;
 
 export interface KvPutResult {
   version: number;
@@ -32,30 +22,19 @@ export interface KvEntry {
   metadata: Metadata;
 }
 
-export interface KvGetInput extends ReadInput {
-  ns: string;
-  key: string;
-}
+export type KvGetInput = InputOf<KvGetInputDto>;
 
 /** A missing or expired key is `{found: false}`, not an error. */
 export type KvGetResult = ({ found: true; value: unknown } & KvEntry) | { found: false };
 
-export interface KvMgetInput extends ReadInput {
-  ns: string;
-  /** 1-1000 keys. */
-  keys: string[];
-}
+export type KvMgetInput = InputOf<KvMgetInputDto>;
 
 export interface KvMgetResult {
   /** Found keys only, sorted and de-duplicated. */
   items: KvEntry[];
 }
 
-export interface KvDeleteInput {
-  ns: string;
-  key: string;
-  ifVersion?: number;
-}
+export type KvDeleteInput = InputOf<KvDeleteInputDto>;
 
 export interface KvDeleteResult {
   existed: boolean;
@@ -63,15 +42,7 @@ export interface KvDeleteResult {
   seq?: number;
 }
 
-export interface KvListInput extends ReadInput {
-  ns: string;
-  prefix?: string;
-  /** Exclusive. */
-  startAfter?: string;
-  /** Default 100, at most 1000. */
-  limit?: number;
-  includeValues?: boolean;
-}
+export type KvListInput = InputOf<KvListInputDto>;
 
 export interface KvListResult {
   /** Ascending key order, expired keys skipped. */

@@ -1,16 +1,7 @@
-import { method, type Call, type Metadata, type Method, type ReadInput } from './method';
+import type { LeaseAcquireInput as LeaseAcquireInputDto, LeaseInspectInput as LeaseInspectInputDto, LeaseListInput as LeaseListInputDto, LeaseReleaseInput as LeaseReleaseInputDto, LeaseRenewInput as LeaseRenewInputDto } from '@memsidecar/lease';
+import { method, type Call, type Metadata, type InputOf, type Method } from './method';
 
-export interface LeaseAcquireInput {
-  ns: string;
-  key: string;
-  /** At most a day. */
-  ttlMs: number;
-  /** How long to wait for a held lease; 0 (the default) fails at once with FAILED_PRECONDITION/LEASE_HELD. */
-  waitMs?: number;
-  /** A label for people reading `inspect`, e.g. the worker's name. */
-  holder?: string;
-  metadata?: Metadata;
-}
+export type LeaseAcquireInput = InputOf<LeaseAcquireInputDto>;
 
 export interface LeaseAcquireResult {
   key: string;
@@ -23,12 +14,7 @@ export interface LeaseAcquireResult {
   seq: number;
 }
 
-export interface LeaseRenewInput {
-  ns: string;
-  key: string;
-  holderId: string;
-  ttlMs?: number;
-}
+export type LeaseRenewInput = InputOf<LeaseRenewInputDto>;
 
 /** Wrong holder or expired → FAILED_PRECONDITION/NOT_HOLDER. */
 export interface LeaseRenewResult {
@@ -37,21 +23,14 @@ export interface LeaseRenewResult {
   seq: number;
 }
 
-export interface LeaseReleaseInput {
-  ns: string;
-  key: string;
-  holderId: string;
-}
+export type LeaseReleaseInput = InputOf<LeaseReleaseInputDto>;
 
 export interface LeaseReleaseResult {
   existed: boolean;
   seq?: number;
 }
 
-export interface LeaseInspectInput extends ReadInput {
-  ns: string;
-  key: string;
-}
+export type LeaseInspectInput = InputOf<LeaseInspectInputDto>;
 
 export interface LeaseHolding {
   holderId: string;
@@ -64,10 +43,7 @@ export interface LeaseHolding {
 
 export type LeaseInspectResult = ({ held: true } & LeaseHolding) | { held: false };
 
-export interface LeaseListInput extends ReadInput {
-  ns: string;
-  prefix?: string;
-}
+export type LeaseListInput = InputOf<LeaseListInputDto>;
 
 export interface LeaseListResult {
   /** Leases held now. */

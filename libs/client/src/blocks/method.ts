@@ -26,3 +26,9 @@ export function method<M extends Method<never, unknown>>(call: Call, op: string)
   const run = (input: object, options?: CallOptions) => call(op, input, options);
   return run as unknown as M;
 }
+
+/**
+ * An operation's input as the service declares it (its DTO class, imported as a type only), as a
+ * plain object type: the SDK's inputs are the service's, field documentation included.
+ */
+export type InputOf<Dto extends object> = { [K in keyof Dto]: Dto[K] };

@@ -1,30 +1,14 @@
+import type { RecordDto, SemanticDeleteInput as SemanticDeleteInputDto, SemanticExpireInput as SemanticExpireInputDto, SemanticSearchInput as SemanticSearchInputDto, SemanticUpsertInput as SemanticUpsertInputDto } from '@memsidecar/semantic';
 import type { CallOptions } from '../caller';
-import { method, type Call, type Method, type ReadInput } from './method';
+import { method, type Call, type InputOf, type Method } from './method';
 
 /** Semantic metadata values: strings, finite numbers or booleans; filters keep their types. */
 export type SemanticMetadata = Record<string, string | number | boolean>;
 
 /** One record: `content` (embedded by the namespace's embedder) or `vector` (of the namespace's dimension). */
-export interface SemanticRecordInput {
-  /** 1-128 characters of `[A-Za-z0-9_.:-]`; generated when absent. */
-  id?: string;
-  content?: string;
-  vector?: number[];
-  payload?: unknown;
-  metadata?: SemanticMetadata;
-  validFrom?: string;
-  validTo?: string;
-  /** Ids whose validity closes at this record's `validFrom`. */
-  supersedes?: string[];
-  /** A mismatch rejects the whole batch. */
-  ifVersion?: number;
-}
+export type SemanticRecordInput = InputOf<RecordDto>;
 
-export interface SemanticUpsertInput {
-  ns: string;
-  /** 1-100 records. */
-  records: SemanticRecordInput[];
-}
+export type SemanticUpsertInput = InputOf<SemanticUpsertInputDto>;
 
 export interface SemanticUpsertResult {
   items: { id: string; version: number }[];
@@ -38,32 +22,7 @@ export interface SemanticPredicate {
 }
 
 /** `queryText` or `queryVector`; `sparse` and `hybrid` need `queryText`. */
-export interface SemanticSearchInput extends ReadInput {
-  ns: string;
-  queryText?: string;
-  queryVector?: number[];
-  /** Default 10. */
-  topK?: number;
-  /** `dense` (cosine, the default), `sparse` (BM25, any term matching) or `hybrid` (both lanes fused). */
-  mode?: 'dense' | 'sparse' | 'hybrid';
-  /** Hybrid only; default `{method: 'linear', weights: {dense: 0.45, sparse: 0.55}}`, rrf's default k is 10. */
-  fusion?: SemanticFusion;
-  /** Each hit says where it stood in each lane; the result says what each lane searched for. */
-  explain?: boolean;
-  /** Exact-match AND on metadata. */
-  filter?: SemanticMetadata;
-  predicates?: SemanticPredicate[];
-  minScore?: number;
-  /** Records valid at this time instead of now. */
-  asOf?: string;
-  includeInvalidated?: boolean;
-  includePayload?: boolean;
-  includeVector?: boolean;
-  /** Hits carry `id` and `score` only. */
-  idsOnly?: boolean;
-  createdAfter?: string;
-  createdBefore?: string;
-}
+export type SemanticSearchInput = InputOf<SemanticSearchInputDto>;
 
 export interface SemanticFusion {
   method: 'linear' | 'rrf';
@@ -119,11 +78,7 @@ export interface SemanticSearchResult<Hit = SemanticHit> {
   explain?: SemanticSearchExplanation;
 }
 
-export interface SemanticDeleteInput {
-  ns: string;
-  ids: string[];
-  hard?: boolean;
-}
+export type SemanticDeleteInput = InputOf<SemanticDeleteInputDto>;
 
 export interface SemanticDeleteResult {
   /** One per id, in order. */
@@ -131,12 +86,7 @@ export interface SemanticDeleteResult {
   seq?: number;
 }
 
-export interface SemanticExpireInput {
-  ns: string;
-  filter: SemanticMetadata;
-  action: 'invalidate' | 'soft' | 'hard';
-  maxRows: number;
-}
+export type SemanticExpireInput = InputOf<SemanticExpireInputDto>;
 
 export interface SemanticExpireResult {
   affected: number;

@@ -1,23 +1,9 @@
-import { method, type Call, type Metadata, type Method, type ReadInput } from './method';
+import type { SessionCheckpointInput as SessionCheckpointInputDto, SessionCloseInput as SessionCloseInputDto, SessionGetInput as SessionGetInputDto, SessionHeartbeatInput as SessionHeartbeatInputDto, SessionOpenInput as SessionOpenInputDto } from '@memsidecar/session';
+import { method, type Call, type Metadata, type InputOf, type Method } from './method';
 
 export type OnOrphan = 'checkpoint_and_close' | 'abort_quietly';
 
-export interface SessionOpenInput {
-  /** 1-128 characters of `[A-Za-z0-9_.:-]`; generated when absent. */
-  sessionId?: string;
-  parentSessionId?: string;
-  /** Defaults to the token's agent. */
-  agent?: string;
-  /** Default 10000. */
-  heartbeatIntervalMs?: number;
-  /** Default 25000; must exceed `heartbeatIntervalMs`. */
-  heartbeatTimeoutMs?: number;
-  /** @deprecated Use `heartbeatTimeoutMs`; still honoured, and the reply's `warnings` says so. */
-  timeoutMs?: number;
-  /** What the service does when the heartbeats stop; default `checkpoint_and_close`. */
-  onOrphan?: OnOrphan;
-  metadata?: Metadata;
-}
+export type SessionOpenInput = InputOf<SessionOpenInputDto>;
 
 export interface SessionOpenResult {
   sessionId: string;
@@ -30,31 +16,22 @@ export interface SessionOpenResult {
   seq: number;
 }
 
-export interface SessionHeld {
-  sessionId: string;
-  sessionToken: string;
-}
+export type SessionHeld = InputOf<SessionHeartbeatInputDto>;
 
-export type SessionHeartbeatInput = SessionHeld;
+export type SessionHeartbeatInput = InputOf<SessionHeartbeatInputDto>;
 
 export interface SessionHeartbeatResult {
   expiresAt: string;
   seq: number;
 }
 
-export interface SessionCheckpointInput extends SessionHeld {
-  state?: unknown;
-  turn?: number;
-}
+export type SessionCheckpointInput = InputOf<SessionCheckpointInputDto>;
 
 export interface SessionCheckpointResult {
   seq: number;
 }
 
-export interface SessionCloseInput extends SessionHeld {
-  /** The final checkpoint's state; the last checkpoint's when absent. */
-  state?: unknown;
-}
+export type SessionCloseInput = InputOf<SessionCloseInputDto>;
 
 export interface SessionCloseResult {
   closed: true;
@@ -63,9 +40,7 @@ export interface SessionCloseResult {
   seq: number;
 }
 
-export interface SessionGetInput extends ReadInput {
-  sessionId: string;
-}
+export type SessionGetInput = InputOf<SessionGetInputDto>;
 
 export interface SessionCheckpoint {
   state: unknown;
