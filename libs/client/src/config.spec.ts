@@ -30,6 +30,7 @@ describe('client config - defaults', () => {
         session: { heartbeatIntervalMs: 10_000, heartbeatTimeoutMs: 25_000, onOrphan: 'checkpoint_and_close' },
         retryPolicy: { maxRetries: 3, baseDelayMs: 200, capDelayMs: 30_000, jitterFactor: 0.25 },
         transactionLog: undefined,
+        requestRetentionMs: 7 * 24 * 3_600_000,
       });
     }
     expect(warnings).toEqual([]);
