@@ -126,11 +126,12 @@ export class InProcessService {
     return stored;
   }
 
-  /** Sends one request through the dispatcher, as any transport would. */
+  /** Sends one request through the dispatcher, as any transport would; a streaming operation's body is its items in order. */
   async when<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions = {}): Promise<Outcome<T>> {
     const before = this.log.size;
     const headers: RequestHeaders = { authorization: this.authorization(o.principal), requestId: o.requestId, sessionId: o.sessionId, sessionToken: o.sessionToken };
-    const reply = await this.dispatcher.dispatch(op, body, headers, 'in-process').then(
+    const dispatched = this.dispatcher.isStreaming(op) ? this.stream(op, body, headers) : this.dispatcher.dispatch(op, body, headers, 'in-process');
+    const reply = await dispatched.then(
       (value) => ({ ok: true as const, body: value as T }),
       (e: unknown) => {
         if (!isMemError(e)) throw e;
@@ -147,6 +148,12 @@ export class InProcessService {
     const outcome = await this.when<T>(op, body, o);
     if (!outcome.ok) throw new Error(`${op} failed: ${JSON.stringify(outcome.error)}`);
     return outcome.body;
+  }
+
+  private async stream(op: string, body: Record<string, unknown> | string, headers: RequestHeaders): Promise<unknown[]> {
+    const items: unknown[] = [];
+    await this.dispatcher.dispatchStream(op, body, headers, 'in-process', async (item) => void items.push(item));
+    return items;
   }
 
   async close(): Promise<void> {
