@@ -19,8 +19,8 @@ export interface BlockDependencies {
   /** The event log: JetStream in the service, in memory in the in-process tier. */
   store: EventLog;
   /**
-   * The same log's JetStream adapter, for what only NATS offers (lease wake-ups, the artifacts'
-   * object store); absent where the log is in memory.
+   * The same log's JetStream adapter, for what only NATS offers (the artifacts' object store);
+   * absent where the log is in memory.
    */
   jetStream?: EventStore;
   limits: Limits;

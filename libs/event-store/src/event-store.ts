@@ -38,7 +38,7 @@ export interface ReadOptions extends LogReadOptions {
  * guarded by `Nats-Expected-Last-Subject-Sequence` and deduplicated by `Nats-Msg-Id`, point reads
  * by direct get, reads and subscriptions by ordered consumers. Subscriptions are supervised by a
  * `LogFollower`. The connection and clients stay public for what is JetStream's own (the object
- * store of artifacts, lease wake-ups, the operators' tools).
+ * store of artifacts, the operators' tools).
  */
 export class EventStore implements EventLog {
   private constructor(

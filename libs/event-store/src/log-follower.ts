@@ -1,4 +1,4 @@
-import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { Status } from '@nats-io/transport-node';
 import type { SubscriptionLogger } from './event-log';
 import type { EventStore } from './event-store';
@@ -32,6 +32,7 @@ const BACKOFF_CAP_MS = 500;
  * The loss and the recovery are logged once each.
  */
 export class LogFollower {
+  private consumer: Consumer | null = null;
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -110,6 +111,10 @@ export class LogFollower {
       // Its iteration is over, so closing returns at once (and stops its heartbeat timer).
       await this.messages?.close().catch(() => undefined);
       this.messages = null;
+      // The server would keep an idle ephemeral consumer for minutes; short-lived followers (a lease
+      // wait) would pile them up on the stream.
+      void this.consumer?.delete().catch(() => undefined);
+      this.consumer = null;
       if (!this.stopped) await this.pause(Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** attempt));
     }
   }
@@ -120,11 +125,11 @@ export class LogFollower {
   }
 
   private async open(): Promise<ConsumerMessages> {
-    const consumer = await this.store.followJs.consumers.get(this.store.stream, {
+    const consumer = (this.consumer = await this.store.followJs.consumers.get(this.store.stream, {
       filter_subjects: this.o.filter,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.nextSeq,
-    });
+    }));
     this.lastProgressAt = Date.now();
     return consumer.consume({ max_messages: this.o.batch ?? 1024, expires: PULL_EXPIRES_MS });
   }

@@ -138,9 +138,13 @@ export class InProcessService {
     return stored;
   }
 
-  /** Sends one request through the dispatcher, as any transport would. */
+  /** Sends one request through the dispatcher, as any transport would; a streaming operation's body is its items in order. */
   async when<T = any>(op: string, body: Record<string, unknown> | string, o: WhenOptions = {}): Promise<Outcome<T>> {
     const before = this.log.size;
+    if (this.dispatcher.isStreaming(op)) {
+      const { items, error, events } = await this.stream<T>(op, body, o);
+      return error ? { ok: false, error, events } : { ok: true, body: items as T, events };
+    }
     const reply = await this.dispatcher.dispatch(op, body, this.headers(o), 'in-process').then(
       (value) => ({ ok: true as const, body: value as T }),
       (e: unknown) => {

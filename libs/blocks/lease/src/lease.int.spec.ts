@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, ManualClock, type StoredEvent } from '@memsidecar/core'
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { Database, ProjectionRunner, ReadModels, withRequestLedger } from '@memsidecar/projections';
-import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
+import { openIntegrationInfra, waitFor, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseExpiryWorker, leaseOperations, leaseProjection, leaseSubject, releaseSessionLeases } from './index';
 
 const logger = { log: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
@@ -12,7 +12,8 @@ const SNAPSHOT = `SELECT tenant, ns, key, holder_id, holder, fencing_token, acqu
 
 /**
  * The lease block in-process on real NATS and a real database, without the service around it:
- * what the e2e tests cannot reach yet (session-bound leases) and several instances' workers at once.
+ * what the e2e tests cannot reach yet (session-bound leases), several instances' workers at once,
+ * and a waiting acquire woken through the JetStream adapter of the event log.
  */
 describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry worker and read model on %s', (kind) => {
   let infra: IntegrationInfra;
@@ -32,7 +33,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     ({ store, db } = infra);
     readModels = new ReadModels(withRequestLedger([leaseProjection]).map((p) => new ProjectionRunner(p, store, db, logger)), db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
+    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
   });
 
   afterAll(async () => {
@@ -101,6 +102,22 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
       await Promise.all(workers.map((w) => w.stop()));
     }
     for (const key of keys) expect((await logOf('w', key)).map((e) => e.type)).toEqual(['lease.acquired', 'lease.expired']);
+  });
+
+  it('a waiting acquire wakes at the release through a consumer of the log, removed once the wait ends', async () => {
+    const subject = leaseSubject('mem', 't', 'wait', 'k');
+    /** The consumers following the lease's subject alone: the waiter's. */
+    const consumers = async () =>
+      (await store.jsm.consumers.list(store.stream).next()).filter((c) => c.config.filter_subject === subject || c.config.filter_subjects?.includes(subject)).map((c) => c.name);
+    const first = await call('lease.acquire', { ns: 'wait', key: 'k', ttlMs: 30_000 });
+    const started = clock.now();
+    const waiting = call('lease.acquire', { ns: 'wait', key: 'k', ttlMs: 1_000, waitMs: 10_000 });
+    await clock.whenSleeping(1);
+    expect(await waitFor(consumers, (names) => names.length === 1)).toHaveLength(1);
+    await call('lease.release', { ns: 'wait', key: 'k', holderId: first.holderId });
+    const second = await waiting;
+    expect(second).toMatchObject({ fencingToken: first.fencingToken + 1, acquiredAt: started.toISOString() });
+    expect(await waitFor(consumers, (names) => names.length === 0)).toEqual([]);
   });
 
   it('rebuilding the read model from the log gives the same rows', async () => {

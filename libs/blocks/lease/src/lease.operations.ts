@@ -1,5 +1,5 @@
 import { requestIdReused, invalidArgument, newId, type StoredEvent } from '@memsidecar/core';
-import { commandMeta, jetStreamOf, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { commandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import type { LeaseCommand } from './lease.decider';
 import type { LeaseData, LeaseEvent } from './lease.events';
 import { LeaseAcquireInput, LeaseInspectInput, LeaseListInput, LeaseReleaseInput, LeaseRenewInput } from './lease.dto';
@@ -39,7 +39,7 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
         const command: LeaseCommand = { type: 'AcquireLease', holderId, ttlMs: i.ttlMs, holder: i.holder, metadata: i.metadata, sessionId: ctx.sessionId };
         const subject = leaseSubject(deps.store.prefix, ctx.principal.tenant, i.ns, i.key);
         // Later attempts decide at the time they are made (on the block's clock), so expiry is judged then.
-        const { event } = await withLeaseWait(jetStreamOf(deps, 'waiting for a lease').nc, subject, deps.clock, ctx.now, waitMs, (now) => run(ctx, i.ns, i.key, command, now));
+        const { event } = await withLeaseWait(deps.store, subject, deps.clock, ctx.now, waitMs, (now) => run(ctx, i.ns, i.key, command, now));
         const d = dataOf(event, 'lease.acquired');
         return { key: i.key, holderId: d.holderId, fencingToken: d.fencingToken, acquiredAt: d.acquiredAt, expiresAt: d.expiresAt, seq: event!.seq };
       },

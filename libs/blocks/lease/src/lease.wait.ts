@@ -1,32 +1,32 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isMemError, type Clock, type MemError } from '@memsidecar/core';
+import type { EventLog } from '@memsidecar/event-store';
 
 /**
- * Wakes a waiting acquirer when anything is appended to the lease's subject (a release, an
- * expiry), instead of polling. Events that arrive while an attempt runs are remembered, so a
+ * Wakes a waiting acquirer when anything is appended to the lease's subject after `fromSeq` (a
+ * release, an expiry, a takeover), instead of polling: a subscription to that one subject, opened
+ * only once an attempt was refused. Events that arrive while an attempt runs are remembered, so a
  * release between the attempt and the wait is never missed.
  */
 class SubjectWakeup {
   private pending = false;
   private waking: AbortController | null = null;
-  private readonly sub: Subscription;
+  private readonly ending = new AbortController();
 
   constructor(
-    private readonly nc: NatsConnection,
+    log: EventLog,
     subject: string,
+    fromSeq: number,
     private readonly clock: Clock,
   ) {
-    this.sub = nc.subscribe(subject, {
-      callback: () => {
+    const subscription = log.subscribe({ filter: subject, fromSeq, signal: this.ending.signal, name: `lease wait on ${subject}`, batch: 16 });
+    void (async () => {
+      for await (const _ of subscription) {
         this.pending = true;
         this.waking?.abort();
-      },
+      }
+    })().catch(() => {
+      // Without wake-ups the waiter still tries again when the lease lapses and at its deadline.
     });
-  }
-
-  /** Resolves once the server has the subscription, so nothing appended after this is missed. */
-  ready(): Promise<void> {
-    return this.nc.flush();
   }
 
   /** Resolves at the next event on the subject, or after `ms` on the clock, whichever comes first. */
@@ -39,8 +39,9 @@ class SubjectWakeup {
     this.pending = false;
   }
 
+  /** Ends the subscription (on JetStream, its consumer); the reply does not wait for it. */
   close(): void {
-    this.sub.unsubscribe();
+    this.ending.abort();
   }
 }
 
@@ -48,10 +49,12 @@ const isLeaseHeld = (e: unknown): e is MemError => isMemError(e) && e.reason ===
 
 /**
  * Runs `attempt` until it succeeds or `waitMs` has passed on `clock`: after each LEASE_HELD it
- * sleeps until the next event on the lease's subject, the lease's own expiry, or the deadline.
+ * sleeps until the next event on the lease's subject in `log`, the lease's own expiry, or the
+ * deadline. An acquire that never waits costs one read of the subject's last sequence; only a
+ * refused one subscribes.
  */
 export async function withLeaseWait<T>(
-  nc: NatsConnection,
+  log: EventLog,
   subject: string,
   clock: Clock,
   start: Date,
@@ -60,20 +63,22 @@ export async function withLeaseWait<T>(
 ): Promise<T> {
   if (waitMs === 0) return attempt(start);
   const deadline = start.getTime() + waitMs;
-  const wakeup = new SubjectWakeup(nc, subject, clock);
+  // Every refusal is decided on state at or after this sequence: what follows it is news to the waiter.
+  const seen = await log.lastSeq(subject);
+  let wakeup: SubjectWakeup | null = null;
   try {
-    await wakeup.ready();
     for (let now = start; ; now = clock.now()) {
       try {
         return await attempt(now);
       } catch (e) {
         if (!isLeaseHeld(e) || now.getTime() >= deadline) throw e;
+        wakeup ??= new SubjectWakeup(log, subject, seen + 1, clock);
         const expiresAt = Date.parse(String(e.details?.expiresAt));
         const until = Number.isNaN(expiresAt) ? deadline : Math.min(deadline, expiresAt);
         await wakeup.next(until - clock.now().getTime());
       }
     }
   } finally {
-    wakeup.close();
+    wakeup?.close();
   }
 }

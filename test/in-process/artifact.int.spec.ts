@@ -1,0 +1,4 @@
+import { describeInProcess } from '../support/in-process';
+import { artifactCases, artifactInProcess } from './artifact.cases';
+
+describeInProcess('artifact', 'postgres', artifactInProcess(), artifactCases);
