@@ -18,8 +18,6 @@ const UPLOAD_TTL_MS = 3_000;
 const GC_GRACE_MS = 1_500;
 /** The upload expiry worker's pause (a quarter of the upload TTL) and the collector's: the longer one. */
 const WORKER_PAUSE_MS = 750;
-/** The upload expiry worker and the blob collector: both sleep on the clock between rounds. */
-const WORKERS = 2;
 
 /**
  * The service's options for the artifact cases: blobs as files in a fresh temporary directory,
@@ -75,11 +73,11 @@ export const artifactCases: InProcessCases = (service) => {
    * idle workers sleep past the moment moved to, and each sleeps at most WORKER_PAUSE_MS.
    */
   const pass = async (ms: number) => {
-    await svc.clock.whenSleeping(WORKERS);
+    await svc.idle();
     await svc.clock.advance(ms);
-    await svc.clock.whenSleeping(WORKERS);
+    await svc.idle();
     await svc.clock.advance(WORKER_PAUSE_MS);
-    await svc.clock.whenSleeping(WORKERS);
+    await svc.idle();
   };
 
   /** `artifact.read`: its items checked for contiguous offsets and their size, and hashed. */

@@ -160,10 +160,9 @@ export const episodicCases: InProcessCases = (service) => {
     it('without afterCursor starts at the live edge and ends after maxMs', async () => {
       await append('edge', { payload: 'before the tail' });
       let ended = false;
-      const asleep = svc.clock.sleeping;
       const tail = svc.stream('episodic.tail', { ns: 'edge', maxMs: 400 }).finally(() => (ended = true));
       // The tail waits on the clock for its deadline once it follows the live log (the workers sleep on it too).
-      await svc.clock.whenSleeping(asleep + 1);
+      await svc.idle(1);
       await svc.clock.advance(399);
       expect(ended).toBe(false);
       await svc.clock.advance(1);

@@ -98,8 +98,8 @@ export const leaseCases: InProcessCases = (service) => {
       const first = await acquire('wait', 'released');
       const started = svc.clock.now();
       const waiting = pending(svc.when('lease.acquire', { ns: 'wait', key: 'released', ttlMs: 1000, waitMs: 8000 }));
-      // The expiry worker and the waiter sleep on the clock.
-      await svc.clock.whenSleeping(2);
+      // The waiter sleeps on the clock beside the workers.
+      await svc.idle(1);
       await letRun();
       expect(waiting.done).toBe(false);
       await svc.ok('lease.release', { ns: 'wait', key: 'released', holderId: first.holderId });
@@ -110,7 +110,7 @@ export const leaseCases: InProcessCases = (service) => {
     it('a waiting acquire gives up with LEASE_HELD once waitMs has passed on the clock', async () => {
       const held = await acquire('wait', 'kept');
       const waiting = pending(svc.when('lease.acquire', { ns: 'wait', key: 'kept', ttlMs: 1000, waitMs: 800 }));
-      await svc.clock.whenSleeping(2);
+      await svc.idle(1);
       await svc.clock.advance(799);
       await letRun();
       expect(waiting.done).toBe(false);
@@ -123,7 +123,7 @@ export const leaseCases: InProcessCases = (service) => {
     it('a waiting acquire takes the lease over when it lapses during the wait', async () => {
       const first = await acquire('wait', 'lapsing', { ttlMs: 400 });
       const waiting = svc.when('lease.acquire', { ns: 'wait', key: 'lapsing', ttlMs: 1000, waitMs: 5000 });
-      await svc.clock.whenSleeping(2);
+      await svc.idle(1);
       await svc.clock.advance(400);
       const second = await waiting;
       expect(second).toMatchObject({ ok: true, body: { fencingToken: 2 } });
@@ -170,11 +170,11 @@ export const leaseCases: InProcessCases = (service) => {
       await svc.readModels.ready('lease');
       // The expiry worker sweeps a second after its last round ended: once it is idle after the
       // lapse, one more second holds a sweep that finds it.
-      await svc.clock.whenSleeping(1);
+      await svc.idle();
       await svc.clock.advance(200);
-      await svc.clock.whenSleeping(1);
+      await svc.idle();
       await svc.clock.advance(1_000);
-      await svc.clock.whenSleeping(1);
+      await svc.idle();
       const events = await logOf('log', 'k');
       expect(events.map((e) => e.type)).toEqual(['lease.acquired', 'lease.expired']);
       expect(events[1]).toMatchObject({ agent: 'memsidecar', data: { holderId: old.holderId, holder: 'lapsing', fencingToken: 1, expiresAt: old.expiresAt, status: 'expired' } });

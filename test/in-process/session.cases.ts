@@ -3,8 +3,6 @@ import { aggregateSubject, type StoredEvent } from '@memsidecar/core';
 import type { InProcessService } from '@memsidecar/testing';
 import type { InProcessCases } from '../support/in-process';
 
-/** What sleeps on the clock between rounds: the session block's orphan detector, the lease block's expiry worker and the request ledger's sweep. */
-const CLOCK_WORKERS = 3;
 
 /**
  * Sessions' behaviour through the dispatcher, the runtime and the read models, in one process over
@@ -52,7 +50,7 @@ export const sessionCases: InProcessCases = (service) => {
   /** Moves the clock by `ms` and lets each worker finish the round that woke, then the read models take in what it wrote. */
   const advance = async (ms: number) => {
     await svc.clock.advance(ms);
-    await svc.clock.whenSleeping(CLOCK_WORKERS);
+    await svc.idle();
     await svc.readModels.catchUp(10_000);
   };
 

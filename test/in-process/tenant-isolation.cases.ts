@@ -5,8 +5,6 @@ import { beforeAll, expect, it } from 'vitest';
 import type { InProcessService, WhenOptions } from '@memsidecar/testing';
 import type { InProcessCases } from '../support/in-process';
 
-/** What sleeps on the clock between rounds: session orphans, lease expiry, artifact uploads and blobs, the request ledger's sweep. */
-const CLOCK_WORKERS = 5;
 
 /** The environment these cases expect: the hashing embedder, artifacts in a directory of their own. */
 export function tenantIsolationEnv(): Record<string, string> {
@@ -73,7 +71,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect((await b.ok('artifact.list', { ns: 'shared' })).items).toEqual([]);
     // The tail ends at maxMs on the clock: moved once the tail waits on it beside the workers.
     const tailing = b.stream('episodic.tail', { ns: 'shared', afterCursor: 0, maxMs: 300 });
-    await svc.clock.whenSleeping(CLOCK_WORKERS + 1);
+    await svc.idle(1);
     await svc.clock.advance(300);
     const tail = await tailing;
     expect(tail).toMatchObject({ items: [], events: [] });

@@ -50,6 +50,8 @@ export interface BlockMetrics {
 /** A background loop of a block (sweepers, detectors); every instance runs one of each. */
 export interface BlockWorker {
   name: string;
+  /** It sleeps on `deps.clock` between rounds (a `periodicWorker`): a manual clock drives it. */
+  sleepsOnClock?: boolean;
   start(): void;
   stop(): Promise<void>;
 }

@@ -20,6 +20,7 @@ export function periodicWorker(
 
   return {
     name,
+    sleepsOnClock: true,
     start() {
       running = true;
       stopping = new AbortController();

@@ -112,6 +112,16 @@ export class InProcessService {
     return new InProcessService(log, db, readModels, dispatcher, deps, clock, privateKey, workers, retention, internalErrors);
   }
 
+  /**
+   * Resolves once every loop that sleeps on the clock between rounds (the blocks' periodic workers
+   * and the request ledger's sweep) is asleep, and `alsoSleeping` more sleeps besides (a waiting
+   * acquire, a tail's deadline): after it, moving the clock wakes exactly what is due.
+   */
+  idle(alsoSleeping = 0): Promise<void> {
+    const loops = this.workers.filter((w) => w.sleepsOnClock).length + 1;
+    return this.clock.whenSleeping(loops + alsoSleeping);
+  }
+
   /** Appends events as they would have been appended before, and waits until the read models hold them. */
   async given(events: GivenEvent[]): Promise<StoredEvent[]> {
     const stored: StoredEvent[] = [];
