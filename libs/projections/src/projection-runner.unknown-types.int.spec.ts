@@ -3,7 +3,7 @@ import { aggregateSubject, type EventEnvelope } from '@memsidecar/core';
 import { AggregateRuntime, type EventStore } from '@memsidecar/event-store';
 import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
-import { ProjectionRunner } from './index';
+import { ProjectionRunner, withRequestLedger } from './index';
 
 const runtimeOf = (store: EventStore) =>
   new AggregateRuntime(store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 5, rememberedRequests: 10 });
@@ -27,7 +27,7 @@ describe.each(['postgres', 'pglite'] as const)('projections - an event type the 
     await infra?.close();
   });
 
-  it('is skipped and logged once, while the checkpoint moves past it and its request is still recorded', async () => {
+  it('is skipped and logged once, while the checkpoint moves past it and the request ledger still records its request', async () => {
     const { store, db } = infra;
     const runtime = runtimeOf(store);
     const put = (key: string) => runtime.handle(kvAggregate, { tenant: 'acme', ns: 'n', entity: key }, { type: 'PutValue', value: key }, { now: new Date(), tenant: 'acme', agent: 'a' });
@@ -38,10 +38,10 @@ describe.each(['postgres', 'pglite'] as const)('projections - an event type the 
     await store.append(subject, renamed(2), { expectedLastSubjectSeq: first.seq });
     await put('after');
 
-    const runner = new ProjectionRunner(kvProjection, store, db, logger);
-    await runner.start();
-    await runner.catchUp(30_000);
-    await runner.stop();
+    const [ledger, runner] = withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, store, db, logger));
+    for (const r of [ledger, runner]) await r.start();
+    for (const r of [ledger, runner]) await r.catchUp(30_000);
+    for (const r of [ledger, runner]) await r.stop();
 
     const last = await store.lastSeq('mem.evt.kv.>');
     expect(runner.applied).toBe(last);
