@@ -43,12 +43,7 @@ export const auditCases: InProcessCases = (service) => {
     const inSession = { principal: alice, sessionId: 'audit-s', sessionToken: session.sessionToken as string };
     await step(() => svc.ok('kv.put', { ns: 'notes', key: 'k2', value: 'in session' }, inSession));
     await step(() => svc.ok('episodic.append', { ns: 'chat', type: 'message', payload: 'in session' }, inSession));
-    // Bob's lease, as lease.acquire records it.
-    await step(() => {
-      const now = svc.clock.now();
-      const data = { holderId: 'bob-holder', holder: null, fencingToken: 1, acquiredAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), ttlMs: 60_000, metadata: null, sessionId: null, status: 'held', takenOverFrom: null };
-      return svc.given([{ block: 'lease', tenant: 'acme', agent: 'bob', ns: 'jobs', entity: 'j', type: 'lease.acquired', data }]);
-    });
+    await step(() => svc.ok('lease.acquire', { ns: 'jobs', key: 'j', ttlMs: 60_000 }, { principal: bob }));
     await step(() => svc.ok('episodic.append', { ns: 'chat', type: 'message', payload: 'globex' }, { principal: carol }));
     await step(() => svc.ok('session.close', { sessionId: 'audit-s', sessionToken: session.sessionToken }, { principal: alice }));
     await step(() => svc.ok('kv.delete', { ns: 'notes', key: 'k1' }, { principal: bob }));

@@ -23,29 +23,16 @@ export const sessionCases: InProcessCases = (service) => {
     for await (const e of svc.log.read({ filter })) events.push(e);
     return events;
   };
-  /** Leases as the session's holder acquired them (`lease.acquire` with its Mem-Session-Id), or outside any session. */
-  const givenLeases = (ns: string, keys: string[], sessionId: string | null) => {
-    const now = svc.clock.now();
-    return svc.given(
-      keys.map((key) => ({
-        block: 'lease' as const,
-        ns,
-        entity: key,
-        type: 'lease.acquired',
-        data: {
-          holderId: `holder-${key}`,
-          holder: null,
-          fencingToken: 1,
-          acquiredAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + 60_000).toISOString(),
-          ttlMs: 60_000,
-          metadata: null,
-          sessionId,
-          status: 'held',
-          takenOverFrom: null,
-        },
-      })),
-    );
+  /**
+   * Acquires the leases through `lease.acquire`, in the session (its Mem-Session-Id and token) or
+   * outside any, then waits until the read models hold them: the detector and the releases read them there.
+   */
+  const acquireLeases = async (ns: string, keys: string[], session: { sessionId: string; sessionToken: string } | null) => {
+    for (const key of keys) {
+      const acquired = await svc.when('lease.acquire', { ns, key, ttlMs: 60_000 }, session ? inSession(session) : {});
+      expect(acquired.events).toMatchObject([{ type: 'lease.acquired', entity: key, data: { sessionId: session?.sessionId ?? null } }]);
+    }
+    await svc.readModels.catchUp(10_000);
   };
   /** Moves the clock by `ms` and lets each worker finish the round that woke, then the read models take in what it wrote. */
   const advance = async (ms: number) => {
@@ -119,8 +106,7 @@ export const sessionCases: InProcessCases = (service) => {
     const id = `orphan-${onOrphan}`;
     const s = await svc.ok('session.open', { sessionId: id, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600, onOrphan });
     await svc.ok('session.checkpoint', { sessionId: id, sessionToken: s.sessionToken, state: { progress: 42 }, turn: 2 });
-    // `given` returns once the read models hold the log: the detector finds the session's last write before time moves.
-    await givenLeases('sess', [`lock-${onOrphan}`], id);
+    await acquireLeases('sess', [`lock-${onOrphan}`], s);
 
     // Time moves in 10 ms steps for up to the timeout and a half, each step's rounds done before the next.
     let got = await svc.ok('session.get', { sessionId: id });
@@ -145,8 +131,8 @@ export const sessionCases: InProcessCases = (service) => {
 
   it('closing a session releases the leases acquired with it', async () => {
     const s = await svc.ok('session.open', { sessionId: 'with-leases' });
-    await givenLeases('sess', ['a', 'b'], 'with-leases');
-    await givenLeases('sess', ['unbound'], null);
+    await acquireLeases('sess', ['a', 'b'], s);
+    await acquireLeases('sess', ['unbound'], null);
     const closed = await svc.when('session.close', { sessionId: 'with-leases', sessionToken: s.sessionToken });
     expect(closed.body).toMatchObject({ closed: true, releasedLeases: 2 });
     expect(closed.events.map((e) => [e.type, e.entity])).toEqual([

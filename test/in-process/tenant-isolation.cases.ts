@@ -17,8 +17,7 @@ type Body = Record<string, unknown>;
  * Tenant A writes into every block; tenant B, with an all-ops token of its own, must see none of it.
  * Every block (libs/platform's list) through the dispatcher, in one process over the in-memory
  * log, on a manual clock; declared on PGlite (tenant-isolation.spec.ts) and on Postgres
- * (tenant-isolation.int.spec.ts). What needs the log on JetStream stays in
- * test/tenant-isolation.e2e.spec.ts.
+ * (tenant-isolation.int.spec.ts).
  */
 export const tenantIsolationCases: InProcessCases = (service) => {
   let svc: InProcessService;
@@ -43,10 +42,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     await a.ok('kv.put', { ns: 'shared', key: 'secret', value: 'alpha-only' });
     seen.event = await a.ok('episodic.append', { ns: 'shared', type: 'note', payload: 'alpha-only' });
     await a.ok('semantic.upsert', { ns: 'shared', records: [{ id: 'r1', content: 'alpha secret plans' }] });
-    // Tenant A's lease, as lease.acquire records it.
-    const now = svc.clock.now();
-    seen.lease = { holderId: 'alpha-holder', holder: null, fencingToken: 1, acquiredAt: now.toISOString(), expiresAt: new Date(now.getTime() + 60_000).toISOString(), ttlMs: 60_000, metadata: null, sessionId: null, status: 'held', takenOverFrom: null };
-    await svc.given([{ block: 'lease', tenant: 'alpha', agent: 'a', ns: 'shared', entity: 'lock', type: 'lease.acquired', data: seen.lease }]);
+    seen.lease = await a.ok('lease.acquire', { ns: 'shared', key: 'lock', ttlMs: 60_000 });
     seen.session = await a.ok('session.open', { sessionId: 'alpha-session' });
     await a.ok('facts.write', { content: 'C[plans]: alpha secret plans', scope: 'alpha-scope' });
     await a.ok('artifact.put', { ns: 'shared', id: 'doc', data: Buffer.from('alpha-only').toString('base64') });
@@ -140,9 +136,18 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect(await a.ok('session.checkpoint', { sessionId: 'alpha-session', sessionToken: seen.session.sessionToken, state: { y: 2 } })).toMatchObject({ seq: expect.any(Number) });
   });
 
-  it('covers every operation the blocks serve but lease.acquire, which waits on the log in JetStream (the end-to-end spec takes it)', async () => {
+  it('a lease held in one tenant leaves the key free in another, and neither touches the other’s', async () => {
+    const alpha = await a.ok('lease.acquire', { ns: 'shared', key: 'both', ttlMs: 60_000 });
+    expect(await b.ok('lease.inspect', { ns: 'shared', key: 'both' })).toEqual({ held: false });
+    expect((await b.when('lease.release', { ns: 'shared', key: 'both', holderId: alpha.holderId })).body).toEqual({ existed: false });
+    expect(await b.ok('lease.acquire', { ns: 'shared', key: 'both', ttlMs: 60_000 })).toMatchObject({ fencingToken: 1 });
+    expect((await b.when('lease.renew', { ns: 'shared', key: 'both', holderId: alpha.holderId })).error).toMatchObject({ reason: 'NOT_HOLDER' });
+    expect(await a.ok('lease.inspect', { ns: 'shared', key: 'both' })).toMatchObject({ held: true, holderId: alpha.holderId });
+  });
+
+  it('covers every operation the blocks serve', async () => {
     const served = [...svc.dispatcher.names].sort();
     expect(served.length).toBeGreaterThan(30);
-    expect(served.filter((op) => !usedByB.has(op))).toEqual(['lease.acquire']);
+    expect(served.filter((op) => !usedByB.has(op))).toEqual([]);
   });
 };
