@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NatsTestClient } from '@memsidecar/testing';
 import { serviceFixture } from './support/fixture';
+import { DOCS } from './in-process/semantic.cases';
 
 const run = promisify(execFile);
 const MEMCTL = resolve(__dirname, '..', 'bin', 'memctl.js');
@@ -24,13 +25,7 @@ describe.each(['pglite', 'postgres'] as const)('semantic - end to end over NATS 
 
   beforeAll(async () => {
     client = f.client;
-    await upsert('docs', [
-      { id: 'cat', content: 'the cat sat on the mat', metadata: { kind: 'animal', legs: '4' }, payload: { source: 'a' } },
-      { id: 'dog', content: 'the dog chased the cat around the yard', metadata: { kind: 'animal', legs: '4' } },
-      { id: 'bird', content: 'a small bird sang in the tree', metadata: { kind: 'animal', legs: '2' } },
-      { id: 'stocks', content: 'stock markets fell sharply on rate fears', metadata: { kind: 'finance', legs: 'none' } },
-      { id: 'bonds', content: 'bond yields rose as markets fell', metadata: { kind: 'finance' } },
-    ]);
+    await upsert('docs', DOCS);
     await upsert('facts', [{ id: 'ceo-1', content: 'the ceo is alice', validFrom: '2025-01-01T00:00:00.000Z' }]);
     await upsert('facts', [{ id: 'ceo-2', content: 'the ceo is bob', validFrom: '2026-01-01T00:00:00.000Z', supersedes: ['ceo-1'] }]);
   });

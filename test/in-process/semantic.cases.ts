@@ -2,6 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessService } from '@memsidecar/testing';
 import type { InProcessCases } from '../support/in-process';
 
+/** Five records in two topics, the corpus the search cases (here and end to end) run on. */
+export const DOCS = [
+  { id: 'cat', content: 'the cat sat on the mat', metadata: { kind: 'animal', legs: '4' }, payload: { source: 'a' } },
+  { id: 'dog', content: 'the dog chased the cat around the yard', metadata: { kind: 'animal', legs: '4' } },
+  { id: 'bird', content: 'a small bird sang in the tree', metadata: { kind: 'animal', legs: '2' } },
+  { id: 'stocks', content: 'stock markets fell sharply on rate fears', metadata: { kind: 'finance', legs: 'none' } },
+  { id: 'bonds', content: 'bond yields rose as markets fell', metadata: { kind: 'finance' } },
+];
+
 const ids = (reply: { hits: { id: string }[] }) => reply.hits.map((h) => h.id);
 
 /**
@@ -19,13 +28,7 @@ export const semanticCases: InProcessCases = (service) => {
 
   beforeAll(async () => {
     svc = service();
-    await upsert('docs', [
-      { id: 'cat', content: 'the cat sat on the mat', metadata: { kind: 'animal', legs: '4' }, payload: { source: 'a' } },
-      { id: 'dog', content: 'the dog chased the cat around the yard', metadata: { kind: 'animal', legs: '4' } },
-      { id: 'bird', content: 'a small bird sang in the tree', metadata: { kind: 'animal', legs: '2' } },
-      { id: 'stocks', content: 'stock markets fell sharply on rate fears', metadata: { kind: 'finance', legs: 'none' } },
-      { id: 'bonds', content: 'bond yields rose as markets fell', metadata: { kind: 'finance' } },
-    ]);
+    await upsert('docs', DOCS);
   });
 
   describe('upsert', () => {
