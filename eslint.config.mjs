@@ -54,10 +54,15 @@ const LIBS = {
   // The SDK that agents install: nothing of the server at run time. It takes the types of the
   // operations' inputs from the blocks, with `import type` only (checked below).
   'libs/client': ['libs/core', ...BLOCKS],
+  // Framework integrations, published beside the SDK (`memsidecar/langgraph`, …): the SDK only.
+  'libs/langgraph': ['libs/client'],
+  'libs/langchain': ['libs/client'],
+  'libs/ai-sdk': ['libs/client'],
   // The in-process tier runs the dispatcher and the blocks' operations (given the block list by its caller).
   'libs/testing': ['libs/core', 'libs/event-store', 'libs/projections', 'libs/auth', 'libs/grpc', 'libs/api', 'libs/config', 'libs/policy'],
 };
-const SERVER_LIBS = Object.keys(LIBS).filter((l) => l !== 'libs/testing' && l !== 'libs/client');
+const CLIENT_SIDE = ['libs/testing', 'libs/client', 'libs/langgraph', 'libs/langchain', 'libs/ai-sdk'];
+const SERVER_LIBS = Object.keys(LIBS).filter((l) => !CLIENT_SIDE.includes(l));
 const LAYERS = {
   ...LIBS,
   // The apps compose the server libs; neither imports the other, and neither uses the test harness.
