@@ -268,13 +268,16 @@ describe('ai-sdk - chat store and memory tools against the service', () => {
       expect(JSON.stringify(second.doGenerateCalls[1].prompt)).toContain(statement);
     });
 
-    it('a newer fact on the same topic replaces the older one; memories stay with the metadata they were stamped with', async () => {
+    it('a newer fact on the same topic replaces the older one, the same statement twice is one memory, memories stay with the metadata they were stamped with', async () => {
       const mine = memoryTools(client, { ns: 'memories', metadata: { userId: 'u-2' } });
       const theirs = memoryTools(client, { ns: 'memories', metadata: { userId: 'u-3' } });
       const options = { toolCallId: 'direct', messages: [] };
       await mine.remember.execute!({ content: 'Deploy to staging first', topic: 'deploy.order', kind: 'decision' }, options);
       const newer = (await mine.remember.execute!({ content: 'Deploy straight to production', topic: 'deploy.order', kind: 'decision' }, options)) as RememberOutput;
       expect(newer.fact).toMatchObject({ status: 'stored', replaced: 1 });
+
+      const again = (await mine.remember.execute!({ content: 'Deploy straight to production', topic: 'deploy.order', kind: 'decision' }, options)) as RememberOutput;
+      expect(again).toEqual({ id: newer.id, fact: expect.objectContaining({ status: 'duplicate', replaced: 0 }) });
 
       const recalled = (await mine.recall.execute!({ query: 'deploy' }, options)) as RecallOutput;
       expect(recalled.facts.map((fact) => fact.line)).toEqual(['D[deploy.order]: Deploy straight to production']);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash } from './canonical-hash';
 
 /**
  * The kv value of one chat: the order of its messages and where each one's content is. The
@@ -32,22 +32,7 @@ export function asChatIndex(value: unknown): ChatIndex | undefined {
 }
 
 /**
- * A hash of a message's JSON with its object keys sorted: the event store keeps JSON as Postgres
- * `jsonb`, which does not keep key order, and a message read back must hash as it did when written.
+ * The event store keeps JSON as Postgres `jsonb`, which does not keep key order: a message read back
+ * must hash as it did when written, so the hash is of its canonical JSON.
  */
-export function messageHash(message: unknown): string {
-  return createHash('sha256').update(canonicalJson(message)).digest('hex').slice(0, 32);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalJson((value as { toJSON(): unknown }).toJSON());
-    const fields = Object.keys(value)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${fields.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+export const messageHash = (message: unknown): string => canonicalHash(message);

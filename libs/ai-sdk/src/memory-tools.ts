@@ -1,6 +1,7 @@
 import { tool } from 'ai';
 import { z } from 'zod';
 import { MemoryError, type FactType, type MemoryClient, type SemanticMetadata } from '@memsidecar/client';
+import { canonicalHash } from './canonical-hash';
 
 export interface MemoryToolsOptions {
   /** Semantic namespace the memories go to and are recalled from. */
@@ -76,7 +77,9 @@ export function memoryTools(client: MemoryClient, options: MemoryToolsOptions) {
     execute: async ({ content, topic, kind }, { abortSignal }): Promise<RememberOutput> => {
       const call = { signal: abortSignal };
       const labels = { ...(topic ? { topic } : {}), ...(topic || kind ? { kind: kind ?? 'value' } : {}) };
-      const upserted = await client.semantic.upsert({ ns: options.ns, records: [{ content, metadata: { ...metadata, ...labels } }] }, call);
+      const record = { content, metadata: { ...metadata, ...labels } };
+      // The same statement remembered again (a retried tool call, a model repeating itself) is one memory.
+      const upserted = await client.semantic.upsert({ ns: options.ns, records: [{ id: `memory-${canonicalHash(record)}`, ...record }] }, call);
       lastSeq = Math.max(lastSeq, upserted.seq);
       if (!factsNs || !topic) return { id: upserted.items[0].id, fact: null };
       const line = `${KINDS[kind ?? 'value']}[${topic}]: ${content.replace(/\s+/g, ' ')}`;
