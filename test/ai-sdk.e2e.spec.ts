@@ -93,8 +93,9 @@ describe('ai-sdk - chat store and memory tools against the service', () => {
 
       // Saving the same messages again appends nothing new; an edited message takes its new version.
       const edited = [messages[0], { ...messages[1], parts: [...messages[1].parts, { type: 'text' as const, text: 'Anything else?' }] }];
-      await store.saveChat({ chatId, messages: edited });
+      const editedSave = await store.saveChat({ chatId, messages: edited });
       expect(await store.loadChat(chatId)).toEqual(edited);
+      expect(await store.saveChat({ chatId, messages: await store.loadChat(chatId) })).toEqual({ ...editedSave, attempts: 1 });
       const events = await client.episodic.range({ ns: 'chats', sessionId: chatId });
       expect(events.events.map((e) => (e.payload as UIMessage).id)).toEqual(['u1', 'a1', 'a1']);
     });
@@ -174,6 +175,7 @@ describe('ai-sdk - chat store and memory tools against the service', () => {
       await store.saveChat({ chatId, messages: [text('u1', 'user', 'q')] });
       expect((await store.loadChat(chatId)).map((m) => m.id)).toEqual(['u1', 'a1']);
       await store.deleteMessages(chatId, ['a1', 'unknown']);
+      expect((await chatRefusal(store.deleteMessages('no-such-chat', ['a1']))).reason).toBe('NOT_FOUND');
       await store.saveChat({ chatId, messages: [text('u1', 'user', 'q'), text('a2', 'assistant', 'second answer')] });
       expect((await store.loadChat(chatId)).map((m) => m.id)).toEqual(['u1', 'a2']);
     });

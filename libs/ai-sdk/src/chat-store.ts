@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { UIMessage } from 'ai';
 import { MemoryError, type MemoryClient } from '@memsidecar/client';
+import { canonicalHash } from './canonical-hash';
 import { asChatIndex, emptyIndex, messageHash, type ChatIndex, type IndexedMessage } from './chat-index';
 import { ChatStoreError } from './chat-store-error';
 import { mergeMessages } from './merge-messages';
@@ -114,17 +115,21 @@ export class MemoryChatStore<M extends UIMessage = UIMessage> {
     });
   }
 
-  /** Removes messages from the chat by id (a save never does); unknown ids are ignored. */
+  /** Removes messages from the chat by id (a save never does); unknown ids are ignored, an unknown chat is `NOT_FOUND`. */
   async deleteMessages(chatId: string, ids: string[]): Promise<SaveChatResult> {
     checkChatId(chatId);
     const gone = new Set(ids);
-    return this.compareAndSet(chatId, async ({ index }) => ({ ...index, messages: index.messages.filter((m) => !gone.has(m.id)) }));
+    return this.compareAndSet(chatId, async ({ index }) => ({ ...index, messages: index.messages.filter((m) => !gone.has(m.id)) }), { create: false });
   }
 
-  private async compareAndSet(chatId: string, next: (current: StoredChat) => Promise<ChatIndex>): Promise<SaveChatResult> {
+  private async compareAndSet(chatId: string, next: (current: StoredChat) => Promise<ChatIndex>, { create = true } = {}): Promise<SaveChatResult> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const current = (await this.read(chatId)) ?? { version: 0, index: emptyIndex() };
+      const stored = await this.read(chatId);
+      if (!stored && !create) throw new ChatStoreError('NOT_FOUND', `chat ${chatId} does not exist`, chatId);
+      const current = stored ?? { version: 0, index: emptyIndex() };
       const index = await next(current);
+      // Nothing changed: no write, no version, no event on the log.
+      if (stored && canonicalHash(index) === canonicalHash(stored.index)) return { version: stored.version, attempts: attempt, messages: index.messages.length };
       this.checkIndexSize(chatId, index);
       try {
         const put = await this.client.kv.put({ ns: this.ns, key: this.key(chatId), value: index, ifVersion: current.version });
