@@ -118,6 +118,7 @@ export class MemoryChatStore<M extends UIMessage = UIMessage> {
   /** Removes messages from the chat by id (a save never does); unknown ids are ignored, an unknown chat is `NOT_FOUND`. */
   async deleteMessages(chatId: string, ids: string[]): Promise<SaveChatResult> {
     checkChatId(chatId);
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new ChatStoreError('INVALID', `chat ${chatId}: ids must be an array of message ids`, chatId);
     const gone = new Set(ids);
     return this.compareAndSet(chatId, async ({ index }) => ({ ...index, messages: index.messages.filter((m) => !gone.has(m.id)) }), { create: false });
   }
@@ -139,7 +140,7 @@ export class MemoryChatStore<M extends UIMessage = UIMessage> {
       }
       if (attempt < this.maxAttempts) await pause(Math.random() * Math.min(MAX_PAUSE_MS, 5 * 2 ** attempt));
     }
-    throw new ChatStoreError('CONFLICT', `chat ${chatId}: other writers changed it ${this.maxAttempts} times while this save was merging; nothing of this save was stored, try again`, chatId);
+    throw new ChatStoreError('CONFLICT', `chat ${chatId}: other writers changed it ${this.maxAttempts} times while this save was merging; none of this save's messages is in the chat, and saving again is safe`, chatId);
   }
 
   private async read(chatId: string): Promise<StoredChat | undefined> {
