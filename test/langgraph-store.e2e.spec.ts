@@ -346,6 +346,12 @@ describe('langgraph store - memsidecar specifics', () => {
     await expect(store.put(['x'], 'k', { v: 1 }, undefined, { ttl: -1 })).rejects.toThrow(/ttl must be a positive number of minutes/);
     await expect(store.put(['x'], 'k'.repeat(600), { v: 1 })).rejects.toThrow(/bytes/);
     await expect(store.batch([{ namespace: ['a.b'], key: 'k', value: { v: 1 } }])).rejects.toBeInstanceOf(InvalidNamespaceError);
+    const mixed = store.batch([
+      { namespace: ['ok'], key: 'k', value: { v: 1 } },
+      { namespacePrefix: ['ok'], filter: { v: { $like: 1 } }, limit: 1, offset: 0 },
+    ]);
+    await expect(mixed).rejects.toThrow(/Unknown filter operator/);
+    expect(await store.get(['ok'], 'k')).toBeNull();
     expect(() => new MemsidecarStore({ client, ttl: { defaultTtl: 0 } })).toThrow(/ttl.defaultTtl/);
   });
 });

@@ -86,17 +86,16 @@ export class MemsidecarStore extends BaseStore {
 
   /** Reads first, then the writes (the last write of a key wins), as LangGraph's stores do. */
   async batch<Op extends Operation[]>(operations: Op): Promise<OperationResults<Op>> {
+    operations.forEach(assertOperation);
     const puts = new Map<string, MemsidecarPutOperation>();
     const reads = operations.map((op): Promise<unknown> => {
       if ('namespacePrefix' in op) return this.searchOp(op);
       if ('value' in op) {
-        assertNamespace(op.namespace, { allowEmpty: false });
         puts.set(itemKey(op.namespace, op.key), op);
         return Promise.resolve(undefined);
       }
-      if ('key' in op && 'namespace' in op) return this.getOp(op);
-      if ('limit' in op || 'matchConditions' in op) return this.listNamespacesOp(op);
-      throw new TypeError(`Unknown store operation: ${JSON.stringify(op)}`);
+      if ('key' in op) return this.getOp(op);
+      return this.listNamespacesOp(op);
     });
     const results = await Promise.all(reads);
     await Promise.all([...puts.entries()].map(([kvKey, op]) => (op.value === null ? this.deleteItem(kvKey) : this.putItem(kvKey, op))));
@@ -104,7 +103,6 @@ export class MemsidecarStore extends BaseStore {
   }
 
   private async getOp(op: GetOperation): Promise<Item | null> {
-    assertNamespace(op.namespace, { allowEmpty: false });
     const entry = await this.client.kv.get({ ns: this.ns, key: itemKey(op.namespace, op.key), minSeq: this.lastSeq });
     const loaded = entry.found ? loadEntry(entry) : null;
     if (!loaded) return null;
@@ -170,8 +168,6 @@ export class MemsidecarStore extends BaseStore {
   }
 
   private async searchOp(op: MemsidecarSearchOperation): Promise<SearchItem[]> {
-    assertNamespace(op.namespacePrefix, { allowEmpty: true });
-    assertFilter(op.filter);
     const offset = op.offset ?? 0;
     const limit = op.limit ?? 10;
     const found = op.query && this.index ? await this.rankedSearch(op, offset, limit) : await this.scan(op, offset, limit, () => true);
@@ -234,7 +230,6 @@ export class MemsidecarStore extends BaseStore {
 
   private async listNamespacesOp(op: ListNamespacesOperation): Promise<string[][]> {
     const conditions = op.matchConditions ?? [];
-    for (const c of conditions) assertNamespace(c.path.filter((label) => label !== '*'), { allowEmpty: true });
     const prefixCondition = conditions.find((c) => c.matchType === 'prefix');
     const fixed = prefixCondition ? prefixCondition.path.slice(0, indexOrLength(prefixCondition.path, '*')) : [];
     const seen = new Map<string, string[]>();
@@ -257,6 +252,21 @@ export class MemsidecarStore extends BaseStore {
       yield* page.items;
       startAfter = page.nextStartAfter ?? undefined;
     } while (startAfter);
+  }
+}
+
+/** Every operation is checked before any runs: a bad one fails the batch with nothing done. */
+function assertOperation(op: Operation): void {
+  if ('namespacePrefix' in op) {
+    assertNamespace(op.namespacePrefix, { allowEmpty: true });
+    assertFilter(op.filter);
+  } else if ('namespace' in op && 'key' in op) {
+    assertNamespace(op.namespace, { allowEmpty: false });
+    if ('value' in op) itemKey(op.namespace, op.key);
+  } else if ('limit' in op || 'matchConditions' in op) {
+    for (const c of op.matchConditions ?? []) assertNamespace(c.path.filter((label) => label !== '*'), { allowEmpty: true });
+  } else {
+    throw new TypeError(`Unknown store operation: ${JSON.stringify(op)}`);
   }
 }
 
