@@ -203,6 +203,16 @@ const storeCases = (scores: ScoreLog): StoreCase[] => [
     },
   },
   {
+    name: 'offset and limit page through ranked results',
+    index: { fields: ['text'] },
+    async run(store) {
+      const words = ['note', 'red', 'blue', 'green', 'gold', 'pink'];
+      for (let n = 1; n <= words.length; n++) await store.put(['ranked'], `w${n}`, { text: words.slice(0, n).join(' ') });
+      const page = async (offset: number, limit: number) => show(await store.search(['ranked'], { query: 'note', offset, limit }), scores).map((i) => i.key);
+      return { first: await page(0, 2), second: await page(2, 2), third: await page(4, 2), past: await page(6, 2) };
+    },
+  },
+  {
     name: 'per-put index fields: each path and every element of a list is embedded',
     index: { fields: ['text'] },
     async run(store) {
