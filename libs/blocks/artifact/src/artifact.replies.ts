@@ -1,8 +1,3 @@
-/**
- * The replies of the artifact operations, as the service sends them: each operation declares its
- * own (`operation<Input, Reply>`), and the SDK re-exports them.
- */
-
 /** What the log knows of one version of an artifact: the bytes live in the blob store. */
 export interface ArtifactRef {
   id: string;

@@ -1,8 +1,3 @@
-/**
- * The reply of `audit.query`, as the service sends it: the operation declares it
- * (`operation<Input, Reply>`), and the SDK re-exports it.
- */
-
 /** One event of the log as its envelope (CONTRACT §5), with its stream sequence. */
 export interface AuditEvent {
   id: string;

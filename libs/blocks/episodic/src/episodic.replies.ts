@@ -1,8 +1,3 @@
-/**
- * The replies of the episodic operations, as the service sends them: each operation declares its
- * own (`operation<Input, Reply>`), and the SDK re-exports them.
- */
-
 export interface EpisodicAppendResult {
   id: string;
   /** Per namespace, from 1, strictly increasing, never reused. */

@@ -1,11 +1,6 @@
 import type { PressureLevel } from './facts.model';
 import type { FactType } from './notation';
 
-/**
- * The replies of the facts operations, as the service sends them: each operation declares its
- * own (`operation<Input, Reply>`), and the SDK re-exports them.
- */
-
 export interface FactsPressure {
   /** How full the namespace's memory is, in percent. */
   pct: number;

@@ -1,8 +1,3 @@
-/**
- * The replies of the lease operations, as the service sends them: each operation declares its
- * own (`operation<Input, Reply>`), and the SDK re-exports them.
- */
-
 export interface LeaseAcquireResult {
   key: string;
   /** Proves holding to `renew` and `release`. */

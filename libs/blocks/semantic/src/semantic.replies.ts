@@ -1,8 +1,3 @@
-/**
- * The replies of the semantic operations, as the service sends them: each operation declares its
- * own (`operation<Input, Reply>`), and the SDK re-exports them.
- */
-
 /** Semantic metadata values: strings, finite numbers or booleans; filters keep their types. */
 export type SemanticMetadata = Record<string, string | number | boolean>;
 

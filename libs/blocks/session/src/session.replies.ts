@@ -1,10 +1,5 @@
 import type { OnOrphan } from './session.events';
 
-/**
- * The replies of the session operations, as the service sends them: each operation declares its
- * own (`operation<Input, Reply>`), and the SDK re-exports them.
- */
-
 export interface SessionOpenResult {
   sessionId: string;
   /** Sent with every call in the session (`Mem-Session-Token`); each open issues a new one. */
