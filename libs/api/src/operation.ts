@@ -17,14 +17,16 @@ export interface RequestContext {
 export const defaultWithinCap = (ctx: RequestContext, field: keyof Caps, fallback: number): number =>
   Math.min(fallback, ctx.caps?.[field] ?? fallback);
 
+/** Where a streaming operation writes its items, in order; resolves once the item is handed over. */
+export type StreamSink<Item = unknown> = (item: Item) => Promise<void>;
+
 /**
  * One operation of the contract, transport-neutral: every transport maps its request onto
- * `input` (a class-validator DTO) and calls `handle` through the dispatcher.
+ * `input` (a class-validator DTO) and calls `handle` through the dispatcher. `O` is its reply and
+ * `Item` a streaming operation's item, both declared by the block next to its input, where the
+ * SDK takes them from.
  */
-/** Where a streaming operation writes its items, in order; resolves once the item is handed over. */
-export type StreamSink = (item: unknown) => Promise<void>;
-
-export interface Operation<I extends object = any, O = unknown> {
+export interface Operation<I extends object = any, O = unknown, Item = unknown> {
   /** Fully qualified name: `kv.put`. */
   name: string;
   /** The op a token must grant to call it; the name unless the contract names another (`audit.read`). */
@@ -36,7 +38,7 @@ export interface Operation<I extends object = any, O = unknown> {
   namespace(input: I): string;
   handle(input: I, ctx: RequestContext): Promise<O>;
   /** Set on streaming operations (e.g. `episodic.tail`): items go to `sink`, `handle` is not used. */
-  stream?(input: I, ctx: RequestContext, sink: StreamSink): Promise<void>;
+  stream?(input: I, ctx: RequestContext, sink: StreamSink<Item>): Promise<void>;
 }
 
 export const commandMeta = (ctx: RequestContext): CommandMeta => ({
@@ -51,20 +53,23 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
 /**
  * Declares an operation of `block` named `<block>.<name>`; the namespace checked against the token
  * is the input's `ns` unless `namespace` says otherwise, and the op it must grant is the name
- * unless `scope` says otherwise.
+ * unless `scope` says otherwise. Its types are given explicitly, from the block's declarations:
+ * `operation<KvPutInput, KvPutResult>(…)`, `operation<EpisodicTailInput, never, EpisodicTailItem>(…)`
+ * for a streaming one; a handler that answers anything else does not compile (the reply is never
+ * inferred from the handler).
  */
-export function operation<I extends object>(
+export function operation<I extends object, O = unknown, Item = unknown>(
   block: Block,
   name: string,
   spec: {
     mutation: boolean;
     input: new () => I;
-    handle?(input: I, ctx: RequestContext): Promise<unknown>;
-    stream?(input: I, ctx: RequestContext, sink: StreamSink): Promise<void>;
+    handle?(input: I, ctx: RequestContext): Promise<NoInfer<O>>;
+    stream?(input: I, ctx: RequestContext, sink: StreamSink<NoInfer<Item>>): Promise<void>;
     namespace?(input: I): string;
     scope?: string;
   },
-): Operation<I> {
+): Operation<I, O, Item> {
   const { handle, stream } = spec;
   const qualified = `${block}.${name}`;
   if (!handle === !stream) throw new Error(`${qualified} needs exactly one of handle and stream`);

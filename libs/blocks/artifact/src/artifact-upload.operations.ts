@@ -4,6 +4,7 @@ import { openUpload, uploadDecider, type UploadPart, type UploadState } from './
 import type { UploadAppendedData, UploadEvent } from './artifact.events';
 import { formatUploadId, parseUploadId, uploadAddress, uploadAggregate, uploadSubject } from './artifact.aggregate';
 import { ArtifactUploadAppendInput, ArtifactUploadBeginInput, ArtifactUploadCommitInput } from './artifact.dto';
+import type { ArtifactRef, ArtifactUploadAppendResult, ArtifactUploadBeginResult } from './artifact.replies';
 import { decodeData, discard, once, stagedBlobName, versionBlobName } from './artifact.blobs';
 import { MAX_DATA_BYTES, artifactContext } from './artifact.settings';
 import { DEFAULT_CONTENT_TYPE, storeArtifact } from './artifact.store';
@@ -42,7 +43,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
     deps.runtime.handle(uploadAggregate, uploadAddress(ctx.principal.tenant, ns, uuid), command, { ...commandMeta(ctx), requestId });
 
   return [
-    operation('artifact', 'upload.begin', {
+    operation<ArtifactUploadBeginInput, ArtifactUploadBeginResult>('artifact', 'upload.begin', {
       mutation: true,
       input: ArtifactUploadBeginInput,
       async handle(i, ctx) {
@@ -54,7 +55,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         return { uploadId: (event.data as { uploadId: string }).uploadId };
       },
     }),
-    operation('artifact', 'upload.append', {
+    operation<ArtifactUploadAppendInput, ArtifactUploadAppendResult>('artifact', 'upload.append', {
       mutation: true,
       input: ArtifactUploadAppendInput,
       // The upload's namespace is part of its id, so the token is checked before anything is read.
@@ -81,7 +82,7 @@ export function artifactUploadOperations(deps: BlockDependencies, blobs: () => P
         }
       },
     }),
-    operation('artifact', 'upload.commit', {
+    operation<ArtifactUploadCommitInput, ArtifactRef>('artifact', 'upload.commit', {
       mutation: true,
       input: ArtifactUploadCommitInput,
       namespace: (i) => parseUploadId(i.uploadId)?.ns ?? '',

@@ -3,6 +3,7 @@ import { MemError } from '@memsidecar/core';
 import { BlobNotFound, type BlobKey, type BlobStore } from './blob-store';
 import type { ArtifactVersion } from './artifact.events';
 import type { ArtifactRow } from './artifact.queries';
+import type { ArtifactRef } from './artifact.replies';
 
 const STAGED = 'upload:';
 
@@ -38,17 +39,6 @@ export async function* blobRange(blobs: BlobStore, key: BlobKey, offset: number,
 
 /** Removes a blob nothing points at; a failure is left to the collector. */
 export const discard = (blobs: BlobStore, key: BlobKey): Promise<void> => blobs.delete(key).then(() => undefined, () => undefined);
-
-export interface ArtifactRef {
-  id: string;
-  size: number;
-  sha256: string;
-  contentType: string;
-  metadata: Record<string, string>;
-  createdAt: string;
-  version: number;
-  seq: number;
-}
 
 export const refOfVersion = (d: ArtifactVersion, seq: number): ArtifactRef => ({
   id: d.id,

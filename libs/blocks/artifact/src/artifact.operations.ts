@@ -3,6 +3,7 @@ import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type 
 import type { ArtifactEvent } from './artifact.events';
 import { artifactAddress, artifactAggregate } from './artifact.aggregate';
 import { ArtifactDeleteInput, ArtifactIdInput, ArtifactListInput, ArtifactPutInput, ArtifactRangeInput } from './artifact.dto';
+import type { ArtifactChunk, ArtifactDeleteResult, ArtifactGetResult, ArtifactListResult, ArtifactRef, ArtifactStatResult } from './artifact.replies';
 import { ArtifactQueries, type ArtifactRow } from './artifact.queries';
 import { blobRange, decodeData, discard, once, readRange, refOfRow, versionBlobName } from './artifact.blobs';
 import { MAX_DATA_BYTES, MAX_STREAM_CHUNK_BYTES, artifactContext } from './artifact.settings';
@@ -24,7 +25,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
   const blobKey = (ctx: RequestContext, ns: string, name: string): BlobKey => ({ tenant: ctx.principal.tenant, ns, name });
 
   return [
-    operation('artifact', 'put', {
+    operation<ArtifactPutInput, ArtifactRef>('artifact', 'put', {
       mutation: true,
       input: ArtifactPutInput,
       async handle(i, ctx) {
@@ -45,7 +46,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
         }
       },
     }),
-    operation('artifact', 'get', {
+    operation<ArtifactRangeInput, ArtifactGetResult>('artifact', 'get', {
       mutation: false,
       input: ArtifactRangeInput,
       async handle(i, ctx) {
@@ -55,7 +56,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
         return { ref: refOfRow(row), data: data.toString('base64') };
       },
     }),
-    operation('artifact', 'read', {
+    operation<ArtifactRangeInput, never, ArtifactChunk>('artifact', 'read', {
       mutation: false,
       input: ArtifactRangeInput,
       async stream(i, ctx, sink) {
@@ -72,7 +73,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
         }
       },
     }),
-    operation('artifact', 'stat', {
+    operation<ArtifactIdInput, ArtifactStatResult>('artifact', 'stat', {
       mutation: false,
       input: ArtifactIdInput,
       async handle(i, ctx) {
@@ -81,7 +82,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
         return row ? { found: true, ...refOfRow(row) } : { found: false };
       },
     }),
-    operation('artifact', 'delete', {
+    operation<ArtifactDeleteInput, ArtifactDeleteResult>('artifact', 'delete', {
       mutation: true,
       input: ArtifactDeleteInput,
       async handle(i, ctx) {
@@ -92,7 +93,7 @@ export function artifactOperations(deps: BlockDependencies): Operation[] {
         return { existed: true, seq: event.seq };
       },
     }),
-    operation('artifact', 'list', {
+    operation<ArtifactListInput, ArtifactListResult>('artifact', 'list', {
       mutation: false,
       input: ArtifactListInput,
       async handle(i, ctx) {

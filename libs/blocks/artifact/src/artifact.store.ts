@@ -3,7 +3,8 @@ import { commandMeta, type BlockDependencies, type RequestContext } from '@memsi
 import type { StoreArtifact } from './artifact.decider';
 import type { ArtifactStoredData } from './artifact.events';
 import { artifactAddress, artifactAggregate } from './artifact.aggregate';
-import { refOfVersion, type ArtifactRef } from './artifact.blobs';
+import { refOfVersion } from './artifact.blobs';
+import type { ArtifactRef } from './artifact.replies';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 

@@ -3,6 +3,7 @@ export * from './artifact.decider';
 export * from './artifact-upload.decider';
 export * from './artifact.aggregate';
 export * from './artifact.dto';
+export * from './artifact.replies';
 export * from './artifact-entry.entity';
 export * from './artifact.projection';
 export * from './artifact.queries';

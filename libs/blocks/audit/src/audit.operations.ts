@@ -1,6 +1,7 @@
 import { invalidArgument } from '@memsidecar/core';
 import { defaultWithinCap, operation, type BlockDependencies, type Operation } from '@memsidecar/api';
 import { AuditQueryInput } from './audit.dto';
+import type { AuditQueryResult } from './audit.replies';
 import { AuditQueries } from './audit.queries';
 
 /**
@@ -12,7 +13,7 @@ const EVERY_NAMESPACE = '*';
 export function auditOperations(deps: BlockDependencies): Operation[] {
   const queries = new AuditQueries(deps.db, deps.store);
   return [
-    operation('audit', 'query', {
+    operation<AuditQueryInput, AuditQueryResult>('audit', 'query', {
       mutation: false,
       input: AuditQueryInput,
       scope: 'audit.read',

@@ -1,4 +1,5 @@
 export * from './audit.dto';
+export * from './audit.replies';
 export * from './audit-entry.entity';
 export * from './audit.projection';
 export * from './audit.queries';

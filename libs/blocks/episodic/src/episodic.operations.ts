@@ -4,6 +4,7 @@ import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDep
 import { episodicDecider, type EpisodicCommand, type EpisodicState } from './episodic.decider';
 import type { EpisodicEvent, EpisodicEventAppendedData } from './episodic.events';
 import { EpisodicAppendInput, EpisodicExpireInput, EpisodicRangeInput, EpisodicTailInput } from './episodic.dto';
+import type { EpisodicAppendResult, EpisodicExpireResult, EpisodicRangeResult, EpisodicTailItem } from './episodic.replies';
 import { EpisodicQueries, toWireEvent } from './episodic.queries';
 import { tailEvents } from './episodic.tail';
 
@@ -40,7 +41,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
     deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_LOG }, command, commandMeta(ctx));
 
   return [
-    operation('episodic', 'append', {
+    operation<EpisodicAppendInput, EpisodicAppendResult>('episodic', 'append', {
       mutation: true,
       input: EpisodicAppendInput,
       async handle(i, ctx) {
@@ -67,7 +68,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
         return { id: original.id, cursor: Number(original.cursor), createdAt: original.created_at.toISOString(), deduplicated: true, seq: Number(original.seq) };
       },
     }),
-    operation('episodic', 'range', {
+    operation<EpisodicRangeInput, EpisodicRangeResult>('episodic', 'range', {
       mutation: false,
       input: EpisodicRangeInput,
       async handle(i, ctx) {
@@ -78,7 +79,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
         return { events: rows.map(toWireEvent), nextCursor: rows.length === limit ? Number(rows[rows.length - 1].cursor) : null };
       },
     }),
-    operation('episodic', 'expire', {
+    operation<EpisodicExpireInput, EpisodicExpireResult>('episodic', 'expire', {
       mutation: true,
       input: EpisodicExpireInput,
       async handle(i, ctx) {
@@ -90,7 +91,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
         return { affected: (event.data as { cursors: number[] }).cursors.length, seq: event.seq };
       },
     }),
-    operation('episodic', 'tail', {
+    operation<EpisodicTailInput, never, EpisodicTailItem>('episodic', 'tail', {
       mutation: false,
       input: EpisodicTailInput,
       stream: (i, ctx, sink) =>

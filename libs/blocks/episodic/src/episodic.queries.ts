@@ -1,5 +1,6 @@
 import type { Database } from '@memsidecar/projections';
 import type { EpisodicEventAppendedData } from './episodic.events';
+import type { EpisodicWireEvent } from './episodic.replies';
 
 export interface EpisodicRow {
   cursor: string;
@@ -88,22 +89,8 @@ export class EpisodicQueries {
   }
 }
 
-export interface WireEvent {
-  id: string;
-  cursor: number;
-  type: string;
-  payload: unknown;
-  role: string | null;
-  sessionId: string | null;
-  metadata: Record<string, string>;
-  dedupKey: string | null;
-  supersedes: string[];
-  createdAt: string;
-  deletedAt?: string;
-}
-
 /** The wire shape of one episodic event, from the read model. */
-export const toWireEvent = (row: EpisodicRow): WireEvent => ({
+export const toWireEvent = (row: EpisodicRow): EpisodicWireEvent => ({
   id: row.id,
   cursor: Number(row.cursor),
   type: row.type,
@@ -118,7 +105,7 @@ export const toWireEvent = (row: EpisodicRow): WireEvent => ({
 });
 
 /** The same shape straight from the log, for live tails. */
-export const wireFromAppended = (d: EpisodicEventAppendedData): WireEvent => ({
+export const wireFromAppended = (d: EpisodicEventAppendedData): EpisodicWireEvent => ({
   id: d.eventId,
   cursor: d.cursor,
   type: d.type,

@@ -8,7 +8,8 @@ import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing
 import { episodicBlock } from './episodic.block';
 import { NAMESPACE_LOG, episodicOperations } from './episodic.operations';
 import { episodicProjection } from './episodic.projection';
-import { EpisodicQueries, type WireEvent } from './episodic.queries';
+import { EpisodicQueries } from './episodic.queries';
+import type { EpisodicTailItem } from './episodic.replies';
 import { tailEvents } from './episodic.tail';
 
 const quiet = { log: () => {}, warn: () => {}, error: () => {} };
@@ -42,7 +43,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
     return (await op.handle!(validateInput(op.input, { ns, type: 'note', payload }), ctx)) as { cursor: number };
   };
 
-  const tail = (ns: string, o: { maxEvents: number; maxMs: number; afterCursor?: number }, sink: (item: WireEvent) => Promise<void>) =>
+  const tail = (ns: string, o: { maxEvents: number; maxMs: number; afterCursor?: number }, sink: (item: EpisodicTailItem) => Promise<void>) =>
     tailEvents(deps, new EpisodicQueries(infra.db), {
       tenant: 't',
       ns,
@@ -57,7 +58,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
 
   it('delivers what is appended after the consumer was deleted: no gap, no duplicate, ends at maxEvents', async () => {
     await append('lost', 0);
-    const items: WireEvent[] = [];
+    const items: EpisodicTailItem[] = [];
     const started = Date.now();
     const done = tail('lost', { maxEvents: 4, maxMs: 20_000, afterCursor: 0 }, async (item) => void items.push(item));
     await append('lost', 1);

@@ -1,7 +1,8 @@
 import type { StoredEvent } from '@memsidecar/core';
 import type { BlockDependencies, StreamSink } from '@memsidecar/api';
 import type { EpisodicEventAppendedData } from './episodic.events';
-import { EpisodicQueries, toWireEvent, wireFromAppended, type WireEvent } from './episodic.queries';
+import { EpisodicQueries, toWireEvent, wireFromAppended } from './episodic.queries';
+import type { EpisodicTailItem } from './episodic.replies';
 
 export interface TailRequest {
   tenant: string;
@@ -13,7 +14,7 @@ export interface TailRequest {
   maxEvents: number;
   maxMs: number;
   minSeq?: number;
-  sink: StreamSink;
+  sink: StreamSink<EpisodicTailItem>;
 }
 
 const HISTORY_PAGE = 500;
@@ -28,7 +29,7 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
   const s0 = await deps.store.lastSeq(r.subject);
   await deps.readModels.ready('episodic', Math.max(r.minSeq ?? 0, s0) || undefined);
   let sent = 0;
-  const send = async (item: WireEvent) => {
+  const send = async (item: EpisodicTailItem) => {
     await r.sink(item);
     sent++;
   };

@@ -1,6 +1,7 @@
 export * from './episodic.events';
 export * from './episodic.decider';
 export * from './episodic.dto';
+export * from './episodic.replies';
 export * from './episodic-event.entity';
 export * from './episodic.projection';
 export * from './episodic.queries';

@@ -5,6 +5,7 @@ import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type 
 import { factsDecider, type FactsCommand, type FactsState } from './facts.decider';
 import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
 import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from './facts.dto';
+import type { FactsExportResult, FactsPurgeResult, FactsReflectResult, FactsSearchResult, FactsStatusResult, FactsTickResult, FactsWriteResult, WireFact } from './facts.replies';
 import { PRESSURE, gauge, levelOf } from './facts.model';
 import { FactsQueries, type FactHit } from './facts.queries';
 import { formatFact, parseFactLine, type FactType } from './notation';
@@ -14,7 +15,7 @@ import { TOPIC_SHIFT_TURNS } from './tick-decision';
 export const DEFAULT_NS = 'default';
 const STORE = 'store';
 
-const TYPE_GROUPS: [FactType, string][] = [
+const TYPE_GROUPS: [FactType, keyof FactsReflectResult['groups']][] = [
   ['C', 'constraints'],
   ['D', 'decisions'],
   ['V', 'values'],
@@ -24,7 +25,7 @@ const TYPE_GROUPS: [FactType, string][] = [
 ];
 
 const tier = (f: FactHit): string => (f.status === 'active' ? 'hot' : f.status);
-const wire = (f: FactHit) => ({ id: f.id, type: f.type, target: f.target, content: f.content, scope: f.scopeLabel, tier: tier(f), line: formatFact(f) });
+const wire = (f: FactHit): WireFact => ({ id: f.id, type: f.type, target: f.target, content: f.content, scope: f.scopeLabel, tier: tier(f), line: formatFact(f) });
 
 /** The store's state lives in the read model: each decision's view is read at the sequence it expects. */
 function factsAggregate(deps: BlockDependencies, queries: FactsQueries): AggregateType<FactsState, FactsCommand, FactsEvent> {
@@ -77,7 +78,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
   };
 
   return [
-    operation('facts', 'write', {
+    operation<FactsWriteInput, FactsWriteResult>('facts', 'write', {
       mutation: true,
       input: FactsWriteInput,
       async handle(i, ctx) {
@@ -104,14 +105,14 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         return { id: d.fact.id, status: 'stored', type: d.fact.type, target: d.fact.target, scope: d.scope?.label ?? null, superseded: d.superseded, truncated: d.truncated, pressure: d.pressure, warnings, seq: event.seq };
       },
     }),
-    operation('facts', 'search', {
+    operation<FactsSearchInput, FactsSearchResult>('facts', 'search', {
       mutation: false,
       input: FactsSearchInput,
       async handle(i, ctx) {
         return { facts: (await search(ctx, nsOf(i), i.query, i.scope, i.limit ?? defaultWithinCap(ctx, 'limit', 5))).map(wire) };
       },
     }),
-    operation('facts', 'tick', {
+    operation<FactsTickInput, FactsTickResult>('facts', 'tick', {
       mutation: true,
       input: FactsTickInput,
       async handle(i, ctx) {
@@ -123,7 +124,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         return { cooled: labels, reasons: Object.fromEntries(d.cooled.map((c, k) => [labels[k], c.reason])), seq: event.seq };
       },
     }),
-    operation('facts', 'status', {
+    operation<FactsStatusInput, FactsStatusResult>('facts', 'status', {
       mutation: false,
       input: FactsStatusInput,
       async handle(i, ctx) {
@@ -136,15 +137,15 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         return { block, tokens, pressure, hot: hot.length, cold };
       },
     }),
-    operation('facts', 'reflect', {
+    operation<FactsReflectInput, FactsReflectResult>('facts', 'reflect', {
       mutation: false,
       input: FactsReflectInput,
       async handle(i, ctx) {
         const hits = await search(ctx, nsOf(i), i.topic, undefined, i.limit ?? defaultWithinCap(ctx, 'limit', 20));
-        return { topic: i.topic, count: hits.length, groups: Object.fromEntries(TYPE_GROUPS.map(([type, name]) => [name, hits.filter((h) => h.type === type).map(wire)])) };
+        return { topic: i.topic, count: hits.length, groups: Object.fromEntries(TYPE_GROUPS.map(([type, name]) => [name, hits.filter((h) => h.type === type).map(wire)])) as FactsReflectResult['groups'] };
       },
     }),
-    operation('facts', 'export', {
+    operation<FactsExportInput, FactsExportResult>('facts', 'export', {
       mutation: false,
       input: FactsExportInput,
       async handle(i, ctx) {
@@ -155,7 +156,7 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         return { lines: facts.map((f) => formatFact(f)), facts: facts.map(wire) };
       },
     }),
-    operation('facts', 'purge', {
+    operation<FactsPurgeInput, FactsPurgeResult>('facts', 'purge', {
       mutation: true,
       input: FactsPurgeInput,
       async handle(i, ctx) {

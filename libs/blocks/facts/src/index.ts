@@ -7,6 +7,7 @@ export * from './tick-decision';
 export * from './facts.events';
 export * from './facts.decider';
 export * from './facts.dto';
+export * from './facts.replies';
 export * from './facts.projection';
 export * from './facts.queries';
 export * from './status-block';

@@ -2,6 +2,7 @@ import { invalidArgument } from '@memsidecar/core';
 
 /** MEMORY_SPEC v1 types: constraint, decision, value, unknown, done, obsolete. */
 export const FACT_TYPES = ['C', 'D', 'V', '?', '✓', '~'] as const;
+/** `C` constraint, `D` decision, `V` value, `?` unknown, `✓` done, `~` obsolete. */
 export type FactType = (typeof FACT_TYPES)[number];
 
 export interface ParsedFact {

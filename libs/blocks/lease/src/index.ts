@@ -1,6 +1,7 @@
 export * from './lease.events';
 export * from './lease.decider';
 export * from './lease.dto';
+export * from './lease.replies';
 export * from './lease-entry.entity';
 export * from './lease.aggregate';
 export * from './lease.projection';

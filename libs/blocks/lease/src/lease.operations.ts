@@ -3,11 +3,12 @@ import { commandMeta, operation, type BlockDependencies, type Operation, type Re
 import type { LeaseCommand } from './lease.decider';
 import type { LeaseData, LeaseEvent } from './lease.events';
 import { LeaseAcquireInput, LeaseInspectInput, LeaseListInput, LeaseReleaseInput, LeaseRenewInput } from './lease.dto';
+import type { LeaseAcquireResult, LeaseHolding, LeaseInspectResult, LeaseListResult, LeaseReleaseResult, LeaseRenewResult } from './lease.replies';
 import { leaseAddress, leaseAggregate, leaseSubject } from './lease.aggregate';
 import { LeaseQueries, type LeaseRow } from './lease.queries';
 import { withLeaseWait } from './lease.wait';
 
-const details = (row: LeaseRow) => ({
+const details = (row: LeaseRow): LeaseHolding => ({
   holderId: row.holder_id,
   holder: row.holder,
   fencingToken: Number(row.fencing_token),
@@ -29,7 +30,7 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
     deps.runtime.handle(leaseAggregate, leaseAddress(ctx.principal.tenant, ns, key), command, { ...commandMeta(ctx), now });
 
   return [
-    operation('lease', 'acquire', {
+    operation<LeaseAcquireInput, LeaseAcquireResult>('lease', 'acquire', {
       mutation: true,
       input: LeaseAcquireInput,
       async handle(i, ctx) {
@@ -44,7 +45,7 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
         return { key: i.key, holderId: d.holderId, fencingToken: d.fencingToken, acquiredAt: d.acquiredAt, expiresAt: d.expiresAt, seq: event!.seq };
       },
     }),
-    operation('lease', 'renew', {
+    operation<LeaseRenewInput, LeaseRenewResult>('lease', 'renew', {
       mutation: true,
       input: LeaseRenewInput,
       async handle(i, ctx) {
@@ -53,7 +54,7 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
         return { expiresAt: d.expiresAt, fencingToken: d.fencingToken, seq: event!.seq };
       },
     }),
-    operation('lease', 'release', {
+    operation<LeaseReleaseInput, LeaseReleaseResult>('lease', 'release', {
       mutation: true,
       input: LeaseReleaseInput,
       async handle(i, ctx) {
@@ -63,7 +64,7 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
         return { existed: true, seq: event.seq };
       },
     }),
-    operation('lease', 'inspect', {
+    operation<LeaseInspectInput, LeaseInspectResult>('lease', 'inspect', {
       mutation: false,
       input: LeaseInspectInput,
       async handle(i, ctx) {
@@ -72,7 +73,7 @@ export function leaseOperations(deps: BlockDependencies): Operation[] {
         return row ? { held: true, ...details(row) } : { held: false };
       },
     }),
-    operation('lease', 'list', {
+    operation<LeaseListInput, LeaseListResult>('lease', 'list', {
       mutation: false,
       input: LeaseListInput,
       async handle(i, ctx) {

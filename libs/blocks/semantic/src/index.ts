@@ -3,6 +3,7 @@ export * from './vector-codec';
 export * from './semantic.events';
 export * from './semantic.decider';
 export * from './semantic.dto';
+export * from './semantic.replies';
 export * from './semantic-record.entity';
 export * from './semantic.projection';
 export * from './semantic.search';

@@ -4,8 +4,9 @@ import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDep
 import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
 import { SemanticDeleteInput, SemanticExpireInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
+import type { SemanticDeleteResult, SemanticExpireResult, SemanticHit, SemanticIdHit, SemanticSearchResult, SemanticUpsertResult } from './semantic.replies';
 import { embedderFromConfig, embedderUnavailable, type Embedder } from './embedders';
-import { SemanticSearch, vectorOf } from './semantic.search';
+import { SemanticSearch, vectorOf, type HitRow } from './semantic.search';
 import type { SearchFilter } from './search-filter';
 import { fusedLanes, fusionFor, singleLane, type RankedHit } from './retrieval';
 import { prepareDenseQuery } from './query-preparation';
@@ -89,7 +90,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
     deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_INDEX }, command, commandMeta(ctx));
 
   return [
-    operation('semantic', 'upsert', {
+    operation<SemanticUpsertInput, SemanticUpsertResult>('semantic', 'upsert', {
       mutation: true,
       input: SemanticUpsertInput,
       async handle(i, ctx) {
@@ -101,7 +102,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         return { items: (event.data as RecordsUpserted['data']).records.map((r) => ({ id: r.id, version: r.version })), seq: event.seq };
       },
     }),
-    operation('semantic', 'search', {
+    operation<SemanticSearchInput, SemanticSearchResult<SemanticHit | SemanticIdHit>>('semantic', 'search', {
       mutation: false,
       input: SemanticSearchInput,
       async handle(i, ctx) {
@@ -163,28 +164,28 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
               ...(mode === 'hybrid' ? { fusion, depth } : {}),
             }
           : undefined;
+        // Typed on its own: an id-only hit is a supertype of a full one, and would admit any record fields.
+        const described = (r: HitRow): Omit<SemanticHit, keyof SemanticIdHit> => ({
+          content: r.content,
+          metadata: r.metadata,
+          version: r.version,
+          validFrom: r.valid_from.toISOString(),
+          validTo: r.valid_to ? r.valid_to.toISOString() : null,
+          ...(i.includePayload ? { payload: r.payload } : {}),
+          ...(i.includeVector ? { vector: vectorOf(r) } : {}),
+        });
         return {
           hits: hits.map(({ row: r, score, explain }) => ({
             id: r.id,
             score,
-            ...(i.idsOnly
-              ? {}
-              : {
-                  content: r.content,
-                  metadata: r.metadata,
-                  version: r.version,
-                  validFrom: r.valid_from.toISOString(),
-                  validTo: r.valid_to ? r.valid_to.toISOString() : null,
-                  ...(i.includePayload ? { payload: r.payload } : {}),
-                  ...(i.includeVector ? { vector: vectorOf(r) } : {}),
-                }),
+            ...(i.idsOnly ? {} : described(r)),
             ...(i.explain ? { explain } : {}),
           })),
           ...(explanation ? { explain: explanation } : {}),
         };
       },
     }),
-    operation('semantic', 'delete', {
+    operation<SemanticDeleteInput, SemanticDeleteResult>('semantic', 'delete', {
       mutation: true,
       input: SemanticDeleteInput,
       async handle(i, ctx) {
@@ -194,7 +195,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         return { existed: (event.data as RecordsDeleted['data']).existed, seq: event.seq };
       },
     }),
-    operation('semantic', 'expire', {
+    operation<SemanticExpireInput, SemanticExpireResult>('semantic', 'expire', {
       mutation: true,
       input: SemanticExpireInput,
       async handle(i, ctx) {

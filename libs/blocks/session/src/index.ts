@@ -1,6 +1,7 @@
 export * from './session.events';
 export * from './session.decider';
 export * from './session.dto';
+export * from './session.replies';
 export * from './session-entry.entity';
 export * from './session.projection';
 export * from './session.queries';

@@ -4,6 +4,7 @@ import { releaseSessionLeases, type SessionEnd } from '@memsidecar/lease';
 import type { SessionCommand } from './session.decider';
 import type { SessionData, SessionEvent } from './session.events';
 import { SessionCheckpointInput, SessionCloseInput, SessionGetInput, SessionHeartbeatInput, SessionOpenInput } from './session.dto';
+import type { SessionCheckpointResult, SessionCloseResult, SessionHeartbeatResult, SessionOpenResult, SessionRecord } from './session.replies';
 import { SESSION_NS, sessionAddress, sessionAggregate } from './session.aggregate';
 import { SessionQueries, toWireSession } from './session.queries';
 import { hashSessionToken, newSessionToken } from './session-token';
@@ -60,7 +61,7 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
   const namespace = () => SESSION_NS;
 
   return [
-    operation('session', 'open', {
+    operation<SessionOpenInput, SessionOpenResult>('session', 'open', {
       mutation: true,
       input: SessionOpenInput,
       namespace,
@@ -85,7 +86,7 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
         return { sessionId, sessionToken, heartbeatIntervalMs: d.heartbeatIntervalMs, heartbeatTimeoutMs: d.heartbeatTimeoutMs, expiresAt: expiresAt(d), warnings, seq: event!.seq };
       },
     }),
-    operation('session', 'heartbeat', {
+    operation<SessionHeartbeatInput, SessionHeartbeatResult>('session', 'heartbeat', {
       mutation: true,
       input: SessionHeartbeatInput,
       namespace,
@@ -94,7 +95,7 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
         return { expiresAt: expiresAt(data(event, 'session.heartbeat_recorded')), seq: event!.seq };
       },
     }),
-    operation('session', 'checkpoint', {
+    operation<SessionCheckpointInput, SessionCheckpointResult>('session', 'checkpoint', {
       mutation: true,
       input: SessionCheckpointInput,
       namespace,
@@ -104,7 +105,7 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
         return { seq: event!.seq };
       },
     }),
-    operation('session', 'close', {
+    operation<SessionCloseInput, SessionCloseResult>('session', 'close', {
       mutation: true,
       input: SessionCloseInput,
       namespace,
@@ -117,7 +118,7 @@ export function sessionOperations(deps: BlockDependencies): Operation[] {
         return { closed: true, releasedLeases: released, seq: event!.seq };
       },
     }),
-    operation('session', 'get', {
+    operation<SessionGetInput, SessionRecord>('session', 'get', {
       mutation: false,
       input: SessionGetInput,
       namespace,

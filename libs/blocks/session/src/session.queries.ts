@@ -1,19 +1,21 @@
 import type { Database } from '@memsidecar/projections';
+import type { OnOrphan, SessionStatus } from './session.events';
+import type { SessionCheckpoint, SessionRecord } from './session.replies';
 
 export interface SessionRow {
   session_id: string;
-  status: string;
+  status: SessionStatus;
   token_hash: string;
   parent_session_id: string | null;
   agent: string;
   heartbeat_interval_ms: number;
   heartbeat_timeout_ms: number;
-  on_orphan: string;
+  on_orphan: OnOrphan;
   metadata: Record<string, string> | null;
   opened_at: Date;
   last_heartbeat_at: Date;
   deadline_at: Date;
-  last_checkpoint: unknown;
+  last_checkpoint: SessionCheckpoint | null;
   closed_at: Date | null;
   close_reason: string | null;
 }
@@ -40,7 +42,7 @@ export class SessionQueries {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The wire shape of `session.get`. */
-export const toWireSession = (r: SessionRow) => ({
+export const toWireSession = (r: SessionRow): SessionRecord => ({
   sessionId: r.session_id,
   status: r.status,
   parentSessionId: r.parent_session_id,
@@ -49,9 +51,9 @@ export const toWireSession = (r: SessionRow) => ({
   heartbeatTimeoutMs: r.heartbeat_timeout_ms,
   onOrphan: r.on_orphan,
   metadata: r.metadata ?? {},
-  openedAt: iso(r.opened_at),
-  lastHeartbeatAt: iso(r.last_heartbeat_at),
-  expiresAt: iso(r.deadline_at),
+  openedAt: r.opened_at.toISOString(),
+  lastHeartbeatAt: r.last_heartbeat_at.toISOString(),
+  expiresAt: r.deadline_at.toISOString(),
   lastCheckpoint: r.last_checkpoint,
   closedAt: iso(r.closed_at),
   closeReason: r.close_reason,

@@ -1,22 +1,36 @@
-import type { ArtifactDeleteInput as ArtifactDeleteInputDto, ArtifactIdInput as ArtifactIdInputDto, ArtifactListInput as ArtifactListInputDto, ArtifactPutInput as ArtifactPutInputDto, ArtifactRangeInput as ArtifactRangeInputDto, ArtifactUploadAppendInput as ArtifactUploadAppendInputDto, ArtifactUploadBeginInput as ArtifactUploadBeginInputDto, ArtifactUploadCommitInput as ArtifactUploadCommitInputDto } from '@memsidecar/artifact';
+import type {
+  ArtifactChunk,
+  ArtifactDeleteInput as ArtifactDeleteInputDto,
+  ArtifactDeleteResult,
+  ArtifactGetResult,
+  ArtifactIdInput as ArtifactIdInputDto,
+  ArtifactListInput as ArtifactListInputDto,
+  ArtifactListResult,
+  ArtifactPutInput as ArtifactPutInputDto,
+  ArtifactRangeInput as ArtifactRangeInputDto,
+  ArtifactRef,
+  ArtifactStatResult,
+  ArtifactUploadAppendInput as ArtifactUploadAppendInputDto,
+  ArtifactUploadAppendResult,
+  ArtifactUploadBeginInput as ArtifactUploadBeginInputDto,
+  ArtifactUploadBeginResult,
+  ArtifactUploadCommitInput as ArtifactUploadCommitInputDto,
+} from '@memsidecar/artifact';
 import type { CallOptions } from '../caller';
 import { downloadArtifact, uploadArtifact, type ArtifactSource, type ArtifactUploadOptions } from './artifact-transfer';
-import { method, type Call, type Metadata, type InputOf, type Method, type Stream } from './method';
+import { method, type Call, type InputOf, type Method, type Stream } from './method';
 import { streamItems } from './stream-items';
 
-/** What the log knows of one version of an artifact: the bytes live in the blob store. */
-export interface ArtifactRef {
-  id: string;
-  size: number;
-  /** Lower-case hex. */
-  sha256: string;
-  contentType: string;
-  metadata: Metadata;
-  createdAt: string;
-  version: number;
-  seq: number;
-}
-
+export type {
+  ArtifactChunk,
+  ArtifactDeleteResult,
+  ArtifactGetResult,
+  ArtifactListResult,
+  ArtifactRef,
+  ArtifactStatResult,
+  ArtifactUploadAppendResult,
+  ArtifactUploadBeginResult,
+} from '@memsidecar/artifact';
 
 export type ArtifactPutInput = InputOf<ArtifactPutInputDto>;
 
@@ -25,49 +39,15 @@ export type ArtifactIdInput = InputOf<ArtifactIdInputDto>;
 /** A byte range of the newest version; the whole blob by default. */
 export type ArtifactRangeInput = InputOf<ArtifactRangeInputDto>;
 
-export interface ArtifactGetResult {
-  ref: ArtifactRef;
-  /** Base64, at most 512 KiB: read larger blobs by range, or with `read`/`download`. */
-  data: string;
-}
-
-export type ArtifactStatResult = ({ found: true } & ArtifactRef) | { found: false };
-
 export type ArtifactListInput = InputOf<ArtifactListInputDto>;
-
-export interface ArtifactListResult {
-  items: ArtifactRef[];
-  nextStartAfter: string | null;
-}
 
 export type ArtifactDeleteInput = InputOf<ArtifactDeleteInputDto>;
 
-export interface ArtifactDeleteResult {
-  existed: boolean;
-  seq?: number;
-}
-
 export type ArtifactUploadBeginInput = InputOf<ArtifactUploadBeginInputDto>;
-
-export interface ArtifactUploadBeginResult {
-  /** Names the namespace too: `append` and `commit` need nothing else. */
-  uploadId: string;
-}
 
 export type ArtifactUploadAppendInput = InputOf<ArtifactUploadAppendInputDto>;
 
-export interface ArtifactUploadAppendResult {
-  /** Bytes received so far. */
-  size: number;
-}
-
 export type ArtifactUploadCommitInput = InputOf<ArtifactUploadCommitInputDto>;
-
-/** One item of `artifact.read`: the bytes at `offset`, base64. */
-export interface ArtifactChunk {
-  offset: number;
-  data: string;
-}
 
 /**
  * `upload(ns, bytes)` stores a blob of any size in 512 KiB appends; `upload.begin`, `upload.append`

@@ -1,51 +1,29 @@
-import type { EpisodicAppendInput as EpisodicAppendInputDto, EpisodicExpireInput as EpisodicExpireInputDto, EpisodicRangeInput as EpisodicRangeInputDto, EpisodicTailInput as EpisodicTailInputDto } from '@memsidecar/episodic';
+import type {
+  EpisodicAppendInput as EpisodicAppendInputDto,
+  EpisodicAppendResult,
+  EpisodicExpireInput as EpisodicExpireInputDto,
+  EpisodicExpireResult,
+  EpisodicRangeInput as EpisodicRangeInputDto,
+  EpisodicRangeResult,
+  EpisodicTailInput as EpisodicTailInputDto,
+  EpisodicWireEvent,
+} from '@memsidecar/episodic';
 import type { CallOptions } from '../caller';
-import { method, type Call, type Metadata, type InputOf, type Method, type Stream } from './method';
+import { method, type Call, type InputOf, type Method, type Stream } from './method';
 import { streamItems } from './stream-items';
 
+export type { EpisodicAppendResult, EpisodicExpireResult, EpisodicRangeResult } from '@memsidecar/episodic';
+
+/** One event of a namespace's log, as `range` and `tail` return it. */
+export type EpisodicEvent = EpisodicWireEvent;
+
 export type EpisodicAppendInput = InputOf<EpisodicAppendInputDto>;
-
-export interface EpisodicAppendResult {
-  id: string;
-  /** Per namespace, from 1, strictly increasing, never reused. */
-  cursor: number;
-  createdAt: string;
-  deduplicated: boolean;
-  seq: number;
-}
-
-export interface EpisodicEvent {
-  id: string;
-  cursor: number;
-  type: string;
-  payload: unknown;
-  role: string | null;
-  sessionId: string | null;
-  metadata: Metadata;
-  dedupKey: string | null;
-  supersedes: string[];
-  createdAt: string;
-  /** Only on soft-deleted events read with `includeDeleted`. */
-  deletedAt?: string;
-}
 
 /** All bounds exclusive, combined with AND. */
 export type EpisodicRangeInput = InputOf<EpisodicRangeInputDto>;
 
-export interface EpisodicRangeResult {
-  events: EpisodicEvent[];
-  /** Cursor of the last event of a full page, null when the page was not full. */
-  nextCursor: number | null;
-}
-
 /** `beforeCursor` or `before` is required. */
 export type EpisodicExpireInput = InputOf<EpisodicExpireInputDto>;
-
-export interface EpisodicExpireResult {
-  affected: number;
-  /** Absent when nothing was affected. */
-  seq?: number;
-}
 
 export type EpisodicTailInput = InputOf<EpisodicTailInputDto>;
 

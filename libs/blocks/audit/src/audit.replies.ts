@@ -1,0 +1,26 @@
+/** One event of the log as its envelope (CONTRACT §5), with its stream sequence. */
+export interface AuditEvent {
+  id: string;
+  /** What happened, in the past tense (`kv.value_set`). */
+  type: string;
+  /** Schema version of `data`. */
+  v: number;
+  at: string;
+  tenant: string;
+  agent: string;
+  tokenId?: string;
+  sessionId?: string;
+  block: string;
+  ns: string;
+  entity: string;
+  requestId?: string;
+  data: unknown;
+  seq: number;
+}
+
+export interface AuditQueryResult {
+  /** The caller's tenant's events, oldest first. */
+  events: AuditEvent[];
+  /** `fromSeq` of the next page; null when there is none. */
+  nextSeq: number | null;
+}
