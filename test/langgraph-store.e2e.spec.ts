@@ -241,7 +241,8 @@ const quiet = { warn: () => undefined };
 let unique = 0;
 const freshNs = (label: string) => `lgs-${label}-${process.pid}-${++unique}`;
 
-describe('langgraph store - the same cases on InMemoryStore and MemsidecarStore', () => {
+describe('langgraph store', () => {
+  // One service for both groups: the cases use namespaces of their own.
   const f = serviceFixture('postgres', { MEMSIDECAR_EMBEDDER: 'hashing' });
   let client: MemoryClient;
   beforeAll(async () => {
@@ -251,117 +252,110 @@ describe('langgraph store - the same cases on InMemoryStore and MemsidecarStore'
     await client?.shutdown();
   });
 
-  const embeddings = new WordEmbeddings(64);
-  const memory = (c: StoreCase): BaseStore => new InMemoryStore(c.index ? { index: { dims: embeddings.dims, embeddings, fields: c.index.fields } } : undefined);
-  const ours = (c: StoreCase): BaseStore => new MemsidecarStore({ client, ns: freshNs('case'), ...(c.index ? { index: { embeddings, fields: c.index.fields } } : {}) });
-
-  const referenceScores: ScoreLog = [];
-  const ourScores: ScoreLog = [];
-  const reference = storeCases(referenceScores);
-  const mine = storeCases(ourScores);
-  it.each(reference.map((c, i) => [c.name, i] as const))('%s', async (_name, i) => {
-    const before = [referenceScores.length, ourScores.length];
-    const expected = await reference[i].run(memory(reference[i]));
-    const actual = await mine[i].run(ours(mine[i]));
-    expect(actual).toEqual(expected);
-    const theirs = referenceScores.slice(before[0]);
-    const found = ourScores.slice(before[1]);
-    expect(found.length).toBe(theirs.length);
-    found.forEach((score, j) => expect(score).toBeCloseTo(theirs[j], 4));
-  });
-});
-
-describe('langgraph store - memsidecar specifics', () => {
-  const f = serviceFixture('postgres', { MEMSIDECAR_EMBEDDER: 'hashing' });
-  let client: MemoryClient;
-  beforeAll(async () => {
-    client = await MemoryClient.connect({ natsUrl: f.nats.url, token: f.service.adminToken(), logger: quiet });
-  });
-  afterAll(async () => {
-    await client?.shutdown();
-  });
-
-  const rawExpiry = async (store: MemsidecarStore, kvKey: string): Promise<string | null> => {
-    const entry = await client.kv.get({ ns: store.ns, key: kvKey });
-    if (!entry.found) throw new Error(`${kvKey} is not stored`);
-    return entry.expiresAt;
-  };
-
-  it('items are kv keys of their labels and key, and a prefix scan cannot reach a sibling label', async () => {
-    const store = new MemsidecarStore({ client, ns: freshNs('keys') });
-    await store.put(['a', 'b'], 'x.y:z', { n: 1 });
-    await store.put(['a', 'bc'], 'x', { n: 2 });
-    const { items } = await client.kv.list({ ns: store.ns, prefix: '' });
-    expect(items.map((i) => i.key).sort()).toEqual(['a.b.:x.y:z', 'a.bc.:x']);
-    expect((await store.get(['a', 'b'], 'x.y:z'))?.value).toEqual({ n: 1 });
-    expect((await store.search(['a', 'b'])).map((i) => i.key)).toEqual(['x.y:z']);
-  });
-
-  it('query with the semantic namespace embedder (no embeddings given): the closest item first, prefixes isolated', async () => {
-    const store = new MemsidecarStore({ client, ns: freshNs('service-embedder'), index: { fields: ['text'] } });
-    await store.put(['user', 'ann'], 'pet', { text: 'Ann has a grey cat named Pixel' });
-    await store.put(['user', 'ann'], 'food', { text: 'Ann is vegetarian and loves lentil soup' });
-    await store.put(['user', 'anne'], 'pet', { text: 'Anne has a grey cat named Pixel too' });
-    const hits = await store.search(['user', 'ann'], { query: 'what is the name of the cat', limit: 5 });
-    expect(hits[0]).toMatchObject({ namespace: ['user', 'ann'], key: 'pet' });
-    expect(hits.every((h) => h.namespace[1] === 'ann')).toBe(true);
-    expect(hits.map((h) => h.key).sort()).toEqual(['food', 'pet']);
-    expect(typeof hits[0].score).toBe('number');
-  });
-
-  it('rewriting an item replaces its index: a query never returns a value that is no longer stored', async () => {
+  describe('the same cases on InMemoryStore and MemsidecarStore', () => {
     const embeddings = new WordEmbeddings(64);
-    const store = new MemsidecarStore({ client, ns: freshNs('rewrite'), index: { embeddings, fields: ['text'] } });
-    await Promise.all(Array.from({ length: 8 }, (_, i) => store.put(['r'], 'same', { text: `version ${i} of the note`, i })));
-    const stored = await store.get(['r'], 'same');
-    const hits = await store.search(['r'], { query: 'version of the note', limit: 10 });
-    expect(hits.map((h) => h.value)).toEqual([stored?.value]);
-    await store.put(['r'], 'same', { text: 'now about sailing boats' });
-    expect((await store.search(['r'], { query: 'sailing boats' })).map((h) => h.value)).toEqual([{ text: 'now about sailing boats' }]);
-    await store.delete(['r'], 'same');
-    expect(await store.search(['r'], { query: 'sailing boats' })).toEqual([]);
+    const memory = (c: StoreCase): BaseStore => new InMemoryStore(c.index ? { index: { dims: embeddings.dims, embeddings, fields: c.index.fields } } : undefined);
+    const ours = (c: StoreCase): BaseStore => new MemsidecarStore({ client, ns: freshNs('case'), ...(c.index ? { index: { embeddings, fields: c.index.fields } } : {}) });
+
+    const referenceScores: ScoreLog = [];
+    const ourScores: ScoreLog = [];
+    const reference = storeCases(referenceScores);
+    const mine = storeCases(ourScores);
+    it.each(reference.map((c, i) => [c.name, i] as const))('%s', async (_name, i) => {
+      const before = [referenceScores.length, ourScores.length];
+      const expected = await reference[i].run(memory(reference[i]));
+      const actual = await mine[i].run(ours(mine[i]));
+      expect(actual).toEqual(expected);
+      const theirs = referenceScores.slice(before[0]);
+      const found = ourScores.slice(before[1]);
+      expect(found.length).toBe(theirs.length);
+      found.forEach((score, j) => expect(score).toBeCloseTo(theirs[j], 4));
+    });
   });
 
-  it('ttl: a put sets the expiry, a read renews it, refreshOnRead false leaves it, and an expired item is gone', async () => {
-    const store = new MemsidecarStore({ client, ns: freshNs('ttl'), ttl: { defaultTtl: 10 } });
-    await store.put(['t'], 'a', { v: 1 });
-    const first = await rawExpiry(store, 't.:a');
-    expect(first).not.toBeNull();
-    const item = await store.get(['t'], 'a');
-    const renewed = await rawExpiry(store, 't.:a');
-    expect(Date.parse(renewed as string)).toBeGreaterThan(Date.parse(first as string));
-    expect((await store.get(['t'], 'a'))?.updatedAt).toEqual(item?.updatedAt);
-    await store.search(['t']);
-    expect(Date.parse((await rawExpiry(store, 't.:a')) as string)).toBeGreaterThan(Date.parse(renewed as string));
+  describe('memsidecar specifics', () => {
+    const rawExpiry = async (store: MemsidecarStore, kvKey: string): Promise<string | null> => {
+      const entry = await client.kv.get({ ns: store.ns, key: kvKey });
+      if (!entry.found) throw new Error(`${kvKey} is not stored`);
+      return entry.expiresAt;
+    };
 
-    const still = new MemsidecarStore({ client, ns: store.ns, ttl: { defaultTtl: 10, refreshOnRead: false } });
-    const before = await rawExpiry(still, 't.:a');
-    await still.get(['t'], 'a');
-    await still.search(['t']);
-    expect(await rawExpiry(still, 't.:a')).toBe(before);
-    await still.search(['t'], { refreshTtl: true });
-    expect(Date.parse((await rawExpiry(still, 't.:a')) as string)).toBeGreaterThan(Date.parse(before as string));
+    it('items are kv keys of their labels and key, and a prefix scan cannot reach a sibling label', async () => {
+      const store = new MemsidecarStore({ client, ns: freshNs('keys') });
+      await store.put(['a', 'b'], 'x.y:z', { n: 1 });
+      await store.put(['a', 'bc'], 'x', { n: 2 });
+      const { items } = await client.kv.list({ ns: store.ns, prefix: '' });
+      expect(items.map((i) => i.key).sort()).toEqual(['a.b.:x.y:z', 'a.bc.:x']);
+      expect((await store.get(['a', 'b'], 'x.y:z'))?.value).toEqual({ n: 1 });
+      expect((await store.search(['a', 'b'])).map((i) => i.key)).toEqual(['x.y:z']);
+    });
 
-    await store.put(['t'], 'short', { v: 2 }, undefined, { ttl: 0.005 });
-    await store.put(['t'], 'forever', { v: 3 }, undefined, {});
-    const expiresAt = Date.parse((await rawExpiry(store, 't.:short')) as string);
-    while (Date.now() <= expiresAt) await new Promise((r) => setTimeout(r, Math.max(10, expiresAt - Date.now() + 10)));
-    expect(await store.get(['t'], 'short')).toBeNull();
-    expect((await store.search(['t'])).map((i) => i.key).sort()).toEqual(['a', 'forever']);
-  });
+    it('query with the semantic namespace embedder (no embeddings given): the closest item first, prefixes isolated', async () => {
+      const store = new MemsidecarStore({ client, ns: freshNs('service-embedder'), index: { fields: ['text'] } });
+      await store.put(['user', 'ann'], 'pet', { text: 'Ann has a grey cat named Pixel' });
+      await store.put(['user', 'ann'], 'food', { text: 'Ann is vegetarian and loves lentil soup' });
+      await store.put(['user', 'anne'], 'pet', { text: 'Anne has a grey cat named Pixel too' });
+      const hits = await store.search(['user', 'ann'], { query: 'what is the name of the cat', limit: 5 });
+      expect(hits[0]).toMatchObject({ namespace: ['user', 'ann'], key: 'pet' });
+      expect(hits.every((h) => h.namespace[1] === 'ann')).toBe(true);
+      expect(hits.map((h) => h.key).sort()).toEqual(['food', 'pet']);
+      expect(typeof hits[0].score).toBe('number');
+    });
 
-  it('bad input is a clear error', async () => {
-    const store = new MemsidecarStore({ client, ns: freshNs('bad') });
-    await expect(store.search(['x'], { filter: { n: { $regex: 'a' } } })).rejects.toThrow(/Unknown filter operator '\$regex'/);
-    await expect(store.put(['x'], 'k', { v: 1 }, undefined, { ttl: -1 })).rejects.toThrow(/ttl must be a positive number of minutes/);
-    await expect(store.put(['x'], 'k'.repeat(600), { v: 1 })).rejects.toThrow(/bytes/);
-    await expect(store.batch([{ namespace: ['a.b'], key: 'k', value: { v: 1 } }])).rejects.toBeInstanceOf(InvalidNamespaceError);
-    const mixed = store.batch([
-      { namespace: ['ok'], key: 'k', value: { v: 1 } },
-      { namespacePrefix: ['ok'], filter: { v: { $like: 1 } }, limit: 1, offset: 0 },
-    ]);
-    await expect(mixed).rejects.toThrow(/Unknown filter operator/);
-    expect(await store.get(['ok'], 'k')).toBeNull();
-    expect(() => new MemsidecarStore({ client, ttl: { defaultTtl: 0 } })).toThrow(/ttl.defaultTtl/);
+    it('rewriting an item replaces its index: a query never returns a value that is no longer stored', async () => {
+      const embeddings = new WordEmbeddings(64);
+      const store = new MemsidecarStore({ client, ns: freshNs('rewrite'), index: { embeddings, fields: ['text'] } });
+      await Promise.all(Array.from({ length: 8 }, (_, i) => store.put(['r'], 'same', { text: `version ${i} of the note`, i })));
+      const stored = await store.get(['r'], 'same');
+      const hits = await store.search(['r'], { query: 'version of the note', limit: 10 });
+      expect(hits.map((h) => h.value)).toEqual([stored?.value]);
+      await store.put(['r'], 'same', { text: 'now about sailing boats' });
+      expect((await store.search(['r'], { query: 'sailing boats' })).map((h) => h.value)).toEqual([{ text: 'now about sailing boats' }]);
+      await store.delete(['r'], 'same');
+      expect(await store.search(['r'], { query: 'sailing boats' })).toEqual([]);
+    });
+
+    it('ttl: a put sets the expiry, a read renews it, refreshOnRead false leaves it, and an expired item is gone', async () => {
+      const store = new MemsidecarStore({ client, ns: freshNs('ttl'), ttl: { defaultTtl: 10 } });
+      await store.put(['t'], 'a', { v: 1 });
+      const first = await rawExpiry(store, 't.:a');
+      expect(first).not.toBeNull();
+      const item = await store.get(['t'], 'a');
+      const renewed = await rawExpiry(store, 't.:a');
+      expect(Date.parse(renewed as string)).toBeGreaterThan(Date.parse(first as string));
+      expect((await store.get(['t'], 'a'))?.updatedAt).toEqual(item?.updatedAt);
+      await store.search(['t']);
+      expect(Date.parse((await rawExpiry(store, 't.:a')) as string)).toBeGreaterThan(Date.parse(renewed as string));
+
+      const still = new MemsidecarStore({ client, ns: store.ns, ttl: { defaultTtl: 10, refreshOnRead: false } });
+      const before = await rawExpiry(still, 't.:a');
+      await still.get(['t'], 'a');
+      await still.search(['t']);
+      expect(await rawExpiry(still, 't.:a')).toBe(before);
+      await still.search(['t'], { refreshTtl: true });
+      expect(Date.parse((await rawExpiry(still, 't.:a')) as string)).toBeGreaterThan(Date.parse(before as string));
+
+      await store.put(['t'], 'short', { v: 2 }, undefined, { ttl: 0.005 });
+      await store.put(['t'], 'forever', { v: 3 }, undefined, {});
+      const expiresAt = Date.parse((await rawExpiry(store, 't.:short')) as string);
+      while (Date.now() <= expiresAt) await new Promise((r) => setTimeout(r, Math.max(10, expiresAt - Date.now() + 10)));
+      expect(await store.get(['t'], 'short')).toBeNull();
+      expect((await store.search(['t'])).map((i) => i.key).sort()).toEqual(['a', 'forever']);
+    });
+
+    it('bad input is a clear error', async () => {
+      const store = new MemsidecarStore({ client, ns: freshNs('bad') });
+      await expect(store.search(['x'], { filter: { n: { $regex: 'a' } } })).rejects.toThrow(/Unknown filter operator '\$regex'/);
+      await expect(store.put(['x'], 'k', { v: 1 }, undefined, { ttl: -1 })).rejects.toThrow(/ttl must be a positive number of minutes/);
+      await expect(store.put(['x'], 'k'.repeat(600), { v: 1 })).rejects.toThrow(/bytes/);
+      await expect(store.batch([{ namespace: ['a.b'], key: 'k', value: { v: 1 } }])).rejects.toBeInstanceOf(InvalidNamespaceError);
+      const mixed = store.batch([
+        { namespace: ['ok'], key: 'k', value: { v: 1 } },
+        { namespacePrefix: ['ok'], filter: { v: { $like: 1 } }, limit: 1, offset: 0 },
+      ]);
+      await expect(mixed).rejects.toThrow(/Unknown filter operator/);
+      expect(await store.get(['ok'], 'k')).toBeNull();
+      expect(() => new MemsidecarStore({ client, ttl: { defaultTtl: 0 } })).toThrow(/ttl.defaultTtl/);
+    });
   });
 });
