@@ -32,17 +32,22 @@ export class KvQueries {
     );
   }
 
-  /** Keys in byte order after `startAfter`, fetching one extra row to tell whether more follow. */
+  /**
+   * Keys in byte order after `startAfter` (descending and below it with `reverse`), fetching one
+   * extra row to tell whether more follow.
+   */
   async list(
     tenant: string,
     ns: string,
-    o: { prefix: string; startAfter: string; limit: number; includeValues: boolean },
+    o: { prefix: string; startAfter: string; limit: number; includeValues: boolean; reverse: boolean },
     now: Date,
   ): Promise<KvRow[]> {
+    // An empty `startAfter` bounds nothing: a reverse page then starts at the last key.
+    const bound = o.reverse ? `($5 = '' OR key < $5)` : 'key > $5';
     return this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}${o.includeValues ? ', value' : ''} FROM kv_entries
-       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND key > $5
-       ORDER BY key LIMIT $6`,
+       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND ${bound}
+       ORDER BY key ${o.reverse ? 'DESC' : ''} LIMIT $6`,
       [tenant, ns, now, o.prefix, o.startAfter, o.limit + 1],
     );
   }
