@@ -1,0 +1,1 @@
+export { MemsidecarSaver, type MemsidecarSaverOptions, type PruneResult } from './saver';
