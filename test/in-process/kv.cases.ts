@@ -156,6 +156,13 @@ export const kvCases: InProcessCases = (service) => {
       expect(pastPrefix.items.map((i: { key: string }) => i.key)).toEqual(['item/24']);
     });
 
+    it('a reverse listing of a prefix skips the keys that sort after it, including astral and last-code-point neighbours', async () => {
+      for (const key of ['pre/a', 'pre/b', 'pre0', 'pre/\u{10FFFF}', 'pre/\u{1F600}', 'pre/\uFFFF', 'prf'])
+        await svc.ok('kv.put', { ns: 'reverse-bounds', key, value: key });
+      const { items } = await svc.ok('kv.list', { ns: 'reverse-bounds', prefix: 'pre/', reverse: true });
+      expect(items.map((i: { key: string }) => i.key)).toEqual(['pre/\u{10FFFF}', 'pre/\u{1F600}', 'pre/\uFFFF', 'pre/b', 'pre/a']);
+    });
+
     it('lists values only when asked', async () => {
       const without = await svc.ok('kv.list', { ns: 'paging', prefix: 'oth' });
       expect(without.items).toEqual([expect.not.objectContaining({ value: expect.anything() })]);

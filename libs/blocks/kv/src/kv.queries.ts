@@ -42,13 +42,31 @@ export class KvQueries {
     o: { prefix: string; startAfter: string; limit: number; includeValues: boolean; reverse: boolean },
     now: Date,
   ): Promise<KvRow[]> {
-    // An empty `startAfter` bounds nothing: a reverse page then starts at the last key.
-    const bound = o.reverse ? `($5 = '' OR key < $5)` : 'key > $5';
+    // A reverse page is bounded above by the first key past the prefix, so the index scan starts
+    // inside the prefix instead of walking down through every key that sorts after it.
+    const upper = o.reverse ? lowestBound(o.startAfter === '' ? null : o.startAfter, keyAfterPrefix(o.prefix)) : null;
+    // Without any upper bound, `key > ''` holds for every key (keys are never empty).
+    const bound = o.reverse && upper !== null ? 'key < $5' : 'key > $5';
     return this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}${o.includeValues ? ', value' : ''} FROM kv_entries
        WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND ${bound}
        ORDER BY key ${o.reverse ? 'DESC' : ''} LIMIT $6`,
-      [tenant, ns, now, o.prefix, o.startAfter, o.limit + 1],
+      [tenant, ns, now, o.prefix, o.reverse ? (upper ?? '') : o.startAfter, o.limit + 1],
     );
   }
+}
+
+/** The least string above every string starting with `prefix` (in code point order, which is the "C" collation's UTF-8 byte order); null if none. */
+function keyAfterPrefix(prefix: string): string | null {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) return points.join('') + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
+  }
+  return null;
+}
+
+function lowestBound(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) <= 0 ? a : b;
 }
