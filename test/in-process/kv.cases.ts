@@ -156,11 +156,14 @@ export const kvCases: InProcessCases = (service) => {
       expect(pastPrefix.items.map((i: { key: string }) => i.key)).toEqual(['item/24']);
     });
 
-    it('a reverse listing of a prefix skips the keys that sort after it, including astral and last-code-point neighbours', async () => {
-      for (const key of ['pre/a', 'pre/b', 'pre0', 'pre/\u{10FFFF}', 'pre/\u{1F600}', 'pre/\uFFFF', 'prf'])
-        await svc.ok('kv.put', { ns: 'reverse-bounds', key, value: key });
-      const { items } = await svc.ok('kv.list', { ns: 'reverse-bounds', prefix: 'pre/', reverse: true });
-      expect(items.map((i: { key: string }) => i.key)).toEqual(['pre/\u{10FFFF}', 'pre/\u{1F600}', 'pre/\uFFFF', 'pre/b', 'pre/a']);
+    it('a listing of a prefix holds exactly its keys either way, next to astral and last-code-point neighbours', async () => {
+      for (const key of ['pre/a', 'pre/b', 'pre0', 'pre/\u{10FFFF}', 'pre/\u{10FFFF}x', 'pre/\u{1F600}', 'pre/\uFFFF', 'prf', 'pre'])
+        await svc.ok('kv.put', { ns: 'prefix-bounds', key, value: key });
+      const keys = async (body: object) => (await svc.ok('kv.list', { ns: 'prefix-bounds', ...body })).items.map((i: { key: string }) => i.key);
+      const inPrefix = ['pre/a', 'pre/b', 'pre/\uFFFF', 'pre/\u{1F600}', 'pre/\u{10FFFF}', 'pre/\u{10FFFF}x'];
+      expect(await keys({ prefix: 'pre/' })).toEqual(inPrefix);
+      expect(await keys({ prefix: 'pre/', reverse: true })).toEqual([...inPrefix].reverse());
+      expect(await keys({ prefix: 'pre/\u{10FFFF}', reverse: true })).toEqual(['pre/\u{10FFFF}x', 'pre/\u{10FFFF}']);
     });
 
     it('lists values only when asked', async () => {

@@ -42,16 +42,24 @@ export class KvQueries {
     o: { prefix: string; startAfter: string; limit: number; includeValues: boolean; reverse: boolean },
     now: Date,
   ): Promise<KvRow[]> {
-    // A reverse page is bounded above by the first key past the prefix, so the index scan starts
-    // inside the prefix instead of walking down through every key that sorts after it.
-    const upper = o.reverse ? lowestBound(o.startAfter === '' ? null : o.startAfter, keyAfterPrefix(o.prefix)) : null;
-    // Without any upper bound, `key > ''` holds for every key (keys are never empty).
-    const bound = o.reverse && upper !== null ? 'key < $5' : 'key > $5';
+    // Pages are bounded above by the first key past the prefix too, so the index scan stays inside
+    // the prefix instead of walking through every key that sorts after it (or, reversed, down from them).
+    const params: unknown[] = [tenant, ns, now, o.prefix, o.limit + 1];
+    const bounds: string[] = [];
+    const bound = (op: '<' | '>', value: string) => bounds.push(` AND key ${op} $${params.push(value)}`);
+    const end = keyAfterPrefix(o.prefix);
+    if (o.reverse) {
+      const upper = lowestBound(o.startAfter === '' ? null : o.startAfter, end);
+      if (upper !== null) bound('<', upper);
+    } else {
+      bound('>', o.startAfter);
+      if (end !== null) bound('<', end);
+    }
     return this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}${o.includeValues ? ', value' : ''} FROM kv_entries
-       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND ${bound}
-       ORDER BY key ${o.reverse ? 'DESC' : ''} LIMIT $6`,
-      [tenant, ns, now, o.prefix, o.reverse ? (upper ?? '') : o.startAfter, o.limit + 1],
+       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4)${bounds.join('')}
+       ORDER BY key ${o.reverse ? 'DESC' : ''} LIMIT $5`,
+      params,
     );
   }
 }
