@@ -68,8 +68,8 @@ const LAYERS = {
   // The apps compose the server libs; neither imports the other, and neither uses the test harness.
   'apps/memsidecar': SERVER_LIBS,
   'apps/memctl': SERVER_LIBS,
-  // Examples use the SDK as an agent would.
-  examples: ['libs/client'],
+  // Examples use the SDK, and the framework integrations, as an agent would.
+  examples: ['libs/client', 'libs/langgraph'],
 };
 const EVERYTHING = [...Object.keys(LAYERS), 'test', 'bench', 'chaos'];
 
