@@ -192,6 +192,8 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
 
   private async pruneIfDue(threadId: string): Promise<void> {
     if (!this.retention) return;
+    // Counts restart when many threads were seen: at worst a thread is pruned a little later.
+    if (this.putsSincePrune.size >= 10_000 && !this.putsSincePrune.has(threadId)) this.putsSincePrune.clear();
     const puts = (this.putsSincePrune.get(threadId) ?? 0) + 1;
     this.putsSincePrune.set(threadId, puts % this.retention.pruneEvery);
     if (puts >= this.retention.pruneEvery) await pruneThread(this.kv, this.serde, threadId, this.retention.keepLast);
@@ -221,6 +223,8 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
       }),
     );
     checkpoint.channel_values = channelValues;
+    checkpoint.channel_versions ??= {};
+    checkpoint.versions_seen ??= {};
     if (legacySends) await this.migratePendingSends(checkpoint, parentWrites);
     const configurable = (id: string) => ({ configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: id } });
     return {
