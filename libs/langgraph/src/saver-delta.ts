@@ -8,6 +8,7 @@ import {
   type SerializerProtocol,
 } from '@langchain/langgraph-checkpoint';
 import type { CheckpointKv } from './saver-kv';
+import type { LargeValues } from './saver-large-values';
 import { addressOf, blobKey, checkpointKey, prefixOf } from './saver-keys';
 import { asBlob, asCheckpointRecord, asWriteRecord, load, type CheckpointRecord, type WriteRecord } from './saver-records';
 
@@ -29,6 +30,7 @@ interface Ancestor {
  */
 export async function deltaChannelHistory(
   kv: CheckpointKv,
+  large: LargeValues,
   serde: SerializerProtocol,
   config: RunnableConfig,
   channels: string[],
@@ -55,7 +57,7 @@ export async function deltaChannelHistory(
     for (const ch of [...remaining]) {
       const stored = ancestor.versions[ch] === undefined ? undefined : await walk.value(ch, ancestor.versions[ch]);
       if (stored === undefined) continue;
-      seeds.set(ch, await load(serde, stored));
+      seeds.set(ch, await large.load(serde, stored));
       remaining.delete(ch);
     }
     at = walk.parentOf(ancestor.id);
@@ -68,7 +70,7 @@ export async function deltaChannelHistory(
     const onPath: CheckpointPendingWrite[] = [];
     // Oldest ancestor first, each checkpoint's writes in the library's order.
     for (const id of chain.slice(0, depth.get(ch)).reverse())
-      for (const w of writes.get(id) ?? []) if (w.channel === ch) onPath.push([w.taskId, w.channel, await load(serde, w.value)]);
+      for (const w of writes.get(id) ?? []) if (w.channel === ch) onPath.push([w.taskId, w.channel, await large.load(serde, w.value)]);
     result[ch] = seeds.has(ch) ? { writes: onPath, seed: seeds.get(ch) } : { writes: onPath };
   }
   return result;

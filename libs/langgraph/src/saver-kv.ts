@@ -24,11 +24,13 @@ export class CheckpointKv {
     private readonly concurrency: number,
   ) {}
 
-  private get consistency(): { minSeq?: number } {
+  /** What a read passes to observe every write of this saver. */
+  get consistency(): { minSeq?: number } {
     return this.lastSeq > 0 ? { minSeq: this.lastSeq } : {};
   }
 
-  private saw(seq: number | undefined): void {
+  /** Records the stream sequence of a write of this saver (kv or not). */
+  saw(seq: number | undefined): void {
     if (seq !== undefined && seq > this.lastSeq) this.lastSeq = seq;
   }
 
@@ -69,8 +71,13 @@ export class CheckpointKv {
   }
 
   async keys(prefix: string): Promise<string[]> {
-    const all: string[] = [];
-    for await (const page of this.pages(prefix)) all.push(...page.map((i) => i.key));
+    return (await this.entries(prefix)).map((e) => e.key);
+  }
+
+  /** Every key under `prefix` with its kv metadata, without values. */
+  async entries(prefix: string): Promise<KvEntry[]> {
+    const all: KvEntry[] = [];
+    for await (const page of this.pages(prefix)) all.push(...page);
     return all;
   }
 
@@ -78,9 +85,9 @@ export class CheckpointKv {
    * Stores `value` at `key`; with `createOnly`, a key that exists is left as it is and `false` is
    * returned. `what` names the value in the error when it is over the service's size limit.
    */
-  async put(key: string, value: unknown, what: string, o: { createOnly?: boolean } = {}): Promise<boolean> {
+  async put(key: string, value: unknown, what: string, o: { createOnly?: boolean; metadata?: Record<string, string> } = {}): Promise<boolean> {
     try {
-      const put = await this.client.kv.put({ ns: this.ns, key, value, ...(o.createOnly ? { ifVersion: 0 } : {}) });
+      const put = await this.client.kv.put({ ns: this.ns, key, value, ...(o.createOnly ? { ifVersion: 0 } : {}), ...(o.metadata ? { metadata: o.metadata } : {}) });
       this.saw(put.seq);
       return true;
     } catch (e) {
@@ -88,8 +95,8 @@ export class CheckpointKv {
       if (e instanceof MemoryError && e.code === 'INVALID_ARGUMENT' && e.details?.field === 'value')
         throw new Error(
           `MemsidecarSaver: ${what} is too large for one kv value (${e.message}). The service's limit is the setting limits.maxValueBytes ` +
-            `(256 KiB by default); values are stored base64, so about 3/4 of it is left for the serialized value. Raise it, or keep large data ` +
-            `out of the graph state (store it as an artifact and keep its id in the state).`,
+            `(256 KiB by default); values are stored base64, so about 3/4 of it is left for the serialized value. Raise it, or lower the saver's ` +
+            `largeValueBytes so that large values go to artifacts.`,
           { cause: e },
         );
       throw e;

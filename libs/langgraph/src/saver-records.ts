@@ -1,9 +1,13 @@
 import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
 
-/** A value as the saver's `serde` wrote it: its type tag and its bytes, base64, so it travels as JSON. */
+/**
+ * A value as the saver's `serde` wrote it: its type tag and its bytes, base64, so it travels as
+ * JSON; or, for a large channel value or write, the id of the artifact holding the bytes (`data` is then empty).
+ */
 export interface Serialized {
   type: string;
   data: string;
+  artifact?: string;
 }
 
 /** The value of a `c/` key: the checkpoint without its channel values, which are `b/` keys. */
@@ -28,12 +32,18 @@ export async function dump(serde: SerializerProtocol, value: unknown): Promise<S
   return { type, data: Buffer.from(bytes).toString('base64') };
 }
 
+/** A value stored inline (checkpoints and metadata always are). */
 export async function load(serde: SerializerProtocol, stored: Serialized): Promise<unknown> {
+  if (stored.artifact !== undefined) throw new Error(`MemsidecarSaver: a value stored in artifact ${stored.artifact} was read as inline`);
   return serde.loadsTyped(stored.type, new Uint8Array(Buffer.from(stored.data, 'base64')));
 }
 
 const isSerialized = (v: unknown): v is Serialized =>
-  typeof v === 'object' && v !== null && typeof (v as Serialized).type === 'string' && typeof (v as Serialized).data === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Serialized).type === 'string' &&
+  typeof (v as Serialized).data === 'string' &&
+  ((v as Serialized).artifact === undefined || typeof (v as Serialized).artifact === 'string');
 
 /** A kv value of this namespace that is not what its key says is refused by name, not misread. */
 function refuse(key: string, what: string): never {

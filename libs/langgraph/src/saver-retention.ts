@@ -1,5 +1,6 @@
 import type { Checkpoint, CheckpointMetadata, SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import type { CheckpointKv } from './saver-kv';
+import { ARTIFACT_METADATA, type LargeValues } from './saver-large-values';
 import { addressOf, blobKey, prefixOf } from './saver-keys';
 import { checkpointsToKeep, type LineageNode } from './saver-lineage';
 import { asCheckpointRecord, load } from './saver-records';
@@ -27,9 +28,9 @@ interface Loaded {
  * channel value is deleted only when a deleted checkpoint names it and no kept one does, so values
  * a checkpoint being put right now names (new ones, or its parent's, which is kept) stay.
  */
-export async function pruneThread(kv: CheckpointKv, serde: SerializerProtocol, threadId: string, keepLast: number): Promise<PruneResult> {
-  const [loaded, storedBlobs] = await Promise.all([loadThread(kv, serde, threadId), kv.keys(prefixOf('b', threadId))]);
-  const existing = new Set(storedBlobs);
+export async function pruneThread(kv: CheckpointKv, large: LargeValues, serde: SerializerProtocol, threadId: string, keepLast: number): Promise<PruneResult> {
+  const [loaded, storedBlobs] = await Promise.all([loadThread(kv, serde, threadId), kv.entries(prefixOf('b', threadId))]);
+  const existing = new Map(storedBlobs.map((e) => [e.key, e.metadata[ARTIFACT_METADATA]]));
   for (const l of loaded) l.node.stored = new Set([...l.blobs].filter(([, key]) => existing.has(key)).map(([channel]) => channel));
 
   const doomed: Loaded[] = [];
@@ -43,13 +44,16 @@ export async function pruneThread(kv: CheckpointKv, serde: SerializerProtocol, t
 
   const checkpoints = await kv.deleteAll(doomed.map((l) => l.key));
   const doomedIds = new Set(doomed.map((l) => `${l.checkpointNs}\0${l.node.id}`));
-  const writeKeys = (await kv.keys(prefixOf('w', threadId))).filter((k) => {
-    const a = addressOf(k);
+  const doomedWrites = (await kv.entries(prefixOf('w', threadId))).filter((e) => {
+    const a = addressOf(e.key);
     return doomedIds.has(`${a.checkpointNs}\0${a.checkpointId}`);
   });
   const stillNamed = new Set(kept.flatMap((l) => [...l.blobs.values()]));
   const blobKeys = [...new Set(doomed.flatMap((l) => [...l.blobs.values()]))].filter((k) => existing.has(k) && !stillNamed.has(k));
-  const [writes, channelValues] = await Promise.all([kv.deleteAll(writeKeys), kv.deleteAll(blobKeys)]);
+  const [writes, channelValues] = await Promise.all([kv.deleteAll(doomedWrites.map((e) => e.key)), kv.deleteAll(blobKeys)]);
+  // Their artifacts after the keys: a key never names an artifact that is gone.
+  const artifacts = [...doomedWrites.map((e) => e.metadata[ARTIFACT_METADATA]), ...blobKeys.map((k) => existing.get(k))];
+  await large.delete(artifacts.filter((id): id is string => id !== undefined));
   return { checkpoints, writes, channelValues };
 }
 

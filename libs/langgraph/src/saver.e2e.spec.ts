@@ -87,13 +87,38 @@ describe('langgraph - MemsidecarSaver on a running service', () => {
     expect(writes.filter((w) => w[1] === ERROR).map((w) => w[2])).toEqual(['boom 2']);
   });
 
-  it('limits - a channel value over the service’s limit is refused naming the channel and the setting, and the checkpoint is not stored', async () => {
+  it('large values - a channel value or write over largeValueBytes is stored as an artifact, reads back intact, and goes with its thread', async () => {
+    const s = saver({ largeValueBytes: 64 * 1024 });
+    const big = Array.from({ length: 2000 }, (_, i) => `message ${i}: ${'x'.repeat(400)}`); // ~0.8 MiB, over the kv limit too
+    const checkpoint = { ...emptyCheckpoint(), id: uuid6(0), channel_values: { big, small: 1 }, channel_versions: { big: 1, small: 1 } };
+    const config = await s.put({ configurable: { thread_id: 'large' } }, checkpoint, { source: 'input', step: -1, parents: {} }, { big: 1, small: 1 });
+    await s.putWrites(config, [['big', big]], 'task');
+
+    const tuple = await s.getTuple(config);
+    expect(tuple?.checkpoint.channel_values).toEqual({ big, small: 1 });
+    expect(tuple?.pendingWrites).toEqual([['task', 'big', big]]);
+    const artifacts = async () => (await client.artifact.list({ ns: s.namespace, limit: 1000 })).items.map((i) => i.id);
+    expect(await artifacts()).toHaveLength(2); // the channel value and the write; `small` stayed inline
+
+    // A newer checkpoint that changes `big` makes the old value prunable; the thread's deletion takes the rest.
+    const next = { ...checkpoint, id: uuid6(1), channel_values: { big: ['short'], small: 1 }, channel_versions: { big: 2, small: 1 } };
+    await s.put(config, next, { source: 'loop', step: 0, parents: {} }, { big: 2 });
+    expect(await s.prune('large', { keepLast: 1 })).toEqual({ checkpoints: 1, writes: 1, channelValues: 1 });
+    expect(await artifacts()).toEqual([]);
+    expect((await s.getTuple({ configurable: { thread_id: 'large' } }))?.checkpoint.channel_values).toEqual({ big: ['short'], small: 1 });
+
+    await s.putWrites({ configurable: { thread_id: 'large', checkpoint_ns: '', checkpoint_id: next.id } }, [['big', big]], 'task');
+    expect(await artifacts()).toHaveLength(1);
+    await s.deleteThread('large');
+    expect(await artifacts()).toEqual([]);
+  });
+
+  it('limits - a checkpoint too large for one kv value is refused naming the setting, and is not stored', async () => {
     const s = saver();
-    const checkpoint = { ...emptyCheckpoint(), id: uuid6(0), channel_values: { big: 'x'.repeat(300 * 1024) }, channel_versions: { big: 1 } };
-    await expect(s.put({ configurable: { thread_id: 'big' } }, checkpoint, { source: 'input', step: -1, parents: {} }, { big: 1 })).rejects.toThrow(
-      /channel "big".*limits\.maxValueBytes/s,
-    );
-    expect(await s.getTuple({ configurable: { thread_id: 'big', checkpoint_id: checkpoint.id } })).toBeUndefined();
+    const checkpoint = { ...emptyCheckpoint(), id: uuid6(0) };
+    const metadata = { source: 'input' as const, step: -1, parents: {}, notes: 'x'.repeat(300 * 1024) };
+    await expect(s.put({ configurable: { thread_id: 'big' } }, checkpoint, metadata, {})).rejects.toThrow(new RegExp(`checkpoint ${checkpoint.id}.*limits\\.maxValueBytes`, 's'));
+    expect(await s.getTuple({ configurable: { thread_id: 'big' } })).toBeUndefined();
   });
 
   it('graph - a StateGraph resumes a thread from its checkpoints, and history lists newest first with before and limit', async () => {

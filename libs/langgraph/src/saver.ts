@@ -21,6 +21,7 @@ import { CheckpointKv } from './saver-kv';
 import { addressOf, blobKey, checkpointKey, prefixOf, writeKey, type CheckpointAddress } from './saver-keys';
 import { asBlob, asCheckpointRecord, asWriteRecord, dump, load, type CheckpointRecord, type WriteRecord } from './saver-records';
 import { deltaChannelHistory } from './saver-delta';
+import { LargeValues } from './saver-large-values';
 import { pruneThread, type PruneResult } from './saver-retention';
 
 export interface MemsidecarSaverOptions {
@@ -35,6 +36,12 @@ export interface MemsidecarSaverOptions {
   retention?: { keepLast: number; pruneEvery?: number };
   /** kv calls one operation keeps in flight at once (channel values, writes, deletes). Default 16. */
   concurrency?: number;
+  /**
+   * A channel value or pending write serialized to more than this many bytes is stored as an
+   * artifact (in the same namespace) and its kv key keeps the artifact's id. Default 128 KiB, which
+   * keeps every kv value under the service's default `limits.maxValueBytes` of 256 KiB.
+   */
+  largeValueBytes?: number;
 }
 
 const NAMESPACE = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -56,6 +63,7 @@ interface Stored extends CheckpointAddress {
  */
 export class MemsidecarSaver extends BaseCheckpointSaver {
   private readonly kv: CheckpointKv;
+  private readonly large: LargeValues;
   private readonly retention?: { keepLast: number; pruneEvery: number };
   private readonly putsSincePrune = new Map<string, number>();
 
@@ -71,7 +79,10 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
       if (!Number.isInteger(pruneEvery) || pruneEvery < 1) throw new Error(`MemsidecarSaver: retention.pruneEvery must be a positive integer, got ${pruneEvery}`);
       this.retention = { keepLast, pruneEvery };
     }
+    const largeValueBytes = options.largeValueBytes ?? 128 * 1024;
+    if (!Number.isInteger(largeValueBytes) || largeValueBytes < 1) throw new Error(`MemsidecarSaver: largeValueBytes must be a positive integer, got ${largeValueBytes}`);
     this.kv = new CheckpointKv(client, ns, concurrency);
+    this.large = new LargeValues(client, this.kv, largeValueBytes);
   }
 
   /** The kv namespace the checkpoints live in. */
@@ -132,7 +143,8 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     const key = checkpointKey(threadId, checkpointNs, checkpoint.id);
     const blobs = changed.map(([channel, version]) => ({ channel, key: blobKey(threadId, checkpointNs, channel, version) }));
     await this.kv.inParallel(blobs, async ({ channel, key: at }) => {
-      await this.kv.put(at, await dump(this.serde, checkpoint.channel_values[channel]), `the value of channel "${channel}" in checkpoint ${checkpoint.id}`);
+      const { stored, metadata: named } = await this.large.place(threadId, at, await dump(this.serde, checkpoint.channel_values[channel]));
+      await this.kv.put(at, stored, `the value of channel "${channel}" in checkpoint ${checkpoint.id}`, { metadata: named });
     });
     // The checkpoint last: once it is readable, every value it names is.
     const record: CheckpointRecord = {
@@ -153,9 +165,11 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     await this.kv.inParallel(
       writes.map(([channel, value], position) => ({ channel, value, idx: WRITES_IDX_MAP[channel] ?? position })),
       async ({ channel, value, idx }) => {
-        const record: WriteRecord = { taskId, taskPath: taskPath ?? '', channel, idx, value: await dump(this.serde, value) };
+        const key = writeKey(threadId, checkpointNs, checkpointId, taskId, idx);
+        const { stored, metadata: named } = await this.large.place(threadId, key, await dump(this.serde, value));
+        const record: WriteRecord = { taskId, taskPath: taskPath ?? '', channel, idx, value: stored };
         // A task's regular writes are kept as first stored (a retried task must not change them); errors, interrupts and resumes are replaced.
-        await this.kv.put(writeKey(threadId, checkpointNs, checkpointId, taskId, idx), record, `the write of task ${taskId} to channel "${channel}"`, { createOnly: idx >= 0 });
+        await this.kv.put(key, record, `the write of task ${taskId} to channel "${channel}"`, { createOnly: idx >= 0, metadata: named });
       },
     );
   }
@@ -163,6 +177,7 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
   async deleteThread(threadId: string): Promise<void> {
     // Checkpoints first: a thread half deleted reads as deleted, and deleting again finishes it.
     for (const kind of ['c', 'w', 'b'] as const) await this.kv.deleteAll(await this.kv.keys(prefixOf(kind, threadId)));
+    await this.large.delete(await this.large.ofThread(threadId));
   }
 
   /**
@@ -173,12 +188,12 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
    */
   async prune(threadId: string, options: { keepLast: number }): Promise<PruneResult> {
     if (!Number.isInteger(options.keepLast) || options.keepLast < 1) throw new Error(`MemsidecarSaver.prune: keepLast must be a positive integer, got ${options.keepLast}`);
-    return pruneThread(this.kv, this.serde, threadId, options.keepLast);
+    return pruneThread(this.kv, this.large, this.serde, threadId, options.keepLast);
   }
 
   /** The library's ancestor walk, in a few pages of kv reads rather than two calls per ancestor (saver-delta.ts). */
   override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
-    return deltaChannelHistory(this.kv, this.serde, options.config, options.channels);
+    return deltaChannelHistory(this.kv, this.large, this.serde, options.config, options.channels);
   }
 
   /**
@@ -196,7 +211,7 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     if (this.putsSincePrune.size >= 10_000 && !this.putsSincePrune.has(threadId)) this.putsSincePrune.clear();
     const puts = (this.putsSincePrune.get(threadId) ?? 0) + 1;
     this.putsSincePrune.set(threadId, puts % this.retention.pruneEvery);
-    if (puts >= this.retention.pruneEvery) await pruneThread(this.kv, this.serde, threadId, this.retention.keepLast);
+    if (puts >= this.retention.pruneEvery) await pruneThread(this.kv, this.large, this.serde, threadId, this.retention.keepLast);
   }
 
   private async matchingMetadata(candidates: Stored[], filter: Record<string, unknown>): Promise<Stored[]> {
@@ -219,7 +234,7 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     await Promise.all(
       versions.map(async ([channel, version]) => {
         const key = blobKey(threadId, checkpointNs, channel, version);
-        if (blobs.has(key)) channelValues[channel] = await load(this.serde, asBlob(key, blobs.get(key)));
+        if (blobs.has(key)) channelValues[channel] = await this.large.load(this.serde, asBlob(key, blobs.get(key)));
       }),
     );
     checkpoint.channel_values = channelValues;
@@ -232,7 +247,7 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
       checkpoint,
       metadata,
       parentConfig: record.parent !== null ? configurable(record.parent) : undefined,
-      pendingWrites: await Promise.all(writes.map(async (w): Promise<CheckpointPendingWrite> => [w.taskId, w.channel, await load(this.serde, w.value)])),
+      pendingWrites: await Promise.all(writes.map(async (w): Promise<CheckpointPendingWrite> => [w.taskId, w.channel, await this.large.load(this.serde, w.value)])),
     };
   }
 
@@ -246,7 +261,7 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
 
   /** Checkpoints before format 4 kept pending sends as their parent's writes to `__pregel_tasks`. */
   private async migratePendingSends(checkpoint: Checkpoint, parentWrites: WriteRecord[]): Promise<void> {
-    const sends = await Promise.all(parentWrites.filter((w) => w.channel === TASKS).map((w) => load(this.serde, w.value)));
+    const sends = await Promise.all(parentWrites.filter((w) => w.channel === TASKS).map((w) => this.large.load(this.serde, w.value)));
     checkpoint.channel_values[TASKS] = sends;
     const versions = Object.values(checkpoint.channel_versions);
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
