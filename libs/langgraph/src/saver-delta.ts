@@ -82,8 +82,14 @@ async function targetOf(kv: CheckpointKv, threadId: string, checkpointNs: string
     const value = await kv.get(key);
     return value === undefined ? undefined : { id: checkpointId, record: asCheckpointRecord(key, value) };
   }
-  for await (const [latest] of kv.pages(prefixOf('c', threadId, checkpointNs), { reverse: true, includeValues: true, pageSize: 1 }))
-    return { id: addressOf(latest.key).checkpointId, record: asCheckpointRecord(latest.key, latest.value) };
+  // The newest checkpoint whose put stored every value it names (as getTuple reads it).
+  for await (const page of kv.pages(prefixOf('c', threadId, checkpointNs), { reverse: true, includeValues: true, pageSize: 2 }))
+    for (const latest of page) {
+      const record = asCheckpointRecord(latest.key, latest.value);
+      const own = Object.entries(record.own ?? {}).map(([channel, version]) => blobKey(threadId, checkpointNs, channel, version));
+      const found = own.length > 0 ? await kv.mget(own) : new Map();
+      if (own.every((k) => found.has(k))) return { id: addressOf(latest.key).checkpointId, record };
+    }
   return undefined;
 }
 

@@ -15,6 +15,11 @@ export interface CheckpointRecord {
   parent: string | null;
   checkpoint: Serialized;
   metadata: Serialized;
+  /**
+   * The channel values this checkpoint's put stored (channel → version), written alongside it: the
+   * checkpoint counts as stored once they all are. Absent: none.
+   */
+  own?: Record<string, string | number>;
 }
 
 /** The value of a `w/` key. */
@@ -52,7 +57,14 @@ function refuse(key: string, what: string): never {
 
 export function asCheckpointRecord(key: string, v: unknown): CheckpointRecord {
   const r = v as CheckpointRecord;
-  if (typeof v !== 'object' || v === null || !isSerialized(r.checkpoint) || !isSerialized(r.metadata) || (r.parent !== null && typeof r.parent !== 'string'))
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    !isSerialized(r.checkpoint) ||
+    !isSerialized(r.metadata) ||
+    (r.parent !== null && typeof r.parent !== 'string') ||
+    (r.own !== undefined && (typeof r.own !== 'object' || r.own === null))
+  )
     refuse(key, 'checkpoint');
   return r;
 }

@@ -121,6 +121,20 @@ describe('langgraph - MemsidecarSaver on a running service', () => {
     expect(await s.getTuple({ configurable: { thread_id: 'big' } })).toBeUndefined();
   });
 
+  it('a put cut short - a checkpoint whose values did not all land reads as absent, and the one before it is the latest', async () => {
+    const s = saver();
+    const meta = { source: 'loop' as const, step: 0, parents: {} };
+    const first = await s.put({ configurable: { thread_id: 'cut' } }, { ...emptyCheckpoint(), id: uuid6(0), channel_values: { x: 1 }, channel_versions: { x: 1 } }, meta, { x: 1 });
+    const second = await s.put(first, { ...emptyCheckpoint(), id: uuid6(1), channel_values: { x: 2 }, channel_versions: { x: 2 } }, meta, { x: 2 });
+    // As if the process died after the checkpoint landed and before its value did.
+    const [value] = (await client.kv.list({ ns: s.namespace, prefix: prefixOf('b', 'cut', '', 'x'), reverse: true, limit: 1 })).items;
+    await client.kv.delete({ ns: s.namespace, key: value.key });
+
+    expect(await s.getTuple(second)).toBeUndefined();
+    expect((await s.getTuple({ configurable: { thread_id: 'cut' } }))?.config).toEqual(first);
+    expect((await all(s.list({ configurable: { thread_id: 'cut' } }))).map((t) => t.config)).toEqual([first]);
+  });
+
   it('graph - a StateGraph resumes a thread from its checkpoints, and history lists newest first with before and limit', async () => {
     const s = saver();
     const graph = counter(s);

@@ -99,8 +99,12 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
       if (value === undefined) return undefined;
       return this.hydrate({ threadId: String(threadId), checkpointNs, checkpointId, record: asCheckpointRecord(key, value) });
     }
-    for await (const [latest] of this.kv.pages(prefixOf('c', String(threadId), checkpointNs), { reverse: true, includeValues: true, pageSize: 1 }))
-      return this.hydrate({ ...addressOf(latest.key), record: asCheckpointRecord(latest.key, latest.value) });
+    // The newest stored checkpoint: one whose put was cut short is passed over.
+    for await (const page of this.kv.pages(prefixOf('c', String(threadId), checkpointNs), { reverse: true, includeValues: true, pageSize: 2 }))
+      for (const latest of page) {
+        const tuple = await this.hydrate({ ...addressOf(latest.key), record: asCheckpointRecord(latest.key, latest.value) });
+        if (tuple !== undefined) return tuple;
+      }
     return undefined;
   }
 
@@ -124,12 +128,11 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
         .map((entry): Stored => ({ ...addressOf(entry.key), record: asCheckpointRecord(entry.key, entry.value) }))
         .filter((s) => (checkpointNs === undefined || s.checkpointNs === checkpointNs) && (!onlyId || s.checkpointId === onlyId) && (!before || s.checkpointId < before));
       const matching = filter && Object.keys(filter).length > 0 ? await this.matchingMetadata(candidates, filter) : candidates;
-      const wanted = limit === undefined ? matching : matching.slice(0, limit - yielded);
-      for (const tuple of await Promise.all(wanted.map((s) => this.hydrate(s)))) {
+      for (const tuple of await Promise.all(matching.map((s) => this.hydrate(s)))) {
+        if (tuple === undefined) continue; // a put cut short
         yield tuple;
-        yielded++;
+        if (limit !== undefined && ++yielded >= limit) return;
       }
-      if (limit !== undefined && yielded >= limit) return;
     }
   }
 
@@ -141,18 +144,25 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     // Only the channels this checkpoint changed get a value; the others are read at the version their checkpoint stored.
     const changed = Object.entries(newVersions).filter(([channel]) => Object.prototype.hasOwnProperty.call(checkpoint.channel_values, channel) && checkpoint.channel_values[channel] !== undefined);
     const key = checkpointKey(threadId, checkpointNs, checkpoint.id);
-    const blobs = changed.map(([channel, version]) => ({ channel, key: blobKey(threadId, checkpointNs, channel, version) }));
-    await this.kv.inParallel(blobs, async ({ channel, key: at }) => {
-      const { stored, metadata: named } = await this.large.place(threadId, at, await dump(this.serde, checkpoint.channel_values[channel]));
-      await this.kv.put(at, stored, `the value of channel "${channel}" in checkpoint ${checkpoint.id}`, { metadata: named });
-    });
-    // The checkpoint last: once it is readable, every value it names is.
     const record: CheckpointRecord = {
       parent: parent ?? null,
       checkpoint: await dump(this.serde, { ...checkpoint, channel_values: {} }),
       metadata: await dump(this.serde, metadata),
+      ...(changed.length > 0 ? { own: Object.fromEntries(changed) } : {}),
     };
-    await this.kv.put(key, record, `checkpoint ${checkpoint.id} (without its channel values)`);
+    // The values and the checkpoint in one round: the checkpoint names the values it stored and reads
+    // as absent until they are all there, so a put cut short never yields a checkpoint without its state.
+    const writes = [
+      { run: () => this.kv.put(key, record, `checkpoint ${checkpoint.id} (without its channel values)`) },
+      ...changed.map(([channel, version]) => ({
+        run: async () => {
+          const at = blobKey(threadId, checkpointNs, channel, version);
+          const { stored, metadata: named } = await this.large.place(threadId, at, await dump(this.serde, checkpoint.channel_values[channel]));
+          return this.kv.put(at, stored, `the value of channel "${channel}" in checkpoint ${checkpoint.id}`, { metadata: named });
+        },
+      })),
+    ];
+    await this.kv.inParallel(writes, async (w) => void (await w.run()));
     await this.pruneIfDue(threadId);
     return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
   }
@@ -219,17 +229,19 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     return candidates.filter((_, i) => contains(metadata[i], filter));
   }
 
-  /** A stored checkpoint with its channel values and pending writes. */
-  private async hydrate(s: Stored): Promise<CheckpointTuple> {
+  /** A stored checkpoint with its channel values and pending writes; undefined if its put was cut short. */
+  private async hydrate(s: Stored): Promise<CheckpointTuple | undefined> {
     const { threadId, checkpointNs, checkpointId, record } = s;
     const [checkpoint, metadata] = (await Promise.all([load(this.serde, record.checkpoint), load(this.serde, record.metadata)])) as [Checkpoint, CheckpointMetadata];
     const versions = Object.entries(checkpoint.channel_versions ?? {});
     const legacySends = checkpoint.v < 4 && record.parent !== null;
+    const own = Object.entries(record.own ?? {}).map(([channel, version]) => blobKey(threadId, checkpointNs, channel, version));
     const [blobs, writes, parentWrites] = await Promise.all([
-      this.kv.mget(versions.map(([channel, version]) => blobKey(threadId, checkpointNs, channel, version))),
+      this.kv.mget([...versions.map(([channel, version]) => blobKey(threadId, checkpointNs, channel, version)), ...own]),
       this.writesOf(threadId, checkpointNs, checkpointId),
       legacySends ? this.writesOf(threadId, checkpointNs, record.parent!) : Promise.resolve([]),
     ]);
+    if (own.some((key) => !blobs.has(key))) return undefined;
     const channelValues: Record<string, unknown> = {};
     await Promise.all(
       versions.map(async ([channel, version]) => {
