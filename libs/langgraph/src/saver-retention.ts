@@ -20,6 +20,8 @@ interface Loaded {
   key: string;
   /** The channel value key of each channel the checkpoint names a version of. */
   blobs: Map<string, string>;
+  /** The channel value keys its own put stored, which it cannot be read without. */
+  own: string[];
 }
 
 /**
@@ -48,7 +50,7 @@ export async function pruneThread(kv: CheckpointKv, large: LargeValues, serde: S
     const a = addressOf(e.key);
     return doomedIds.has(`${a.checkpointNs}\0${a.checkpointId}`);
   });
-  const stillNamed = new Set(kept.flatMap((l) => [...l.blobs.values()]));
+  const stillNamed = new Set(kept.flatMap((l) => [...l.blobs.values(), ...l.own]));
   const blobKeys = [...new Set(doomed.flatMap((l) => [...l.blobs.values()]))].filter((k) => existing.has(k) && !stillNamed.has(k));
   const [writes, channelValues] = await Promise.all([kv.deleteAll(doomedWrites.map((e) => e.key)), kv.deleteAll(blobKeys)]);
   // Their artifacts after the keys: a key never names an artifact that is gone.
@@ -69,6 +71,7 @@ async function loadThread(kv: CheckpointKv, serde: SerializerProtocol, threadId:
         checkpointNs,
         key: entry.key,
         blobs: new Map(versions.map(([channel, version]) => [channel, blobKey(threadId, checkpointNs, channel, version)])),
+        own: Object.entries(record.own ?? {}).map(([channel, version]) => blobKey(threadId, checkpointNs, channel, version)),
         node: {
           id: checkpointId,
           parent: record.parent,

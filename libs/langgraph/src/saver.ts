@@ -152,17 +152,15 @@ export class MemsidecarSaver extends BaseCheckpointSaver {
     };
     // The values and the checkpoint in one round: the checkpoint names the values it stored and reads
     // as absent until they are all there, so a put cut short never yields a checkpoint without its state.
-    const writes = [
-      { run: () => this.kv.put(key, record, `checkpoint ${checkpoint.id} (without its channel values)`) },
-      ...changed.map(([channel, version]) => ({
-        run: async () => {
-          const at = blobKey(threadId, checkpointNs, channel, version);
-          const { stored, metadata: named } = await this.large.place(threadId, at, await dump(this.serde, checkpoint.channel_values[channel]));
-          return this.kv.put(at, stored, `the value of channel "${channel}" in checkpoint ${checkpoint.id}`, { metadata: named });
-        },
-      })),
+    const puts: (() => Promise<unknown>)[] = [
+      () => this.kv.put(key, record, `checkpoint ${checkpoint.id} (without its channel values)`),
+      ...changed.map(([channel, version]) => async () => {
+        const at = blobKey(threadId, checkpointNs, channel, version);
+        const { stored, metadata: named } = await this.large.place(threadId, at, await dump(this.serde, checkpoint.channel_values[channel]));
+        return this.kv.put(at, stored, `the value of channel "${channel}" in checkpoint ${checkpoint.id}`, { metadata: named });
+      }),
     ];
-    await this.kv.inParallel(writes, async (w) => void (await w.run()));
+    await this.kv.inParallel(puts, async (put) => void (await put()));
     await this.pruneIfDue(threadId);
     return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
   }
