@@ -30,7 +30,9 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: SOURCES, exclude: [...SERVER_TIERS, ...configDefaults.exclude] } },
       { extends: true, test: { name: 'int', include: ['**/*.int.spec.ts'], exclude: configDefaults.exclude } },
-      { extends: true, test: { name: 'e2e', include: ['**/*.e2e.spec.ts'], exclude: configDefaults.exclude } },
+      // Globals for LangGraph's checkpointer conformance suite, which declares its tests with them
+      // (libs/langgraph/src/saver.validation.e2e.spec.ts); the other specs import what they use.
+      { extends: true, test: { name: 'e2e', include: ['**/*.e2e.spec.ts'], exclude: configDefaults.exclude, globals: true } },
     ],
   },
 });

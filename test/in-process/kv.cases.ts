@@ -135,6 +135,37 @@ export const kvCases: InProcessCases = (service) => {
       expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `item/${String(i).padStart(2, '0')}`));
     });
 
+    it('pages through a prefix newest key first with reverse, startAfter bounding each page from above', async () => {
+      const seen: string[] = [];
+      let startAfter: string | undefined;
+      do {
+        const page = await svc.ok('kv.list', { ns: 'paging', prefix: 'item/', limit: 10, reverse: true, ...(startAfter ? { startAfter } : {}) });
+        seen.push(...page.items.map((i: { key: string }) => i.key));
+        startAfter = page.nextStartAfter ?? undefined;
+      } while (startAfter);
+      const ascending = (await svc.ok('kv.list', { ns: 'paging', prefix: 'item/', limit: 100 })).items.map((i: { key: string }) => i.key);
+      expect(seen).toEqual([...ascending].reverse());
+      expect(seen).toHaveLength(25);
+    });
+
+    it('a reverse listing from a key that is not stored starts with the key just below it, within the prefix', async () => {
+      const page = await svc.ok('kv.list', { ns: 'paging', prefix: 'item/', startAfter: 'item/10x', limit: 2, reverse: true, includeValues: true });
+      expect(page.items.map((i: { key: string; value: unknown }) => [i.key, i.value])).toEqual([['item/10', 10], ['item/09', 9]]);
+      expect(page.nextStartAfter).toBe('item/09');
+      const pastPrefix = await svc.ok('kv.list', { ns: 'paging', prefix: 'item/', startAfter: 'zzz', limit: 1, reverse: true });
+      expect(pastPrefix.items.map((i: { key: string }) => i.key)).toEqual(['item/24']);
+    });
+
+    it('a listing of a prefix holds exactly its keys either way, next to astral and last-code-point neighbours', async () => {
+      for (const key of ['pre/a', 'pre/b', 'pre0', 'pre/\u{10FFFF}', 'pre/\u{10FFFF}x', 'pre/\u{1F600}', 'pre/\uFFFF', 'prf', 'pre'])
+        await svc.ok('kv.put', { ns: 'prefix-bounds', key, value: key });
+      const keys = async (body: object) => (await svc.ok('kv.list', { ns: 'prefix-bounds', ...body })).items.map((i: { key: string }) => i.key);
+      const inPrefix = ['pre/a', 'pre/b', 'pre/\uFFFF', 'pre/\u{1F600}', 'pre/\u{10FFFF}', 'pre/\u{10FFFF}x'];
+      expect(await keys({ prefix: 'pre/' })).toEqual(inPrefix);
+      expect(await keys({ prefix: 'pre/', reverse: true })).toEqual([...inPrefix].reverse());
+      expect(await keys({ prefix: 'pre/\u{10FFFF}', reverse: true })).toEqual(['pre/\u{10FFFF}x', 'pre/\u{10FFFF}']);
+    });
+
     it('lists values only when asked', async () => {
       const without = await svc.ok('kv.list', { ns: 'paging', prefix: 'oth' });
       expect(without.items).toEqual([expect.not.objectContaining({ value: expect.anything() })]);
@@ -184,6 +215,7 @@ export const kvCases: InProcessCases = (service) => {
       ['bad key in list', 'kv.mget', { ns: 'bad', keys: ['ok', ''] }, 'keys'],
       ['limit 0', 'kv.list', { ns: 'bad', limit: 0 }, 'limit'],
       ['limit over 1000', 'kv.list', { ns: 'bad', limit: 1001 }, 'limit'],
+      ['reverse not a boolean', 'kv.list', { ns: 'bad', reverse: 'yes' }, 'reverse'],
       ['negative minSeq', 'kv.get', { ns: 'bad', key: 'k', minSeq: -1 }, 'minSeq'],
     ];
 

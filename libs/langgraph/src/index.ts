@@ -1,1 +1,2 @@
+export { MemsidecarSaver, type MemsidecarSaverOptions, type PruneResult } from './saver';
 export * from './store';

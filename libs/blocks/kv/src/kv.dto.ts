@@ -73,10 +73,16 @@ export class KvListInput extends KvRead {
   @IsString()
   prefix?: string;
 
-  /** Exclusive. */
+  /** Exclusive: the last key of the previous page, in the order of the listing. */
   @IsOptional()
   @IsKey()
   startAfter?: string;
+
+  /** Descending key order: `startAfter` then names the key the page ends below. */
+  @Describe('descending key order; startAfter then bounds the page from above')
+  @IsOptional()
+  @IsBoolean()
+  reverse?: boolean;
 
   /** Default 100, at most 1000. */
   @IsOptional()

@@ -82,7 +82,7 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
       async handle(i, ctx) {
         await deps.readModels.ready('kv', i.minSeq);
         const limit = i.limit ?? defaultWithinCap(ctx, 'limit', deps.limits.defaultListLimit);
-        const page = { prefix: i.prefix ?? '', startAfter: i.startAfter ?? '', limit, includeValues: i.includeValues ?? false };
+        const page = { prefix: i.prefix ?? '', startAfter: i.startAfter ?? '', limit, includeValues: i.includeValues ?? false, reverse: i.reverse ?? false };
         const rows = await queries.list(ctx.principal.tenant, i.ns, page, ctx.now);
         const items = rows.slice(0, limit);
         return { items: items.map(item), nextStartAfter: rows.length > limit ? items[items.length - 1].key : null };

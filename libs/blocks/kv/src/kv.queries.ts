@@ -32,18 +32,49 @@ export class KvQueries {
     );
   }
 
-  /** Keys in byte order after `startAfter`, fetching one extra row to tell whether more follow. */
+  /**
+   * Keys in byte order after `startAfter` (descending and below it with `reverse`), fetching one
+   * extra row to tell whether more follow.
+   */
   async list(
     tenant: string,
     ns: string,
-    o: { prefix: string; startAfter: string; limit: number; includeValues: boolean },
+    o: { prefix: string; startAfter: string; limit: number; includeValues: boolean; reverse: boolean },
     now: Date,
   ): Promise<KvRow[]> {
+    // Pages are bounded above by the first key past the prefix too, so the index scan stays inside
+    // the prefix instead of walking through every key that sorts after it (or, reversed, down from them).
+    const params: unknown[] = [tenant, ns, now, o.prefix, o.limit + 1];
+    const bounds: string[] = [];
+    const bound = (op: '<' | '>', value: string) => bounds.push(` AND key ${op} $${params.push(value)}`);
+    const end = keyAfterPrefix(o.prefix);
+    if (o.reverse) {
+      const upper = lowestBound(o.startAfter === '' ? null : o.startAfter, end);
+      if (upper !== null) bound('<', upper);
+    } else {
+      bound('>', o.startAfter);
+      if (end !== null) bound('<', end);
+    }
     return this.db.prepared<KvRow>(
       `SELECT ${COLUMNS}${o.includeValues ? ', value' : ''} FROM kv_entries
-       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4) AND key > $5
-       ORDER BY key LIMIT $6`,
-      [tenant, ns, now, o.prefix, o.startAfter, o.limit + 1],
+       WHERE tenant = $1 AND ns = $2 AND ${LIVE} AND key >= $4 AND starts_with(key, $4)${bounds.join('')}
+       ORDER BY key ${o.reverse ? 'DESC' : ''} LIMIT $5`,
+      params,
     );
   }
+}
+
+/** The least string above every string starting with `prefix` (in code point order, which is the "C" collation's UTF-8 byte order); null if none. */
+function keyAfterPrefix(prefix: string): string | null {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) return points.join('') + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
+  }
+  return null;
+}
+
+function lowestBound(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) <= 0 ? a : b;
 }

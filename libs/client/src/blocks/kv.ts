@@ -45,7 +45,7 @@ export interface KvDeleteResult {
 export type KvListInput = InputOf<KvListInputDto>;
 
 export interface KvListResult {
-  /** Ascending key order, expired keys skipped. */
+  /** Ascending key order (descending with `reverse`), expired keys skipped. */
   items: KvEntry[];
   /** `startAfter` of the next page; null on the last one. */
   nextStartAfter: string | null;
