@@ -56,9 +56,9 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
  * unless `scope` says otherwise. Its types are given explicitly, from the block's declarations:
  * `operation<KvPutInput, KvPutResult>(…)`, `operation<EpisodicTailInput, never, EpisodicTailItem>(…)`
  * for a streaming one; a handler that answers anything else does not compile (the reply is never
- * inferred from the handler).
+ * inferred from the handler, and without the types given no handler compiles).
  */
-export function operation<I extends object, O = unknown, Item = unknown>(
+export function operation<I extends object, O = never, Item = never>(
   block: Block,
   name: string,
   spec: {

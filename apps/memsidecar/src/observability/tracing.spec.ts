@@ -28,8 +28,8 @@ describe('tracing - trace context from every transport becomes the request span'
   const outcomes: Outcome[] = [];
   const dispatcher = new Dispatcher(new Authenticator('none', []), systemClock, { observe: (o) => outcomes.push(o), internalError: () => {} });
   dispatcher.register([
-    operation('kv', 'probe', { mutation: false, input: ProbeInput, handle: () => inChildSpan('probe.step', {}, async () => ({ ok: true })) }),
-    operation('kv', 'probe.stream', {
+    operation<ProbeInput, { ok: boolean }>('kv', 'probe', { mutation: false, input: ProbeInput, handle: () => inChildSpan('probe.step', {}, async () => ({ ok: true })) }),
+    operation<ProbeInput, never, number>('kv', 'probe.stream', {
       mutation: false,
       input: ProbeInput,
       stream: async (_input, _ctx, sink) => {

@@ -1,6 +1,7 @@
 export * from './kv.events';
 export * from './kv.decider';
 export * from './kv.dto';
+export * from './kv.replies';
 export * from './kv-entry.entity';
 export * from './kv.projection';
 export * from './kv.queries';

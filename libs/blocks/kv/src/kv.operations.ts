@@ -5,6 +5,7 @@ import { kvDecider, type KvCommand, type KvState } from './kv.decider';
 import type { KvEvent, KvValueSetData } from './kv.events';
 import { KvDeleteInput, KvGetInput, KvListInput, KvMgetInput, KvPutInput } from './kv.dto';
 import { KvQueries, type KvRow } from './kv.queries';
+import type { KvDeleteResult, KvGetResult, KvItem, KvListResult, KvMgetResult, KvPutResult } from './kv.replies';
 
 export const kvAggregate: AggregateType<KvState, KvCommand, KvEvent> = {
   block: 'kv',
@@ -15,12 +16,12 @@ export const kvAggregate: AggregateType<KvState, KvCommand, KvEvent> = {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-const item = (row: KvRow) => ({
+const item = (row: KvRow): KvItem => ({
   key: row.key,
   ...('value' in row ? { value: row.value } : {}),
   version: row.version,
-  createdAt: iso(row.created_at),
-  updatedAt: iso(row.updated_at),
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
   expiresAt: iso(row.expires_at),
   metadata: row.metadata ?? {},
 });
@@ -38,7 +39,7 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
     deps.runtime.handle(kvAggregate, address(ctx, ns, key), command, commandMeta(ctx));
 
   return [
-    operation('kv', 'put', {
+    operation<KvPutInput, KvPutResult>('kv', 'put', {
       mutation: true,
       input: KvPutInput,
       async handle(i, ctx) {
@@ -49,16 +50,16 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
         return { version: d.version, createdAt: d.createdAt, updatedAt: d.updatedAt, expiresAt: d.expiresAt, seq: event!.seq };
       },
     }),
-    operation('kv', 'get', {
+    operation<KvGetInput, KvGetResult>('kv', 'get', {
       mutation: false,
       input: KvGetInput,
       async handle(i, ctx) {
         await deps.readModels.ready('kv', i.minSeq);
         const row = await queries.get(ctx.principal.tenant, i.ns, i.key, ctx.now);
-        return row ? { found: true, ...item(row) } : { found: false };
+        return row ? { found: true, ...item(row), value: row.value } : { found: false };
       },
     }),
-    operation('kv', 'mget', {
+    operation<KvMgetInput, KvMgetResult>('kv', 'mget', {
       mutation: false,
       input: KvMgetInput,
       async handle(i, ctx) {
@@ -66,7 +67,7 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
         return { items: (await queries.getMany(ctx.principal.tenant, i.ns, i.keys, ctx.now)).map(item) };
       },
     }),
-    operation('kv', 'delete', {
+    operation<KvDeleteInput, KvDeleteResult>('kv', 'delete', {
       mutation: true,
       input: KvDeleteInput,
       async handle(i, ctx) {
@@ -76,7 +77,7 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
         return { existed: true, seq: event.seq };
       },
     }),
-    operation('kv', 'list', {
+    operation<KvListInput, KvListResult>('kv', 'list', {
       mutation: false,
       input: KvListInput,
       async handle(i, ctx) {

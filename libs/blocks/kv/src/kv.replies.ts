@@ -1,0 +1,39 @@
+export interface KvPutResult {
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  seq: number;
+}
+
+/** One stored key; `value` is absent from `kv.list` pages without `includeValues`. */
+export interface KvItem {
+  key: string;
+  value?: unknown;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  metadata: Record<string, string>;
+}
+
+/** A missing or expired key is `{found: false}`, not an error. */
+export type KvGetResult = ({ found: true; value: unknown } & KvItem) | { found: false };
+
+export interface KvMgetResult {
+  /** Found keys only, sorted and de-duplicated. */
+  items: KvItem[];
+}
+
+export interface KvDeleteResult {
+  existed: boolean;
+  /** Absent when nothing was deleted. */
+  seq?: number;
+}
+
+export interface KvListResult {
+  /** Ascending key order (descending with `reverse`), expired keys skipped. */
+  items: KvItem[];
+  /** `startAfter` of the next page; null on the last one. */
+  nextStartAfter: string | null;
+}
