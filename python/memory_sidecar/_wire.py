@@ -12,7 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
 
 import grpc
 from google.protobuf import json_format
@@ -138,9 +138,10 @@ def _read(path: Optional[str]) -> Optional[bytes]:
         return f.read()
 
 
-def open_channel(endpoint: str, tls: Optional[TlsConfig] = None) -> grpc.Channel:
+def open_channel(endpoint: str, tls: Optional[TlsConfig] = None, options: Sequence[Tuple[str, Any]] = ()) -> grpc.Channel:
+    """``options``: further gRPC channel arguments (e.g. how fast to reconnect)."""
     target, implied = parse_endpoint(endpoint)
-    options = [("grpc.max_receive_message_length", 16 * 1024 * 1024), ("grpc.max_send_message_length", 16 * 1024 * 1024)]
+    options = [("grpc.max_receive_message_length", 16 * 1024 * 1024), ("grpc.max_send_message_length", 16 * 1024 * 1024), *options]
     if tls is None and not implied:
         return grpc.insecure_channel(target, options=options)
     tls = tls or TlsConfig()

@@ -32,6 +32,16 @@ from .turns import Recall, TurnRecorder
 
 DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0
 
+RECONNECT_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 1000),
+    ("grpc.min_reconnect_backoff_ms", 1000),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
+"""The retry policy paces the retries; the channel must not sit out a long reconnect backoff of
+its own after the service came back (gRPC's default grows to two minutes), or every retry in
+that time would fail without trying. gRPC also takes the minimum as the connect timeout, hence
+not less than a second."""
+
 
 @dataclass(frozen=True)
 class ShutdownReport:
@@ -94,7 +104,7 @@ class MemoryClient(BlockAccess):
         self._shutting_down = False
         self._shutdown_lock = threading.Lock()
         self._report: Optional[ShutdownReport] = None
-        self._channel: grpc.Channel = open_channel(self.config.endpoint, self.config.tls)
+        self._channel: grpc.Channel = open_channel(self.config.endpoint, self.config.tls, RECONNECT_OPTIONS)
         self.outbox: Optional[TransactionLog] = None
         try:
             if self.config.transaction_log is not None:
