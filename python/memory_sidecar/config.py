@@ -139,7 +139,11 @@ def suggest(key: str, known: Iterable[str]) -> Optional[str]:
         if name.replace("_", "").lower() == squashed:
             return name
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    return close[0] if close else None
+    if close:
+        return close[0]
+    # The short form of a name (``ca`` for ``ca_file``).
+    starting = [name for name in known if squashed and name.replace("_", "").lower().startswith(squashed)]
+    return starting[0] if len(starting) == 1 else None
 
 
 def _unknown_settings(section: str, keys: Iterable[str], known: Iterable[str]) -> ClientConfigError:
