@@ -51,6 +51,12 @@ class RecordingWire(Wire):
             self.after(op, number, reply)
         return reply
 
+    def stream(self, op: str, body: Any, headers: Headers = Headers(), timeout_s: Optional[float] = None) -> Iterator[Dict[str, Any]]:
+        # Noted when the request is sent: when iteration starts.
+        with self._lock:
+            self.attempts.append(Attempt(op, headers.request_id, headers.session_id, headers.session_token))
+        yield from super().stream(op, body, headers, timeout_s)
+
     def of(self, op: str) -> List[Attempt]:
         with self._lock:
             return [a for a in self.attempts if a.op == op]
