@@ -17,9 +17,9 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Protocol, T
 
 from ._wire import Headers, Wire
 from .backoff import retry_delay_ms
-from .catalogue import JOURNALED, MUTATIONS
+from .catalogue import JOURNALED, MUTATIONS, OPERATION_CATALOGUE
 from .config import RetryPolicy
-from .errors import MemoryError, SessionClosedError, Unavailable
+from .errors import InvalidArgument, MemoryError, SessionClosedError, Unavailable
 from .transaction_log import PendingMutation, TransactionLog, now_iso
 
 T = TypeVar("T")
@@ -59,6 +59,10 @@ def session_closed_error(session_id: str, message: str) -> SessionClosedError:
     error = SessionClosedError(message)
     error.details["sessionId"] = session_id
     return error
+
+
+def unknown_operation(op: str) -> InvalidArgument:
+    return InvalidArgument("INVALID_ARGUMENT", f"{op}: not an operation of the contract", None, {"field": "op"})
 
 
 def gave_up(op: str, why: str) -> MemoryError:
@@ -107,6 +111,8 @@ class RetryingCaller:
         """One operation with retries. ``timeout_s`` bounds each attempt; ``deadline`` (a
         ``time.monotonic()`` instant) bounds them all; once ``cancel`` is set no attempt starts and
         no pause continues. A journaled mutation given up this way stays in the transaction log."""
+        if op not in OPERATION_CATALOGUE:
+            raise unknown_operation(op)
         if session is not None and session.ended_reason:
             raise session_closed_error(session.session_id, f"{op}: session {session.session_id} {session.ended_reason}")
         if request_id is None and op in MUTATIONS:
@@ -133,6 +139,8 @@ class RetryingCaller:
         """Sends an outbox entry again with its original request id; a refusal is recorded and
         logged (sending it once more would be refused again), a failure of the transport raised."""
         try:
+            if entry.op not in OPERATION_CATALOGUE:
+                raise unknown_operation(entry.op)
             result = self._with_retries(entry.op, lambda t: self.wire.call(entry.op, entry.body, Headers(request_id=entry.id), t), self.request_timeout_s, None, None)
         except MemoryError as e:
             if not is_refusal(e):
@@ -155,6 +163,8 @@ class RetryingCaller:
     ) -> Iterator[Dict[str, Any]]:
         """A server-streaming operation's items, in order; the request is sent when iteration
         starts. It is retried only before its first item: after that a retry would repeat items."""
+        if op not in OPERATION_CATALOGUE:
+            raise unknown_operation(op)
         if session is not None and session.ended_reason:
             raise session_closed_error(session.session_id, f"{op}: session {session.session_id} {session.ended_reason}")
         headers = Headers(session_id=session.session_id if session else None, session_token=session.session_token if session else None)

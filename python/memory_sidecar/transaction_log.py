@@ -70,14 +70,15 @@ class TransactionLog:
                 try:
                     line = json.loads(raw)
                     kind, entry_id = line["kind"], line["id"]
+                    entry = PendingMutation(id=entry_id, op=line["op"], body=line.get("body"), at=line["at"]) if kind == "pending" else None
                 except (ValueError, KeyError, TypeError):
                     # A crash mid-write leaves a last line without its newline; its mutation was
                     # never sent, because sending waits for the fsync.
                     torn = i == len(lines) - 1 and not text.endswith("\n")
                     logger.warning("transaction log %s: %s skipped", path, "torn last line" if torn else f"unreadable line {i + 1}")
                     continue
-                if kind == "pending":
-                    unsettled[entry_id] = PendingMutation(id=entry_id, op=line["op"], body=line.get("body"), at=line["at"])
+                if entry is not None:
+                    unsettled[entry_id] = entry
                 else:
                     unsettled.pop(entry_id, None)
         log = cls(path, unsettled, logger)

@@ -134,3 +134,13 @@ def test_concurrent_callers_share_one_client(service, token, unique_ns):
         assert errors == []
         listed = client.call("kv.list", {"ns": unique_ns, "limit": 100, "minSeq": max(seqs)})
         assert [item["key"] for item in listed["items"]] == sorted(f"{w}-{i:02d}" for w in range(4) for i in range(10))
+
+
+def test_an_operation_outside_the_contract_is_refused_before_anything_is_sent(service, token):
+    with MemoryClient(service.unix_endpoint, token=token) as client:
+        wire = record_wire(client)
+        with pytest.raises(InvalidArgument, match="kv.nope"):
+            client.call("kv.nope", {})
+        with pytest.raises(InvalidArgument):
+            client.stream("nope.tail", {})
+        assert wire.attempts == []

@@ -65,11 +65,12 @@ def test_a_torn_last_line_is_skipped_with_a_warning(tmp_path, caplog):
 
 def test_an_unreadable_line_in_the_middle_is_skipped_and_named(tmp_path, caplog):
     path = tmp_path / "tx.jsonl"
-    path.write_text(json.dumps(mutation(0).as_line()) + "\nnot json\n" + json.dumps(mutation(1).as_line()) + "\n")
+    path.write_text(json.dumps(mutation(0).as_line()) + "\nnot json\n" + json.dumps(mutation(1).as_line()) + '\n{"kind":"pending","id":"no-op"}\n')
     with caplog.at_level(logging.WARNING, logger=LOGGER.name):
         log = TransactionLog.open(str(path), LOGGER)
     assert [m.id for m in log.pending()] == ["req-0", "req-1"]
     assert any("unreadable line 2" in r.getMessage() for r in caplog.records)
+    assert any("unreadable line 4" in r.getMessage() for r in caplog.records)
     log.close()
 
 
@@ -112,6 +113,7 @@ def test_a_new_client_resends_the_unsettled_in_order_with_their_request_ids_once
         log.written(mutation(i, at=recent, ns=unique_ns))
     log.written(PendingMutation(id="req-bad", op="kv.put", body={"ns": "bad ns!", "key": "k", "value": 1}, at=recent))
     log.written(mutation(99, at=now_minus(timedelta(days=8)), ns=unique_ns))  # past the service's 7 days
+    log.written(PendingMutation(id="req-future-op", op="kv.teleport", body={}, at=recent))  # of a newer contract
     # One of them had reached the service before the "crash".
     with MemoryClient(service.unix_endpoint, token=token) as first:
         first.call("episodic.append", mutation(2, ns=unique_ns).body, request_id="req-2")
