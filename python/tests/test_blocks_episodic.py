@@ -78,3 +78,6 @@ def test_a_tail_ends_after_max_ms_and_can_be_left_early(episodic, unique_ns):
     tail = episodic.tail(unique_ns, after_cursor=0, max_ms=5_000)
     assert next(tail).payload == 0
     tail.close()
+    with pytest.raises(InvalidArgument) as wrong:
+        episodic.tail(unique_ns, max_ms="5s")
+    assert wrong.value.details["field"] == "max_ms"

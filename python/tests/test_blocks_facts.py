@@ -1,5 +1,7 @@
 """FactsBlock against the real service: notation, supersession, scopes cooling on a tick, the prompt block."""
 
+from datetime import timedelta
+
 import pytest
 
 from memory_sidecar import InvalidArgument
@@ -55,3 +57,7 @@ def test_status_reflect_export_and_purge(facts, unique_ns):
     purged = facts.purge(ns=unique_ns)
     assert purged.purged == 1 and purged.seq is not None
     assert facts.purge(ns=unique_ns, older_than_days=30).purged == 0
+    assert facts.purge(ns=unique_ns, older_than=timedelta(days=30)).purged == 0
+    with pytest.raises(InvalidArgument) as partial:
+        facts.purge(ns=unique_ns, older_than=timedelta(hours=36))
+    assert partial.value.details["field"] == "older_than"

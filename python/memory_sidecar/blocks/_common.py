@@ -89,12 +89,13 @@ def time_arg(value: Optional[TimeInput], field: str) -> Optional[str]:
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def duration_ms(ms: Optional[int], duration: Optional[timedelta], field: str) -> Optional[int]:
+def duration_ms(ms: Optional[int], duration: Optional[timedelta], field: str, ms_field: Optional[str] = None) -> Optional[int]:
     """One duration given either as ``<field>_ms`` (int) or as ``<field>`` (``timedelta``); both is ambiguous."""
-    check(ms, int, f"{field}_ms")
+    ms_field = ms_field or f"{field}_ms"
+    check(ms, int, ms_field)
     check(duration, timedelta, field)
     if ms is not None and duration is not None:
-        raise invalid(field, f"give {field} or {field}_ms, not both")
+        raise invalid(field, f"give {field} or {ms_field}, not both")
     if duration is not None:
         return int(duration / timedelta(milliseconds=1))
     return ms

@@ -156,7 +156,7 @@ class EpisodicBlock:
         """History after ``after_cursor`` (the live edge without it), then live events, in cursor order with no gap
         and no duplicate, until ``max_events`` or ``max_ms``. Closing the iterator early ends the subscription.
         ``timeout_s`` defaults to outlast the tail."""
-        limit_ms = duration_ms(max_ms, max_duration, "max_duration")
+        limit_ms = duration_ms(max_ms, max_duration, "max_duration", "max_ms")
         request = body(ns=check(ns, str, "ns"), after_cursor=check(after_cursor, int, "after_cursor"), max_events=check(max_events, int, "max_events"),
                        max_ms=limit_ms, min_seq=check(min_seq, int, "min_seq"))
         if timeout_s is None:

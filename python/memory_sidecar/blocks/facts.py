@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Dict, Literal, Mapping, Optional, Tuple
 
 from .._protocol import Caller
-from ._common import body, check
+from ._common import body, check, invalid
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,19 @@ def _facts(replies: Any) -> Tuple[Fact, ...]:
     return tuple(_fact(f) for f in replies or ())
 
 
+def _days(days: Optional[int], older_than: Optional[timedelta]) -> Optional[int]:
+    """The contract counts in whole days: a ``timedelta`` with a part of a day would be silently rounded, so it is refused."""
+    check(days, int, "older_than_days")
+    check(older_than, timedelta, "older_than")
+    if older_than is None:
+        return days
+    if days is not None:
+        raise invalid("older_than", "give older_than or older_than_days, not both")
+    if older_than % timedelta(days=1):
+        raise invalid("older_than", "must be whole days")
+    return older_than.days
+
+
 def _pressure(reply: Optional[Mapping[str, Any]]) -> FactsPressure:
     reply = reply or {}
     return FactsPressure(pct=float(reply.get("pct", 0.0)), level=reply.get("level", ""))
@@ -168,8 +182,9 @@ class FactsBlock:
         return FactsExportResult(lines=tuple(reply.get("lines") or ()), facts=_facts(reply.get("facts")))
 
     def purge(self, *, ns: Optional[str] = None, scope: Optional[str] = None, older_than_days: Optional[int] = None,
-              timeout_s: Optional[float] = None) -> FactsPurgeResult:
-        """Removes facts for good (of ``scope``, or older than ``older_than_days``)."""
-        request = body(ns=check(ns, str, "ns"), scope=check(scope, str, "scope"), older_than_days=check(older_than_days, int, "older_than_days"))
+              older_than: Optional[timedelta] = None, timeout_s: Optional[float] = None) -> FactsPurgeResult:
+        """Removes superseded and archived facts for good (of ``scope``; only those untouched for ``older_than``,
+        whole days, or ``older_than_days``)."""
+        request = body(ns=check(ns, str, "ns"), scope=check(scope, str, "scope"), older_than_days=_days(older_than_days, older_than))
         reply = self._caller.call("facts.purge", request, timeout_s=timeout_s)
         return FactsPurgeResult(purged=int(reply.get("purged", 0)), seq=reply.get("seq"))
