@@ -50,3 +50,13 @@ def test_every_catalogued_operation_has_a_method():
     ops = re.findall(r"^\s*'([a-z]+(?:\.[a-zA-Z]+)+)':", catalogue, re.MULTILINE)
     assert len(ops) >= 40, "the catalogue was not read"
     assert [op for op in ops if not callable(method_of(op))] == []
+
+
+def test_the_generated_descriptors_hold_every_rpc_of_the_proto_files():
+    """Stubs not regenerated after an rpc was added would hide it from the test above."""
+    for proto in (REPO / "proto" / "memsidecar").glob("*/v1/*.proto"):
+        block = proto.parent.parent.name
+        module = next(m for m in MODULES if m.DESCRIPTOR.package == f"memsidecar.{block}.v1")
+        declared = set(re.findall(r"^\s*rpc\s+(\w+)\s*\(", proto.read_text(), re.MULTILINE))
+        generated = {rpc.name for service in module.DESCRIPTOR.services_by_name.values() for rpc in service.methods}
+        assert declared and declared == generated, f"{proto.name}: regenerate the stubs (python/scripts/generate_stubs.sh)"
