@@ -11,4 +11,5 @@ for candidate in /usr/bin/python3 python3; do
     break
   fi
 done
-exec "$python" -m pytest tests -q "$@"
+if [ $# -eq 0 ]; then set -- tests; fi
+exec "$python" -m pytest -q "$@"

@@ -1,0 +1,112 @@
+"""audit: the caller's tenant's events from the log, oldest first. Needs op ``audit.read``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple
+
+from .._protocol import Caller
+from ._common import TimeInput, body, check, check_strings, integral, req_time, time_arg
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One event of the log: its envelope and its stream sequence."""
+
+    seq: int
+    id: str
+    type: str
+    """What happened, in the past tense (``kv.value_set``)."""
+    v: int
+    """Schema version of ``data``."""
+    at: datetime
+    tenant: str
+    agent: str
+    token_id: Optional[str]
+    session_id: Optional[str]
+    block: str
+    ns: str
+    entity: str
+    request_id: Optional[str]
+    data: Any
+
+
+@dataclass(frozen=True)
+class AuditQueryResult:
+    events: Tuple[AuditEvent, ...]
+    next_seq: Optional[int]
+    """``from_seq`` of the next page; ``None`` when there is none."""
+
+
+def _event(reply: Mapping[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        seq=int(reply["seq"]),
+        id=reply["id"],
+        type=reply["type"],
+        v=int(reply.get("v", 0)),
+        at=req_time(reply["at"]),
+        tenant=reply.get("tenant", ""),
+        agent=reply.get("agent", ""),
+        token_id=reply.get("tokenId"),
+        session_id=reply.get("sessionId"),
+        block=reply.get("block", ""),
+        ns=reply.get("ns", ""),
+        entity=reply.get("entity", ""),
+        request_id=reply.get("requestId"),
+        data=integral(reply.get("data")),
+    )
+
+
+class AuditBlock:
+    def __init__(self, caller: Caller):
+        self._caller = caller
+
+    def query(
+        self,
+        *,
+        from_seq: Optional[int] = None,
+        since: Optional[TimeInput] = None,
+        until: Optional[TimeInput] = None,
+        block: Optional[str] = None,
+        ns: Optional[str] = None,
+        agent: Optional[str] = None,
+        session_id: Optional[str] = None,
+        types: Optional[Iterable[str]] = None,
+        limit: Optional[int] = None,
+        min_seq: Optional[int] = None,
+        timeout_s: Optional[float] = None,
+    ) -> AuditQueryResult:
+        """One page of events; every argument narrows the query (AND). ``types`` takes prefixes ending in ``*``
+        (``kv.*``); ``since`` is inclusive, ``until`` exclusive."""
+        request = body(from_seq=check(from_seq, int, "from_seq"), since=time_arg(since, "since"), until=time_arg(until, "until"),
+                       block=check(block, str, "block"), ns=check(ns, str, "ns"), agent=check(agent, str, "agent"),
+                       session_id=check(session_id, str, "session_id"), types=check_strings(types, "types"),
+                       limit=check(limit, int, "limit"), min_seq=check(min_seq, int, "min_seq"))
+        reply = self._caller.call("audit.query", request, timeout_s=timeout_s)
+        return AuditQueryResult(events=tuple(_event(e) for e in reply.get("events", ())), next_seq=reply.get("nextSeq"))
+
+    def events(
+        self,
+        *,
+        from_seq: Optional[int] = None,
+        since: Optional[TimeInput] = None,
+        until: Optional[TimeInput] = None,
+        block: Optional[str] = None,
+        ns: Optional[str] = None,
+        agent: Optional[str] = None,
+        session_id: Optional[str] = None,
+        types: Optional[Iterable[str]] = None,
+        page_size: Optional[int] = None,
+        min_seq: Optional[int] = None,
+        timeout_s: Optional[float] = None,
+    ) -> Iterator[AuditEvent]:
+        """Every event ``query`` matches, page after page, as one iterator."""
+        kinds = check_strings(types, "types")
+        while True:
+            page = self.query(from_seq=from_seq, since=since, until=until, block=block, ns=ns, agent=agent, session_id=session_id,
+                              types=kinds, limit=page_size, min_seq=min_seq, timeout_s=timeout_s)
+            yield from page.events
+            if page.next_seq is None:
+                return
+            from_seq = page.next_seq
