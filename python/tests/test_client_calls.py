@@ -144,3 +144,18 @@ def test_an_operation_outside_the_contract_is_refused_before_anything_is_sent(se
         with pytest.raises(InvalidArgument):
             client.stream("nope.tail", {})
         assert wire.attempts == []
+
+
+@pytest.mark.skipif(not BLOCKS_INSTALLED, reason="the blocks package (memory_sidecar.blocks) is not in this checkout")
+def test_the_blocks_go_through_the_clients_retries_and_a_scopes_session(service, token, unique_ns):
+    with MemoryClient(service.unix_endpoint, token=token) as client:
+        wire = record_wire(client)
+        put = client.kv.put(unique_ns, "k", {"v": 1})
+        assert client.kv.get(unique_ns, "k", min_seq=put.seq).value == {"v": 1}
+        session = client.open_session(agent="py-blocks")
+        scoped = client.in_session(session)
+        scoped.kv.put(unique_ns, "k2", 2)
+        puts = wire.of("kv.put")
+        assert puts[0].request_id and puts[0].session_id is None
+        assert puts[1].request_id and puts[1].session_id == session.session_id
+        assert scoped.kv is not client.kv
