@@ -203,9 +203,10 @@ class TurnWriter:
                 self._give_up.wait(retry_delay_ms(policy, session_id, policy.max_retries + round_) / 1000)
                 round_ += 1
                 continue
-            except Exception as e:  # noqa: BLE001 - not the service's failure: a bug, never retried
+            except Exception as e:  # noqa: BLE001 - not the service's failure (a bug, or the channel closed at shutdown): never retried
                 last_error = e
-                self._logger.warning("turns %s of session %s could not be written: %r", dedup_key, session_id, e)
+                if not self._give_up.is_set():
+                    self._logger.warning("turns %s of session %s could not be written: %r", dedup_key, session_id, e)
                 break
             if reply.get("deduplicated"):
                 self._logger.warning(
