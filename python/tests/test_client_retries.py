@@ -108,3 +108,39 @@ def test_the_service_unreachable_is_unavailable_after_the_retries(tmp_path):
         assert pauses == [0, 1]
     finally:
         client.shutdown(timeout_s=1)
+
+
+def test_an_attempt_past_its_deadline_is_retried_with_the_same_request_id(service, token, unique_ns):
+    """A lease held elsewhere: each waiting acquire outlives its per-attempt deadline and is tried again."""
+    pauses: List[str] = []
+    holder = MemoryClient(service.unix_endpoint, token=token)
+    waiter = MemoryClient(service.unix_endpoint, token=token, retry_policy={"max_retries": 2, "base_delay_ms": 50}, on_retry=lambda op, n, d, e: pauses.append(e.code))
+    try:
+        holder.call("lease.acquire", {"ns": unique_ns, "key": "l", "ttlMs": 60_000})
+        wire = record_wire(waiter)
+        with pytest.raises(MemoryError) as timed_out:
+            waiter.call("lease.acquire", {"ns": unique_ns, "key": "l", "ttlMs": 60_000, "waitMs": 10_000}, timeout_s=0.3)
+        assert timed_out.value.code == "DEADLINE_EXCEEDED"
+        assert pauses == ["DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED"]
+        attempts = wire.of("lease.acquire")
+        assert len(attempts) == 3 and len({a.request_id for a in attempts}) == 1
+    finally:
+        waiter.shutdown(timeout_s=1)
+        holder.shutdown(timeout_s=1)
+
+
+def test_a_stream_is_retried_before_its_first_item_only(service, token, unique_ns):
+    pauses: List[str] = []
+    with MemoryClient(service.unix_endpoint, token=token, retry_policy={"max_retries": 2, "base_delay_ms": 50}, on_retry=lambda op, n, d, e: pauses.append(e.code)) as client:
+        # A quiet tail past its deadline, before any item: retried, then the failure.
+        with pytest.raises(MemoryError) as quiet:
+            list(client.stream("episodic.tail", {"ns": unique_ns, "maxMs": 5_000}, timeout_s=0.3))
+        assert quiet.value.code == "DEADLINE_EXCEEDED" and pauses == ["DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED"]
+        # After an item, the same failure reaches the loop at once: a retry would repeat the item.
+        client.call("episodic.append", {"ns": unique_ns, "type": "message", "payload": "only"})
+        pauses.clear()
+        seen = []
+        with pytest.raises(MemoryError) as after_one:
+            for item in client.stream("episodic.tail", {"ns": unique_ns, "afterCursor": 0, "maxMs": 5_000}, timeout_s=0.5):
+                seen.append(item["payload"])
+        assert after_one.value.code == "DEADLINE_EXCEEDED" and seen == ["only"] and pauses == []
