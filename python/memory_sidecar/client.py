@@ -24,7 +24,7 @@ from ._wire import TlsConfig, Wire, open_channel
 from .block_access import BlockAccess, SessionScope
 from .caller import OnRetry, RetryingCaller, SessionBinding
 from .config import DEFAULT_REQUEST_RETENTION_S, DEFAULT_REQUEST_TIMEOUT_S, ClientConfig, RetryPolicy, SessionDefaults, parse_client_config
-from .errors import ClientShutDownError
+from .errors import ClientConfigError, ClientShutDownError
 from .session import Session
 from .transaction_log import TransactionLog
 from .turn_writer import AbandonedWrite
@@ -108,7 +108,10 @@ class MemoryClient(BlockAccess):
         self.outbox: Optional[TransactionLog] = None
         try:
             if self.config.transaction_log is not None:
-                self.outbox = TransactionLog.open(self.config.transaction_log, self.logger)
+                try:
+                    self.outbox = TransactionLog.open(self.config.transaction_log, self.logger)
+                except OSError as e:
+                    raise ClientConfigError(f"invalid memory client configuration: transaction_log: cannot be opened: {e}") from e
             self.caller = RetryingCaller(
                 Wire(self._channel, self.config.token),
                 policy=self.config.retry_policy,

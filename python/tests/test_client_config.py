@@ -194,3 +194,8 @@ def test_tls_files_are_checked(tmp_path):
     assert parsed(tls=TlsConfig(ca_file=str(ca)))[0].tls == TlsConfig(ca_file=str(ca))
     assert "tls.ca_file" in refusal(tls={"ca_file": str(tmp_path / "missing.pem")})
     assert "tls.cert_file and tls.key_file" in refusal(tls={"cert_file": str(ca)})
+
+
+def test_a_transaction_log_that_cannot_be_opened_is_a_config_error(tmp_path):
+    with pytest.raises(ClientConfigError, match="transaction_log"):
+        MemoryClient(endpoint="unix:///tmp/none.sock", transaction_log=str(tmp_path / "missing-dir" / "tx.jsonl"))
