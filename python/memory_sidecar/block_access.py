@@ -1,31 +1,25 @@
-"""The typed block APIs (``client.kv``, ``client.episodic``, ...) on anything that is a ``Caller``.
-
-Each is made on first use from ``memory_sidecar.blocks`` (``KvBlock(caller)``, ...), so the client
-itself does not depend on the blocks' module being importable until a block is used.
-"""
+"""The typed block APIs (``client.kv``, ``client.episodic``, ...) on anything that is a ``Caller``,
+each made on first use (``KvBlock(caller)``, ...) and kept."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Dict, Generic, Iterator, Mapping, Optional, Type, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Iterator, Mapping, Optional, TypeVar, overload
 
+from .blocks import ArtifactBlock, AuditBlock, EpisodicBlock, FactsBlock, KvBlock, LeaseBlock, SemanticBlock, SessionBlock
 from .caller import SessionBinding
 
 if TYPE_CHECKING:
-    from .blocks import ArtifactBlock, AuditBlock, EpisodicBlock, FactsBlock, KvBlock, LeaseBlock, SemanticBlock, SessionBlock
     from .client import MemoryClient
 
 B = TypeVar("B")
 
-BLOCKS_MODULE = f"{__package__}.blocks"
-
 
 class BlockAttribute(Generic[B]):
-    """A block API made on first access from ``memory_sidecar.blocks.<class_name>(owner)`` and kept."""
+    """A block API made on first access as ``block_class(owner)`` and kept."""
 
-    def __init__(self, class_name: str):
-        self.class_name = class_name
-        self.name = class_name
+    def __init__(self, block_class: Callable[[Any], B]):
+        self.block_class = block_class
+        self.name = getattr(block_class, "__name__", "block")
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -39,14 +33,7 @@ class BlockAttribute(Generic[B]):
     def __get__(self, obj: Optional[object], owner: Optional[type] = None) -> Any:
         if obj is None:
             return self
-        try:
-            module = importlib.import_module(BLOCKS_MODULE)
-        except ModuleNotFoundError as e:
-            if e.name != BLOCKS_MODULE:
-                raise
-            raise ImportError(f"{self.name}: the typed block APIs ({BLOCKS_MODULE}) are not installed; use call(op, body) meanwhile") from None
-        block_class: Type[Any] = getattr(module, self.class_name)
-        block = block_class(obj)
+        block = self.block_class(obj)
         # A non-data descriptor: from now on the instance's own attribute is found first.
         obj.__dict__[self.name] = block
         return block
@@ -55,14 +42,14 @@ class BlockAttribute(Generic[B]):
 class BlockAccess:
     """Mixin for a ``Caller``: one attribute per block of the contract."""
 
-    kv: BlockAttribute["KvBlock"] = BlockAttribute("KvBlock")
-    episodic: BlockAttribute["EpisodicBlock"] = BlockAttribute("EpisodicBlock")
-    semantic: BlockAttribute["SemanticBlock"] = BlockAttribute("SemanticBlock")
-    artifact: BlockAttribute["ArtifactBlock"] = BlockAttribute("ArtifactBlock")
-    lease: BlockAttribute["LeaseBlock"] = BlockAttribute("LeaseBlock")
-    session: BlockAttribute["SessionBlock"] = BlockAttribute("SessionBlock")
-    facts: BlockAttribute["FactsBlock"] = BlockAttribute("FactsBlock")
-    audit: BlockAttribute["AuditBlock"] = BlockAttribute("AuditBlock")
+    kv: BlockAttribute[KvBlock] = BlockAttribute(KvBlock)
+    episodic: BlockAttribute[EpisodicBlock] = BlockAttribute(EpisodicBlock)
+    semantic: BlockAttribute[SemanticBlock] = BlockAttribute(SemanticBlock)
+    artifact: BlockAttribute[ArtifactBlock] = BlockAttribute(ArtifactBlock)
+    lease: BlockAttribute[LeaseBlock] = BlockAttribute(LeaseBlock)
+    session: BlockAttribute[SessionBlock] = BlockAttribute(SessionBlock)
+    facts: BlockAttribute[FactsBlock] = BlockAttribute(FactsBlock)
+    audit: BlockAttribute[AuditBlock] = BlockAttribute(AuditBlock)
 
 
 class SessionScope(BlockAccess):

@@ -1,7 +1,7 @@
 """The client as a Caller against the real service: call and stream over both listeners, the
 blocks attached on first use, the context manager, and what a shut-down client refuses."""
 
-import importlib.util
+import importlib
 import threading
 
 import pytest
@@ -10,7 +10,6 @@ import memory_sidecar
 from memory_sidecar import Caller, ClientShutDownError, InvalidArgument, MemoryClient, SessionScope, Unauthenticated
 from tests.client_support import own_service, record_wire  # noqa: F401 - own_service is a fixture
 
-BLOCKS_INSTALLED = importlib.util.find_spec("memory_sidecar.blocks") is not None
 BLOCK_CLASSES = {
     "kv": "KvBlock",
     "episodic": "EpisodicBlock",
@@ -70,15 +69,6 @@ def test_the_client_is_a_caller_and_so_is_a_session_scope(service, token):
         assert isinstance(scope, SessionScope) and callable(caller.call) and callable(scope.stream)
 
 
-@pytest.mark.skipif(BLOCKS_INSTALLED, reason="the blocks package is installed: see the next test")
-def test_without_the_blocks_package_the_blocks_say_so_and_calls_still_work(service, token, unique_ns):
-    with MemoryClient(service.unix_endpoint, token=token) as client:
-        with pytest.raises(ImportError, match="memory_sidecar.blocks"):
-            client.kv  # noqa: B018
-        assert client.call("kv.get", {"ns": unique_ns, "key": "k"})["found"] is False
-
-
-@pytest.mark.skipif(not BLOCKS_INSTALLED, reason="the blocks package (memory_sidecar.blocks) is not in this checkout")
 def test_the_blocks_are_attached_on_first_use_over_the_client(service, token):
     blocks = importlib.import_module("memory_sidecar.blocks")
     with MemoryClient(service.unix_endpoint, token=token) as client:
@@ -146,7 +136,6 @@ def test_an_operation_outside_the_contract_is_refused_before_anything_is_sent(se
         assert wire.attempts == []
 
 
-@pytest.mark.skipif(not BLOCKS_INSTALLED, reason="the blocks package (memory_sidecar.blocks) is not in this checkout")
 def test_the_blocks_go_through_the_clients_retries_and_a_scopes_session(service, token, unique_ns):
     with MemoryClient(service.unix_endpoint, token=token) as client:
         wire = record_wire(client)
