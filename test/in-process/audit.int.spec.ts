@@ -7,4 +7,4 @@ import { sessionBlock } from '@memsidecar/session';
 import { describeInProcess } from '../support/in-process';
 import { auditCases } from './audit.cases';
 
-describeInProcess('audit', 'postgres', { blocks: [auditBlock, kvBlock, episodicBlock, sessionBlock, leaseBlock, factsBlock], env: { MEMSIDECAR_READ_WAIT_MS: '300' } }, auditCases);
+describeInProcess('audit', 'postgres', { blocks: [auditBlock, kvBlock, episodicBlock, sessionBlock, leaseBlock, factsBlock], env: { MEMSIDECAR_READ_WAIT_MS: '2000' } }, auditCases);

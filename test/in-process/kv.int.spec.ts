@@ -2,4 +2,4 @@ import { kvBlock } from '@memsidecar/kv';
 import { describeInProcess } from '../support/in-process';
 import { kvCases } from './kv.cases';
 
-describeInProcess('kv', 'postgres', { blocks: [kvBlock], env: { MEMSIDECAR_READ_WAIT_MS: '300' } }, kvCases);
+describeInProcess('kv', 'postgres', { blocks: [kvBlock], env: { MEMSIDECAR_READ_WAIT_MS: '2000' } }, kvCases);
