@@ -44,7 +44,7 @@ const median = (rounds: Figures[]): Figures => [...rounds].sort((a, b) => a.p50 
  * One thread as a graph writes it: each step a new checkpoint whose parent is the last, the
  * `messages` and `step` channels changed (a new version each), `tools` unchanged.
  */
-class Thread {
+export class Thread {
   private parent: RunnableConfig;
   private step = 0;
   private readonly messages: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [kv|coordination|langgraph|python|...]`: figures through the running service next to raw NATS,
+ * `npm run bench [kv|coordination|langgraph|peers|python|...]`: figures through the running service next to raw NATS,
  * JetStream and Postgres baselines measured in the same run. Not part of the test run.
  */
 import { artifactBench } from './artifact';
@@ -7,6 +7,7 @@ import { coordinationBench } from './coordination';
 import { factsBench } from './facts';
 import { kvBench } from './kv';
 import { langgraphBench } from './langgraph';
+import { peersBench } from './peers';
 import { pythonClientBench } from './python-client';
 import { rebuildBench } from './rebuild';
 import { retrievalBench } from './retrieval';
@@ -14,7 +15,7 @@ import { securityBench } from './security';
 import { semanticBench } from './semantic';
 import { transportsBench } from './transports';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench, rebuild: rebuildBench, retrieval: retrievalBench, langgraph: langgraphBench, python: pythonClientBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench, rebuild: rebuildBench, retrieval: retrievalBench, langgraph: langgraphBench, python: pythonClientBench, peers: peersBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
