@@ -3,7 +3,7 @@
  * NATS, JetStream and Postgres baselines measured in the same run on the same machine. Latencies
  * are measured in interleaved rounds (raw, then memsidecar) and the median round is reported.
  */
-import { NatsTestClient } from '@memsidecar/testing';
+import { NatsTestClient, RunningService } from '@memsidecar/testing';
 import { RawBaselines } from './baselines';
 import { withBenchService } from './setup';
 import { medianRound, ms, rate, throughput, timeEach, type Summary } from './stats';
@@ -48,6 +48,11 @@ export async function kvBench(): Promise<void> {
     const pipelined = await raw.pipelined(PIPELINED);
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => NatsTestClient.connect(nats.url, service.adminToken())));
     const putRate = await throughput(CLIENTS, PER_CLIENT, (w, i) => clients[w].ok('kv.put', { ns: 'bench', key: `w${w}/k${i % 100}`, value: VALUE }));
+    // A second instance on the same stream and database (and data dir: the same signing key), serving
+    // in the same queue group: the 32 clients' requests are spread over both.
+    const second = await RunningService.start({ natsUrl: nats.url, databaseUrl: service.options.databaseUrl, dataDir: service.dataDir, checkout: process.env.BENCH_SERVICE_DIR });
+    const twoInstancesRate = await throughput(CLIENTS, PER_CLIENT, (w, i) => clients[w].ok('kv.put', { ns: 'bench', key: `w${w}/k${i % 100}`, value: VALUE }));
+    await second.stop();
     await Promise.all([client, ...clients].map((c) => c.close()));
 
     console.log('latency (median round)                p50           p99');
@@ -57,6 +62,7 @@ export async function kvBench(): Promise<void> {
     }
     console.log(`\nraw JetStream publish (pipelined, window 256): ${rate(pipelined)}`);
     console.log(`kv.put, ${CLIENTS} concurrent clients:              ${rate(putRate)}`);
+    console.log(`kv.put, ${CLIENTS} concurrent clients, 2 instances: ${rate(twoInstancesRate)} (${(twoInstancesRate / putRate).toFixed(2)}x one instance)`);
 
     const [rr, pub, select, put, get] = [
       figure('raw NATS request/reply'),
