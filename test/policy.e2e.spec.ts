@@ -5,35 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { NatsTestClient, waitFor } from '@memsidecar/testing';
+import { POLICY_RULES } from './in-process/policy.cases';
 import { serviceFixture } from './support/fixture';
-
-const RULES = `
-policy:
-  default: allow
-  rules:
-    - name: bots-never-delete
-      effect: deny
-      reason: bots never delete
-      match: { agents: ['bot-*'], ops: ['kv.delete', 'episodic.expire'] }
-    - name: private-tails
-      effect: deny
-      reason: private logs are not tailed
-      match: { ops: ['episodic.tail'], namespaces: ['episodic/private*'] }
-    - name: no-leases-over-mcp
-      effect: deny
-      reason: leases are for workers, not chat tools
-      match: { ops: ['lease.*'], transports: ['mcp'] }
-    - name: gentle-writers
-      effect: rate_limit
-      reason: slow down
-      match: { ops: ['kv.put'], namespaces: ['kv/limited'] }
-      rate: { perSecond: 0.5, burst: 3, by: [tenant, agent, namespace] }
-    - name: small-pages
-      effect: cap
-      reason: keep replies small
-      match: { ops: ['kv.list', 'episodic.tail'] }
-      caps: { limit: 2, maxEvents: 2 }
-`;
 
 /**
  * What the policy needs a running service for: its rules applied on every transport
@@ -43,7 +16,7 @@ policy:
  */
 describe('policy - rules applied the same way on every transport', () => {
   const configFile = join(mkdtempSync(join(tmpdir(), 'memsidecar-policy-')), 'memsidecar.yaml');
-  writeFileSync(configFile, RULES);
+  writeFileSync(configFile, POLICY_RULES);
   const f = serviceFixture('postgres', { MEMSIDECAR_CONFIG: configFile });
   let bot: NatsTestClient;
   let botToken: string;
@@ -116,7 +89,7 @@ describe('policy - rules applied the same way on every transport', () => {
     await waitFor(async () => f.service.logs, (l) => l.includes('policy.rules[0].effect'), 5000);
     expect((await f.client.call('kv.list', { ns: 'notes' })).error).toMatchObject({ code: 'PERMISSION_DENIED' });
 
-    writeFileSync(configFile, RULES);
+    writeFileSync(configFile, POLICY_RULES);
     f.service.signal('SIGHUP');
     expect(await waitFor(() => f.client.call('kv.list', { ns: 'notes' }), (r) => r.ok, 5000)).toMatchObject({ ok: true });
   });

@@ -5,7 +5,8 @@ import { beforeAll, expect, it } from 'vitest';
 import type { InProcessService } from '@memsidecar/testing';
 import type { InProcessCases } from '../support/in-process';
 
-const RULES = `
+/** The rules of the policy specs, in process and end to end (the MCP rule matters only there). */
+export const POLICY_RULES = `
 policy:
   default: allow
   rules:
@@ -17,6 +18,10 @@ policy:
       effect: deny
       reason: private logs are not tailed
       match: { ops: ['episodic.tail'], namespaces: ['episodic/private*'] }
+    - name: no-leases-over-mcp
+      effect: deny
+      reason: leases are for workers, not chat tools
+      match: { ops: ['lease.*'], transports: ['mcp'] }
     - name: gentle-writers
       effect: rate_limit
       reason: slow down
@@ -32,7 +37,7 @@ policy:
 /** The environment of a service whose config file holds the rules these cases expect. */
 export function policyEnv(): Record<string, string> {
   const configFile = join(mkdtempSync(join(tmpdir(), 'memsidecar-policy-')), 'memsidecar.yaml');
-  writeFileSync(configFile, RULES);
+  writeFileSync(configFile, POLICY_RULES);
   return { MEMSIDECAR_CONFIG: configFile };
 }
 
