@@ -107,6 +107,11 @@ def rechunk(source: ArtifactSource, size: int = CHUNK_BYTES) -> Iterator[bytes]:
         yield bytes(pending)
 
 
+def _range_request(ns: str, id: str, offset: Optional[int], length: Optional[int], min_seq: Optional[int]) -> Dict[str, Any]:  # noqa: A002
+    """The body of ``artifact.get`` and ``artifact.read``: a byte range of an artifact's newest version."""
+    return body(ns=check(ns, str, "ns"), id=check(id, str, "id"), offset=check(offset, int, "offset"), length=check(length, int, "length"), min_seq=check(min_seq, int, "min_seq"))
+
+
 class ArtifactBlock:
     def __init__(self, caller: Caller):
         self._caller = caller
@@ -183,8 +188,7 @@ class ArtifactBlock:
         timeout_s: Optional[float] = None,
     ) -> ArtifactGetResult:
         """The newest version's ref and up to 512 KiB of its bytes; unknown id → ``NotFound``."""
-        request = body(ns=check(ns, str, "ns"), id=check(id, str, "id"), offset=check(offset, int, "offset"), length=check(length, int, "length"), min_seq=check(min_seq, int, "min_seq"))
-        reply = self._caller.call("artifact.get", request, timeout_s=timeout_s)
+        reply = self._caller.call("artifact.get", _range_request(ns, id, offset, length, min_seq), timeout_s=timeout_s)
         return ArtifactGetResult(ref=ref_of(reply["ref"]), data=decode_bytes(reply.get("data")))
 
     def read(
@@ -199,8 +203,7 @@ class ArtifactBlock:
     ) -> Iterator[bytes]:
         """The bytes (from ``offset``, ``length`` of them, else to the end) as chunks in order, however large the blob.
         Each chunk is checked to start where the previous one ended."""
-        request = body(ns=check(ns, str, "ns"), id=check(id, str, "id"), offset=check(offset, int, "offset"), length=check(length, int, "length"), min_seq=check(min_seq, int, "min_seq"))
-        return self._chunks(request, offset or 0, timeout_s)
+        return self._chunks(_range_request(ns, id, offset, length, min_seq), offset or 0, timeout_s)
 
     def _chunks(self, request: Dict[str, Any], start: int, timeout_s: Optional[float]) -> Iterator[bytes]:
         expected = start
