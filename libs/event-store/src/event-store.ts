@@ -11,6 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { MemError, allEventsFilter, inChildSpan, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { ConcurrencyConflict, type AppendOptions, type Appended, type EventLog, type LogReadOptions, type LogSubscription, type SubscribeOptions } from './event-log';
 import { FollowedSubscription } from './followed-subscription';
+import { JetStreamPublisher, type PublishAnswer } from './jetstream-publisher';
 import { PULL_EXPIRES_MS } from './pull-timing';
 import { decodeStoredEvent } from './stored-event-codec';
 import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
@@ -22,6 +23,9 @@ import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
 const DIRECT_GET_TIMEOUT_MS = 1_500;
 
 const FOLLOW_API_TIMEOUT_MS = 1_000;
+
+/** How long an append waits for the stream's acknowledgement (the JetStream client's default). */
+const PUBLISH_TIMEOUT_MS = 5_000;
 
 /** JetStream's answer when the expected last subject sequence is not the real one. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -41,6 +45,8 @@ export interface ReadOptions extends LogReadOptions {
  * store of artifacts, the operators' tools).
  */
 export class EventStore implements EventLog {
+  private readonly publisher: JetStreamPublisher;
+
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -53,7 +59,9 @@ export class EventStore implements EventLog {
      */
     readonly followJs: JetStreamClient,
     readonly options: EventLogOptions,
-  ) {}
+  ) {
+    this.publisher = new JetStreamPublisher(nc, PUBLISH_TIMEOUT_MS);
+  }
 
   /** Connects to the log, creating or updating its stream (idempotent). */
   static async open(nc: NatsConnection, options: EventLogOptions): Promise<EventStore> {
@@ -88,16 +96,20 @@ export class EventStore implements EventLog {
   }
 
   private async publish(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
+    let answer: PublishAnswer;
     try {
-      const ack = await this.js.publish(subject, JSON.stringify(envelope), {
-        expect: { lastSubjectSequence: o.expectedLastSubjectSeq },
-        ...(o.msgId ? { msgID: o.msgId } : {}),
-      });
-      return { seq: ack.seq, duplicate: ack.duplicate };
+      answer = await this.publisher.publish(subject, JSON.stringify(envelope), { lastSubjectSequence: o.expectedLastSubjectSeq, msgId: o.msgId });
     } catch (e) {
-      if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) throw new ConcurrencyConflict(subject, o.expectedLastSubjectSeq);
       throw unavailable(e);
     }
+    if (!('error' in answer)) return answer;
+    if (answer.error.errCode === WRONG_LAST_SEQUENCE) throw new ConcurrencyConflict(subject, o.expectedLastSubjectSeq);
+    throw unavailable(new Error(answer.error.description));
+  }
+
+  /** Fails the appends still waiting for an acknowledgement; call once the connection is drained. */
+  close(): void {
+    this.publisher.close();
   }
 
   async last(filter: string): Promise<StoredEvent | null> {

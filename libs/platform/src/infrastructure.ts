@@ -112,6 +112,7 @@ export class NatsLog {
   async close(): Promise<void> {
     await this.streamsNc.drain().catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
+    this.store.close();
     if (this.embedded) {
       await this.embedded.stop();
       rmSync(natsUrlPath(this.dataDir), { force: true });
