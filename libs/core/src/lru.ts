@@ -13,6 +13,16 @@ export class LruMap<K, V> {
     return value;
   }
 
+  /** The value, without making it recently used. */
+  peek(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Changes the value of a key it holds, without making it recently used. */
+  replace(key: K, value: V): void {
+    if (this.entries.has(key)) this.entries.set(key, value);
+  }
+
   set(key: K, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);

@@ -50,6 +50,8 @@ export class AggregateRuntime {
   private readonly mailboxes = new Map<string, Promise<unknown>>();
   private readonly cache: LruMap<string, Cached<unknown>>;
   private readonly recentRequests: LruMap<string, number>;
+  /** The aggregate types commands have named, by block: what `observe` needs to follow another writer. */
+  private readonly types = new Map<Block, AggregateType<unknown, unknown, DomainEvent>>();
 
   constructor(
     private readonly store: EventLog,
@@ -68,7 +70,23 @@ export class AggregateRuntime {
     meta: CommandMeta,
   ): Promise<Handled<E>> {
     const subject = aggregateSubject(this.options.prefix, { ...address, block: type.block });
+    if (!this.types.has(type.block)) this.types.set(type.block, type as AggregateType<unknown, unknown, DomainEvent>);
     return this.enqueue(subject, () => this.run(type, subject, address, command, meta));
+  }
+
+  /**
+   * An event of the log, as the read models' feed delivers it. One that another writer (another
+   * instance) appended after the cached state makes that state stale: the cache follows it (an
+   * aggregate rebuilt from its last event) or forgets it, so the next command decides on current
+   * state instead of losing the compare-and-set and loading it then.
+   */
+  observe(event: StoredEvent): void {
+    const subject = aggregateSubject(this.options.prefix, event);
+    const cached = this.cache.peek(subject);
+    if (!cached || cached.seq >= event.seq) return;
+    const type = this.types.get(event.block);
+    if (type?.history === 'last-event') this.cache.replace(subject, { state: type.decider.evolve(type.decider.initialState(), event as unknown as DomainEvent), seq: event.seq });
+    else this.cache.delete(subject);
   }
 
   /** Runs `work` after every earlier command of the same aggregate has finished. */

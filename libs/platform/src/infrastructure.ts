@@ -180,7 +180,7 @@ export class Infrastructure {
     try {
       const db = await openReadModelDatabase(config, blocks, { logger });
       logger.log(config.databaseUrl ? 'read models in Postgres' : `read models in embedded PGlite (${join(resolve(config.dataDir), 'pg')})`);
-      const readModels = new ReadModels(projectionRunners(blocks, log, db, logger), db, config.limits.readWaitMs);
+      const readModels = new ReadModels(projectionRunners(blocks, log, db, logger), db, config.limits.readWaitMs, { log: log.store, logger });
       await readModels.start();
       await readModels.catchUp(120_000);
       const runtime = new AggregateRuntime(
@@ -192,6 +192,7 @@ export class Infrastructure {
           onAppended(block, seq);
         },
       );
+      readModels.observeLog((event) => runtime.observe(event));
       const statistics = new ReadModelStatistics(db, readModels.runners, logger);
       statistics.start();
       const retention = new RequestLedgerRetention(db, systemClock, config.requests.retentionMs, logger);

@@ -9,7 +9,7 @@ export interface BatcherDeps {
   maxBatch: number;
   /** Applies the given head of the buffer (with recovery), then drops what it applied. */
   apply(batch: StoredEvent[]): Promise<void>;
-  /** On a `SharedLogFeed` rather than its own subscription. */
+  /** On a rebuild's `SharedLogFeed`, which waits for full batches until it has caught up. */
   fed(): boolean;
   /** A partial batch should go now (see `EventSource.urgent`). */
   urgent(): boolean;

@@ -14,6 +14,14 @@ export interface EventSink {
   stopped(): boolean;
 }
 
+/** What a read model fed by a shared feed knows of the feed's own subscription. */
+export interface FeedState {
+  /** Why the feed's delivery is impaired right now, or null. */
+  readonly impairment: string | null;
+  /** The first sequence the feed asked for. */
+  readonly startedFrom: number;
+}
+
 /**
  * Feeds one read model: either its own subscription to the log (`EventLog.subscribe`, from its
  * checkpoint, ending past `untilSeq`), or a `SharedLogFeed` offering the events of many read models.
@@ -26,6 +34,7 @@ export class EventSource {
   private following: Promise<void> | null = null;
   /** Fed by a `SharedLogFeed` rather than its own consumer, and whether the feed has more to deliver. */
   private fed = false;
+  private feed: FeedState | null = null;
   private feedBehind = false;
   /** Events still in the stream after the latest one delivered, as the subscription last said. */
   private pendingInStream = 0;
@@ -56,7 +65,7 @@ export class EventSource {
   }
 
   get impairment(): string | null | undefined {
-    return this.subscription?.impairment;
+    return this.fed ? this.feed?.impairment : this.subscription?.impairment;
   }
 
   /**
@@ -64,11 +73,21 @@ export class EventSource {
    * catching up; on a feed, a partial batch waits for the rest until the feed has caught up.
    */
   get urgent(): boolean {
-    return this.fed ? !this.feedBehind : this.pendingInStream > 0;
+    if (this.rebuildFed) return !this.feedBehind;
+    return this.fed ? this.feedBehind : this.pendingInStream > 0;
+  }
+
+  /**
+   * Fed by a rebuild's feed, which waits for full batches until it has caught up. A live feed
+   * batches like a subscription of its own: at once while catching up, else after lingering.
+   */
+  get rebuildFed(): boolean {
+    return this.fed && this.feed === null;
   }
 
   /** It started from the log's first event on its own subscription, and that subscription is sound. */
   get fromFirstEventSound(): boolean {
+    if (this.fed) return this.feed !== null && this.feed.startedFrom === 1 && this.feed.impairment === null;
     return this.startedFrom === 1 && this.subscription !== null && this.subscription.impairment === null;
   }
 
@@ -78,15 +97,23 @@ export class EventSource {
     this.following = this.follow(this.subscription).catch((e) => this.logger.error(`read model ${this.name} stopped following the log: ${(e as Error).message}`));
   }
 
-  /** To be fed by a `SharedLogFeed` instead of consuming. */
-  useFeed(): void {
+  /** To be fed by a `SharedLogFeed` instead of consuming (a live feed tells its state). */
+  useFeed(feed?: FeedState): void {
     this.fed = true;
+    this.feed = feed ?? null;
+  }
+
+  /** Leaves the feed for a subscription of its own, from `fromSeq`. */
+  leaveFeed(fromSeq: number): void {
+    this.fed = false;
+    this.feed = null;
+    this.subscribe(fromSeq);
   }
 
   /** Where the feed stands after its latest event: more right behind it, or caught up with the log. */
   feedPosition(behind: boolean): void {
     this.feedBehind = behind;
-    if (!behind) this.sink.feedCaughtUp();
+    if (!behind && this.rebuildFed) this.sink.feedCaughtUp();
   }
 
   /** An event from a shared feed; resolves at once unless the buffer is full. */

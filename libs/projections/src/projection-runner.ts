@@ -5,7 +5,7 @@ import { BatchApplier } from './batch-applier';
 import { BatchRecovery } from './batch-recovery';
 import type { Database } from './database';
 import { EventBuffer } from './event-buffer';
-import { EventSource } from './event-source';
+import { EventSource, type FeedState } from './event-source';
 import type { Projection } from './projection';
 import type { RateMeter } from './rate-meter';
 import { ReadModelProgress, type ReadModelState } from './read-model-progress';
@@ -46,6 +46,8 @@ export class ProjectionRunner {
   private readonly recovery: BatchRecovery;
   private readonly progress: ReadModelProgress;
   private stopped = false;
+  /** Latest sequence a live feed passed while this read model still had events of its own to apply. */
+  private passedSeq = 0;
   /** Called with every event this read model receives from the log, before it is applied. */
   onReceived: (event: StoredEvent) => void = () => {};
 
@@ -79,6 +81,7 @@ export class ProjectionRunner {
       committed: (events) => {
         this.progress.committed(events.length, events[events.length - 1].seq);
         this.buffer.drop(events.length);
+        if (this.buffer.length === 0 && this.passedSeq > this.progress.applied) this.progress.advance(this.passedSeq);
       },
       blocked: () => this.progress.failBlockedWaiters(),
       resumed: (seq) => {
@@ -91,7 +94,7 @@ export class ProjectionRunner {
       buffer: this.buffer,
       maxBatch,
       apply: (batch) => this.recovery.apply(batch),
-      fed: () => this.source.isFed,
+      fed: () => this.source.rebuildFed,
       urgent: () => this.source.urgent,
       waiting: () => this.progress.waiting,
       stopped: () => this.stopped,
@@ -159,11 +162,33 @@ export class ProjectionRunner {
 
   /**
    * Takes its position from the checkpoint to be fed by a `SharedLogFeed` instead of consuming:
-   * then it applies full batches, and what is left once the feed has caught up with the log.
+   * then it applies full batches, and what is left once the feed has caught up with the log. A live
+   * feed passes its state, which the read model reports as its own.
    */
-  async openForFeed(): Promise<void> {
-    this.source.useFeed();
+  async openForFeed(feed?: FeedState): Promise<void> {
+    this.source.useFeed(feed);
     await this.open();
+    if (feed) this.progress.observeEvery(() => this.logEnd);
+  }
+
+  /** Still fed by a shared feed (not left it for a subscription of its own). */
+  get fed(): boolean {
+    return this.source.isFed;
+  }
+
+  /**
+   * A live feed delivered an event of another read model: with nothing of its own left to apply,
+   * this read model holds everything of the log up to it, so reads waiting for it go ahead.
+   */
+  passed(seq: number): void {
+    if (seq > this.untilSeq || this.recovery.parked) return;
+    if (this.buffer.length === 0) this.progress.advance(seq);
+    else this.passedSeq = seq;
+  }
+
+  /** Leaves a live feed that it would hold back (its buffer is full) for a subscription of its own. */
+  leaveFeed(): void {
+    this.source.leaveFeed(Math.max(this.progress.applied, this.buffer.lastSeq) + 1);
   }
 
   /** Where the feed stands after its latest event: more right behind it, or caught up with the log. */
@@ -186,6 +211,8 @@ export class ProjectionRunner {
     this.stopped = true;
     this.progress.stopObserving();
     this.recovery.stop();
+    // A subscription held back by a full buffer (a parked event) must see the stop.
+    this.buffer.releaseAll();
     await this.source.stop();
     await this.batcher.drainNow();
   }

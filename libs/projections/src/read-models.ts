@@ -1,9 +1,16 @@
-import { MemError, inChildSpan, isMemError, type Block } from '@memsidecar/core';
-import type { RequestLedger } from '@memsidecar/event-store';
+import { MemError, inChildSpan, isMemError, type Block, type StoredEvent } from '@memsidecar/core';
+import type { EventLog, RequestLedger, SubscriptionLogger } from '@memsidecar/event-store';
 import type { Database } from './database';
 import type { ProjectionRunner } from './projection-runner';
 import { REQUEST_LEDGER } from './request-ledger';
 import { RequestMemory } from './request-memory';
+import { SharedLogFeed } from './shared-log-feed';
+
+/** One subscription to the whole log feeds every read model (see `SharedLogFeed`'s live mode). */
+export interface LiveFeedOptions {
+  log: EventLog;
+  logger: SubscriptionLogger;
+}
 
 /**
  * The read side's consistency: a read waits until the read models it uses hold every write this
@@ -15,13 +22,19 @@ export class ReadModels implements RequestLedger {
   private lastAcknowledged = 0;
   private readonly ledger: ProjectionRunner;
   private readonly requests = new RequestMemory();
+  private readonly feed: SharedLogFeed | null;
 
-  /** `runners`: every read model, the request ledger's (see `withRequestLedger`) among them. */
+  /**
+   * `runners`: every read model, the request ledger's (see `withRequestLedger`) among them. With
+   * `liveFeed`, one subscription feeds them all; without, each follows the log on its own.
+   */
   constructor(
     readonly runners: ProjectionRunner[],
     private readonly db: Database,
     private readonly defaultWaitMs: number,
+    liveFeed?: LiveFeedOptions,
   ) {
+    this.feed = liveFeed ? new SharedLogFeed(liveFeed.log, runners, liveFeed.logger, { live: true }) : null;
     const ledger = runners.find((r) => r.name === REQUEST_LEDGER);
     if (!ledger) throw new Error(`the read models lack the request ledger (${REQUEST_LEDGER})`);
     this.ledger = ledger;
@@ -30,6 +43,11 @@ export class ReadModels implements RequestLedger {
       const { block } = r.projection;
       if (block) this.byBlock.set(block, [...(this.byBlock.get(block) ?? []), r]);
     }
+  }
+
+  /** Tells `listener` of every event the live feed delivers (nothing without a live feed). */
+  observeLog(listener: (event: StoredEvent) => void): void {
+    if (this.feed) this.feed.onEvent = listener;
   }
 
   noteAppended(block: Block, seq: number): void {
@@ -70,7 +88,8 @@ export class ReadModels implements RequestLedger {
   }
 
   async start(): Promise<void> {
-    for (const r of this.runners) await r.start();
+    if (this.feed) await this.feed.start();
+    else for (const r of this.runners) await r.start();
   }
 
   /** Waits until every read model holds everything in the log now. */
@@ -79,7 +98,8 @@ export class ReadModels implements RequestLedger {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+    if (this.feed) await this.feed.stop();
+    else await Promise.all(this.runners.map((r) => r.stop()));
   }
 }
 

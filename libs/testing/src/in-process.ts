@@ -86,11 +86,12 @@ export class InProcessService {
     });
     const logger = { log: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
     const runners = withRequestLedger(o.blocks.flatMap((b) => b.projections)).map((p) => new ProjectionRunner(p, log, db, logger));
-    const readModels = new ReadModels(runners, db, config.limits.readWaitMs);
+    const readModels = new ReadModels(runners, db, config.limits.readWaitMs, { log, logger });
     await readModels.start();
     const runtime = new AggregateRuntime(log, readModels, { prefix: config.subjectPrefix, cachedAggregates: 10_000, conflictRetries: 20, rememberedRequests: 10_000 }, (block, seq) =>
       readModels.noteAppended(block, seq),
     );
+    readModels.observeLog((event) => runtime.observe(event));
     const deps: BlockDependencies = { runtime, readModels, db, store: log, limits: config.limits, config, instanceId: 'in-process', clock, logger };
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const internalErrors: string[] = [];
