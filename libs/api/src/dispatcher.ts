@@ -5,7 +5,7 @@ import { PolicyEngine } from '@memsidecar/policy';
 import type { Authenticator } from './authenticator';
 import type { Operation, RequestContext, StreamSink } from './operation';
 import { endRequestSpan, recordFailure, startRequestSpan, traceIds } from './request-span';
-import { parseBody, validateInput } from './validation';
+import { MAX_DEPTH, assertDepth, parseBody, validateInput } from './validation';
 
 /** Transport-level facts of one request, whatever carried it. */
 export interface RequestHeaders {
@@ -128,7 +128,7 @@ export class Dispatcher {
       const principal = await this.authenticator.authenticate(headers.authorization, now);
       Object.assign(outcome, { tenant: principal.tenant, agent: principal.agent, tokenId: principal.tokenId || undefined });
       const ctx: RequestContext = { principal, now, ...checkedHeaders(headers) };
-      const input = validateInput(op.input, isPlainBody(body) ? body : parseBody(body));
+      const input = validateInput(op.input, isPlainBody(body) ? checkedBody(body) : parseBody(body));
       const ns = op.namespace(input);
       outcome.ns = ns;
       authorize(ctx, op, ns);
@@ -169,6 +169,11 @@ export class Dispatcher {
 
 const bodySize = (body: RequestBody): number =>
   body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.length : Buffer.byteLength(JSON.stringify(body));
+
+const checkedBody = (body: Record<string, unknown>): Record<string, unknown> => {
+  assertDepth(body, MAX_DEPTH);
+  return body;
+};
 
 const isPlainBody = (b: unknown): b is Record<string, unknown> =>
   b !== null && typeof b === 'object' && !(b instanceof Uint8Array) && !Array.isArray(b);

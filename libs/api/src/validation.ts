@@ -25,9 +25,28 @@ export const MAX_DEPTH = 64;
 
 /**
  * Bounds nesting, and refuses NUL characters anywhere: no memory needs them, and Postgres text
- * cannot hold them.
+ * cannot hold them. The common case (nothing wrong) is checked without building paths; the path
+ * of a problem is found on a second pass.
  */
-function assertDepth(root: unknown, max: number): void {
+export function assertDepth(root: unknown, max: number): void {
+  if (!withinDepth(root, 1, max)) describeDepthProblem(root, max);
+}
+
+function withinDepth(value: unknown, depth: number, max: number): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000');
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > max) return false;
+  if (Array.isArray(value)) {
+    for (const child of value) if (!withinDepth(child, depth + 1, max)) return false;
+    return true;
+  }
+  for (const k in value) {
+    if (k.includes('\u0000') || !withinDepth((value as Record<string, unknown>)[k], depth + 1, max)) return false;
+  }
+  return true;
+}
+
+function describeDepthProblem(root: unknown, max: number): void {
   const stack: [unknown, number, string][] = [[root, 1, '']];
   while (stack.length) {
     const [value, depth, path] = stack.pop()!;
@@ -44,9 +63,11 @@ function assertDepth(root: unknown, max: number): void {
   }
 }
 
-/** Builds the DTO and validates it; the first problem becomes INVALID_ARGUMENT naming the field. */
+/**
+ * Builds the DTO and validates it; the first problem becomes INVALID_ARGUMENT naming the field.
+ * The body has passed `parseBody` or `assertDepth` already.
+ */
 export function validateInput<T extends object>(dto: new () => T, body: Record<string, unknown>): T {
-  assertDepth(body, MAX_DEPTH);
   const input = plainToInstance(dto, body, { enableImplicitConversion: false });
   const errors = validateSync(input, VALIDATOR_OPTIONS);
   if (errors.length > 0) {

@@ -84,7 +84,7 @@ export class MemoryClient {
   static async connect(options: MemoryClientOptions = {}, nc?: NatsConnection): Promise<MemoryClient> {
     const { logger = console, dataDir, onRetry, ...settings } = options;
     const config = parseClientConfig(settings, logger);
-    const connection = nc ?? (await connect({ servers: natsServers(config, dataDir).split(','), name: 'memsidecar-client', maxReconnectAttempts: -1 }));
+    const connection = nc ?? (await connect({ servers: natsServers(config, dataDir).split(','), name: 'memsidecar-client', maxReconnectAttempts: -1, noAsyncTraces: true }));
     const token = config.token ?? process.env.MEMSIDECAR_TOKEN;
     const transport = new NatsTransport(connection, config.subjectPrefix, token, config.requestTimeoutMs);
     const outbox = config.transactionLog ? TransactionLog.open(config.transactionLog, logger) : null;

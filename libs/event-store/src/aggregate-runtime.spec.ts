@@ -8,7 +8,7 @@ import { InMemoryEventLog } from './in-memory-event-log';
 /** A log that counts the appends it refused for a stale expectation. */
 class CountingLog extends InMemoryEventLog {
   conflicts = 0;
-  async append(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
+  override async append(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
     try {
       return await super.append(subject, envelope, o);
     } catch (e) {
