@@ -3,7 +3,7 @@
  * NATS, JetStream and Postgres baselines measured in the same run on the same machine. Latencies
  * are measured in interleaved rounds (raw, then memsidecar) and the median round is reported.
  */
-import { NatsTestClient, RunningService } from '@memsidecar/testing';
+import { NatsTestClient, RunningService, machineBusySeconds } from '@memsidecar/testing';
 import { RawBaselines } from './baselines';
 import { withBenchService } from './setup';
 import { medianRound, ms, rate, throughput, timeEach, type Summary } from './stats';
@@ -47,11 +47,19 @@ export async function kvBench(): Promise<void> {
 
     const pipelined = await raw.pipelined(PIPELINED);
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => NatsTestClient.connect(nats.url, service.adminToken())));
+    const puts = CLIENTS * PER_CLIENT;
+    const cpu = (instances: RunningService[]) => ({ service: instances.reduce((sum, x) => sum + x.cpuSeconds(), 0), machine: machineBusySeconds() });
+    const perPut = (before: { service: number; machine: number }, after: { service: number; machine: number }) =>
+      `service CPU ${((1e6 * (after.service - before.service)) / puts).toFixed(0)} us/put, machine CPU ${((1e6 * (after.machine - before.machine)) / puts).toFixed(0)} us/put`;
+    const oneBefore = cpu([service]);
     const putRate = await throughput(CLIENTS, PER_CLIENT, (w, i) => clients[w].ok('kv.put', { ns: 'bench', key: `w${w}/k${i % 100}`, value: VALUE }));
+    const oneCost = perPut(oneBefore, cpu([service]));
     // A second instance on the same stream and database (and data dir: the same signing key), serving
     // in the same queue group: the 32 clients' requests are spread over both.
     const second = await RunningService.start({ natsUrl: nats.url, databaseUrl: service.options.databaseUrl, dataDir: service.dataDir, checkout: process.env.BENCH_SERVICE_DIR });
+    const twoBefore = cpu([service, second]);
     const twoInstancesRate = await throughput(CLIENTS, PER_CLIENT, (w, i) => clients[w].ok('kv.put', { ns: 'bench', key: `w${w}/k${i % 100}`, value: VALUE }));
+    const twoCost = perPut(twoBefore, cpu([service, second]));
     await second.stop();
     await Promise.all([client, ...clients].map((c) => c.close()));
 
@@ -61,8 +69,8 @@ export async function kvBench(): Promise<void> {
       console.log(`${name.padEnd(36)} ${ms(s.p50).padStart(12)}  ${ms(s.p99).padStart(12)}`);
     }
     console.log(`\nraw JetStream publish (pipelined, window 256): ${rate(pipelined)}`);
-    console.log(`kv.put, ${CLIENTS} concurrent clients:              ${rate(putRate)}`);
-    console.log(`kv.put, ${CLIENTS} concurrent clients, 2 instances: ${rate(twoInstancesRate)} (${(twoInstancesRate / putRate).toFixed(2)}x one instance)`);
+    console.log(`kv.put, ${CLIENTS} concurrent clients:              ${rate(putRate)} (${oneCost})`);
+    console.log(`kv.put, ${CLIENTS} concurrent clients, 2 instances: ${rate(twoInstancesRate)} (${(twoInstancesRate / putRate).toFixed(2)}x one instance; ${twoCost}, both instances)`);
 
     const [rr, pub, select, put, get] = [
       figure('raw NATS request/reply'),

@@ -3,6 +3,11 @@ import type { EventBuffer } from './event-buffer';
 
 /** With nobody waiting for a read, events gather this long so one transaction applies many. */
 const LINGER_MS = 20;
+/**
+ * On standby (another instance applies in the background) a batch goes only for a reader, when the
+ * applier leaves events unapplied (see `ProjectionRunner.followApplier`), or once this many wait.
+ */
+export const STANDBY_MAX_BUFFERED = 2_500;
 
 export interface BatcherDeps {
   buffer: EventBuffer;
@@ -15,6 +20,8 @@ export interface BatcherDeps {
   urgent(): boolean;
   /** A reader waits for this read model. */
   waiting(): boolean;
+  /** Another instance applies in the background; this one follows its checkpoints. */
+  standby(): boolean;
   stopped(): boolean;
   parked(): boolean;
 }
@@ -22,7 +29,8 @@ export interface BatcherDeps {
 /**
  * Cuts the buffer into batches: applies at once when a reader waits, a batch is full or it is
  * catching up; otherwise, on its own consumer, lingers briefly to batch, and on a feed waits for a
- * full batch until the feed has caught up. One drain at a time.
+ * full batch until the feed has caught up. On standby it leaves the applying to the instance that
+ * applies in the background. One drain at a time.
  */
 export class Batcher {
   private draining: Promise<void> | null = null;
@@ -46,7 +54,12 @@ export class Batcher {
       this.kick();
       return;
     }
-    if (!this.deps.fed()) this.lingering ??= setTimeout(() => this.kick(), LINGER_MS);
+    if (!this.deps.fed() && !this.deps.standby()) this.lingering ??= setTimeout(() => this.kick(), LINGER_MS);
+  }
+
+  /** A batch is being applied (the buffer's head is in flight). */
+  get busy(): boolean {
+    return this.draining !== null;
   }
 
   /** Drains in the background; only a stop can end a drain with an error, and `drainNow` (from stop) reports that one. */
@@ -56,7 +69,9 @@ export class Batcher {
 
   private applyNow(): boolean {
     const { buffer, maxBatch } = this.deps;
-    return this.deps.waiting() || buffer.length >= maxBatch || this.deps.stopped() || this.deps.urgent();
+    if (this.deps.waiting() || this.deps.stopped()) return true;
+    if (this.deps.standby()) return buffer.length >= STANDBY_MAX_BUFFERED;
+    return buffer.length >= maxBatch || this.deps.urgent();
   }
 
   /** Applies what the buffer holds now, without lingering. */

@@ -36,6 +36,8 @@ export class EventSource {
   private fed = false;
   private feed: FeedState | null = null;
   private feedBehind = false;
+  /** Where the stream's end is relative to the latest delivery has been told at least once (by the feed, or its own subscription). */
+  private positionKnown = false;
   /** Events still in the stream after the latest one delivered, as the subscription last said. */
   private pendingInStream = 0;
   /** The first sequence its subscription asked for when it started. */
@@ -85,6 +87,12 @@ export class EventSource {
     return this.fed && this.feed === null;
   }
 
+  /** The latest delivery left nothing in the stream behind it, and delivery is not impaired. */
+  get caughtUp(): boolean {
+    if (!this.positionKnown || this.impairment) return false;
+    return this.fed ? !this.feedBehind : this.pendingInStream === 0;
+  }
+
   /** It started from the log's first event on its own subscription, and that subscription is sound. */
   get fromFirstEventSound(): boolean {
     if (this.fed) return this.feed !== null && this.feed.startedFrom === 1 && this.feed.impairment === null;
@@ -93,6 +101,7 @@ export class EventSource {
 
   subscribe(fromSeq: number): void {
     this.startedFrom = fromSeq;
+    this.positionKnown = false;
     this.subscription = this.store.subscribe({ name: `read model ${this.name}`, filter: this.filter, fromSeq, batch: 1024, signal: this.unsubscribe.signal, logger: this.logger });
     this.following = this.follow(this.subscription).catch((e) => this.logger.error(`read model ${this.name} stopped following the log: ${(e as Error).message}`));
   }
@@ -113,6 +122,7 @@ export class EventSource {
   /** Where the feed stands after its latest event: more right behind it, or caught up with the log. */
   feedPosition(behind: boolean): void {
     this.feedBehind = behind;
+    if (this.fed) this.positionKnown = true;
     if (!behind && this.rebuildFed) this.sink.feedCaughtUp();
   }
 
@@ -131,8 +141,9 @@ export class EventSource {
         await this.sink.reachUntil();
         return;
       }
-      if (this.sink.has(event.seq)) continue;
       this.pendingInStream = subscription.pending;
+      this.positionKnown = true;
+      if (this.sink.has(event.seq)) continue;
       const full = this.sink.take(event);
       if (full) await full;
     }

@@ -14,6 +14,8 @@ export type { ReadModelState } from './read-model-progress';
 
 const MAX_BATCH = 500;
 const MAX_BUFFERED = 5_000;
+/** On standby, events the applier has left unapplied this long are applied here. */
+const TAKEOVER_AFTER_MS = 1_000;
 
 export interface RunnerOptions {
   /** Apply only the events up to this stream sequence: the read model as of that point in the log. */
@@ -48,6 +50,9 @@ export class ProjectionRunner {
   private stopped = false;
   /** Latest sequence a live feed passed while this read model still had events of its own to apply. */
   private passedSeq = 0;
+  private standbyMode = false;
+  /** On standby: when the applier was last seen moving, or holding everything this read model had received. */
+  private applierCurrentAt = Date.now();
   /** Called with every event this read model receives from the log, before it is applied. */
   onReceived: (event: StoredEvent) => void = () => {};
 
@@ -97,6 +102,7 @@ export class ProjectionRunner {
       fed: () => this.source.rebuildFed,
       urgent: () => this.source.urgent,
       waiting: () => this.progress.waiting,
+      standby: () => this.standbyMode,
       stopped: () => this.stopped,
       parked: () => this.recovery.parked,
     });
@@ -154,6 +160,14 @@ export class ProjectionRunner {
     return this.source.fromFirstEventSound && !this.buffer.full;
   }
 
+  /**
+   * It has received the log up to its end as of its latest delivery (nothing behind it in the
+   * stream, delivery not impaired, its buffer taking events).
+   */
+  get receivedToLogEnd(): boolean {
+    return this.source.caughtUp && !this.buffer.full;
+  }
+
   async start(): Promise<void> {
     await this.open();
     this.source.subscribe(this.progress.applied + 1);
@@ -184,6 +198,40 @@ export class ProjectionRunner {
     if (seq > this.untilSeq || this.recovery.parked) return;
     if (this.buffer.length === 0) this.progress.advance(seq);
     else this.passedSeq = seq;
+  }
+
+  /**
+   * Another instance applies the read models in the background (it holds the `ApplierLock`): this
+   * one applies only for its readers, or what the applier leaves unapplied (see `followApplier`).
+   */
+  set standby(standby: boolean) {
+    if (standby === this.standbyMode) return;
+    this.standbyMode = standby;
+    this.applierCurrentAt = Date.now();
+    if (!standby) this.batcher.schedule();
+  }
+
+  get standby(): boolean {
+    return this.standbyMode;
+  }
+
+  /**
+   * On standby, the checkpoint the applier committed: what this read model holds up to it is in
+   * Postgres already, so it is dropped and the read model stands there. Events it received that the
+   * applier leaves unapplied for a second (it died, or is stuck) are applied here.
+   */
+  followApplier(checkpoint: number): void {
+    if (!this.standbyMode || this.stopped || this.recovery.parked) return;
+    const now = Date.now();
+    // A batch in flight owns the buffer's head: nothing is dropped under it.
+    if (this.batcher.busy) return;
+    if (checkpoint > this.progress.applied) {
+      this.buffer.dropThrough(checkpoint);
+      this.progress.advance(checkpoint);
+      this.applierCurrentAt = now;
+    }
+    if (this.buffer.length === 0) this.applierCurrentAt = now;
+    else if (now - this.applierCurrentAt >= TAKEOVER_AFTER_MS) void this.batcher.drainNow().catch(() => undefined);
   }
 
   /** Leaves a live feed that it would hold back (its buffer is full) for a subscription of its own. */

@@ -5,12 +5,20 @@ import type { ProjectionRunner } from './projection-runner';
 import { REQUEST_LEDGER } from './request-ledger';
 import { RequestMemory } from './request-memory';
 import { SharedLogFeed } from './shared-log-feed';
+import { ApplierLock } from './applier-lock';
+import { RequestIdFilter } from './request-id-filter';
 
-/** One subscription to the whole log feeds every read model (see `SharedLogFeed`'s live mode). */
+/**
+ * One subscription to the whole log feeds every read model (see `SharedLogFeed`'s live mode), and
+ * of the instances sharing a database one applies in the background (see `ApplierLock`).
+ */
 export interface LiveFeedOptions {
   log: EventLog;
   logger: SubscriptionLogger;
 }
+
+/** How often an instance on standby reads the applier's checkpoints. */
+const FOLLOW_APPLIER_MS = 100;
 
 /**
  * The read side's consistency: a read waits until the read models it uses hold every write this
@@ -23,6 +31,10 @@ export class ReadModels implements RequestLedger {
   private readonly ledger: ProjectionRunner;
   private readonly requests = new RequestMemory();
   private readonly feed: SharedLogFeed | null;
+  private readonly applierLock: ApplierLock | null;
+  private readonly requestIds: RequestIdFilter | null;
+  private follower: NodeJS.Timeout | null = null;
+  private following = false;
 
   /**
    * `runners`: every read model, the request ledger's (see `withRequestLedger`) among them. With
@@ -35,10 +47,15 @@ export class ReadModels implements RequestLedger {
     liveFeed?: LiveFeedOptions,
   ) {
     this.feed = liveFeed ? new SharedLogFeed(liveFeed.log, runners, liveFeed.logger, { live: true }) : null;
+    this.applierLock = liveFeed ? new ApplierLock(db, liveFeed.logger, (held) => this.runners.forEach((r) => (r.standby = !held))) : null;
+    this.requestIds = liveFeed ? new RequestIdFilter(db) : null;
     const ledger = runners.find((r) => r.name === REQUEST_LEDGER);
     if (!ledger) throw new Error(`the read models lack the request ledger (${REQUEST_LEDGER})`);
     this.ledger = ledger;
-    ledger.onReceived = (event) => this.requests.note(event);
+    ledger.onReceived = (event) => {
+      this.requests.note(event);
+      if (event.requestId) this.requestIds?.note(event.tenant, event.requestId);
+    };
     for (const r of runners) {
       const { block } = r.projection;
       if (block) this.byBlock.set(block, [...(this.byBlock.get(block) ?? []), r]);
@@ -69,9 +86,12 @@ export class ReadModels implements RequestLedger {
   /**
    * The ledger in Postgres, once it holds the log up to `atLeastSeq`; while the database is
    * unreachable, what the ledger received from the log answers when it can (see `RequestMemory`),
-   * and UNAVAILABLE when it cannot.
+   * and UNAVAILABLE when it cannot. Before a request's first decision (`atLeastSeq` 0), an id the
+   * `RequestIdFilter` has never seen is answered at once.
    */
   async find(tenant: string, requestId: string, atLeastSeq: number): Promise<number | null> {
+    // A request id never seen needs no look-up: the common case, a request's first attempt.
+    if (atLeastSeq === 0 && this.requestIds?.neverUsed(tenant, requestId, this.ledger.receivedToLogEnd)) return null;
     try {
       if (!this.db.available) throw new MemError('UNAVAILABLE', 'the read-model database is unreachable');
       if (atLeastSeq > this.ledger.applied) {
@@ -88,8 +108,38 @@ export class ReadModels implements RequestLedger {
   }
 
   async start(): Promise<void> {
-    if (this.feed) await this.feed.start();
-    else for (const r of this.runners) await r.start();
+    if (!this.feed || !this.applierLock) {
+      for (const r of this.runners) await r.start();
+      return;
+    }
+    await this.applierLock.start();
+    this.followApplier();
+    await this.feed.start();
+    this.requestIds?.startLoad();
+    this.follower = setInterval(() => void this.followApplier(), FOLLOW_APPLIER_MS);
+    this.follower.unref();
+  }
+
+  /** Whether this instance applies the read models in the background (always, without a live feed). */
+  get applier(): boolean {
+    return this.applierLock?.held ?? true;
+  }
+
+  /** Tells the runners whether they are on standby, and on standby, where the applier's checkpoints stand. */
+  private async followApplier(): Promise<void> {
+    const standby = !this.applier;
+    for (const r of this.runners) r.standby = standby;
+    if (!standby || this.following) return;
+    this.following = true;
+    try {
+      const rows = await this.db.prepared<{ name: string; seq: string }>(`SELECT name, seq FROM mem_checkpoints`, []);
+      const checkpoints = new Map(rows.map((r) => [r.name, Number(r.seq)]));
+      for (const r of this.runners) r.followApplier(checkpoints.get(r.name) ?? 0);
+    } catch {
+      // The database is away: the runners say so themselves; followed again on the next tick.
+    } finally {
+      this.following = false;
+    }
   }
 
   /** Waits until every read model holds everything in the log now. */
@@ -98,8 +148,10 @@ export class ReadModels implements RequestLedger {
   }
 
   async stop(): Promise<void> {
+    if (this.follower) clearInterval(this.follower);
     if (this.feed) await this.feed.stop();
     else await Promise.all(this.runners.map((r) => r.stop()));
+    await this.applierLock?.stop();
   }
 }
 

@@ -56,6 +56,7 @@ describe('runner parts - buffer, waiters and batcher on their own', () => {
       fed: () => false,
       urgent: () => false,
       waiting: () => false,
+      standby: () => false,
       stopped: () => false,
       parked: () => false,
       ...overrides,
@@ -77,6 +78,19 @@ describe('runner parts - buffer, waiters and batcher on their own', () => {
     expect(batches[1]).toEqual([3, 4, 5]);
     await vi.advanceTimersByTimeAsync(25);
     expect(batches).toEqual([[1, 2], [3, 4, 5], [6]]);
+  });
+
+  it('on standby never lingers nor cuts a batch of its own accord, but applies everything for a reader', async () => {
+    vi.useFakeTimers();
+    let waiting = false;
+    const { b, batches } = batcher({ standby: () => true, waiting: () => waiting, urgent: () => true });
+    [1, 2, 3, 4].forEach((s) => b.take(event(s)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(batches).toEqual([]);
+    waiting = true;
+    b.schedule();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
   it('on a feed waits for a full batch while the feed is behind, and never lingers', async () => {

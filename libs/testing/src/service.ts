@@ -116,6 +116,11 @@ export class RunningService {
     return issueToken(request, keys.secretKey);
   }
 
+  /** CPU time (user + system) the service process has used so far, in seconds (Linux only). */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.child.pid!);
+  }
+
   /** Sends a signal (e.g. SIGHUP to reload keys). */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
@@ -137,4 +142,19 @@ export class RunningService {
   restart(): Promise<RunningService> {
     return RunningService.start(this.options);
   }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process from /proc/<pid>/stat, in seconds. */
+export function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU time every core of the machine has spent busy so far, in seconds (Linux only). */
+export function machineBusySeconds(): number {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = ticks[3] + ticks[4];
+  return (ticks.reduce((a, b) => a + b, 0) - idle) / CLOCK_TICKS_PER_SECOND;
 }

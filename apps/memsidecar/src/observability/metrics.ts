@@ -75,6 +75,7 @@ export class Metrics implements DispatchObserver, BlockMetrics {
     perReadModel('memsidecar_projection_applied_seq', 'Highest log sequence a read model has applied.', (r) => r.applied);
     perReadModel('memsidecar_projection_batches_applied', 'Transactions a read model committed since start (each applies a batch).', (r) => r.stats.batches);
     perReadModel('memsidecar_projection_events_applied', 'Events a read model applied since start.', (r) => r.stats.events);
+    perReadModel('memsidecar_projection_standby', '1 while another instance applies this read model in the background and this one follows its checkpoints.', (r) => (r.standby ? 1 : 0));
     perReadModel('memsidecar_projection_events_per_second', 'Events per second a read model applied over the last 10 seconds.', (r) => r.rate.perSecond());
     new Gauge({
       name: 'memsidecar_read_model_state',

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AggregateRuntime } from '@memsidecar/event-store';
+import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
+import { ProjectionRunner, ReadModels, withRequestLedger } from './index';
+
+const quiet = { log: () => {}, warn: () => {}, error: () => {} };
+
+describe('read models of two instances sharing one Postgres database', () => {
+  let infra: IntegrationInfra;
+  let runtime: AggregateRuntime;
+  let applier: ReadModels;
+  let standby: ReadModels;
+  let n = 0;
+  let applierStopped = false;
+
+  const instance = () =>
+    new ReadModels(
+      withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, infra.store, infra.db, quiet)),
+      infra.db,
+      5_000,
+      { log: infra.store, logger: quiet },
+    );
+  const kv = (readModels: ReadModels) => readModels.runners.find((r) => r.name === kvProjection.name)!;
+  const put = async () => (await runtime.handle(kvAggregate, { tenant: 't', ns: 'n', entity: `k${++n % 7}` }, { type: 'PutValue', value: n }, { now: new Date(), tenant: 't', agent: 'a' })).event!.seq;
+
+  beforeAll(async () => {
+    infra = await openIntegrationInfra('postgres', { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    runtime = new AggregateRuntime(infra.store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 5, rememberedRequests: 100 });
+    applier = instance();
+    await applier.start();
+    standby = instance();
+    await standby.start();
+  });
+
+  afterAll(async () => {
+    await standby?.stop();
+    if (!applierStopped) await applier?.stop();
+    await infra?.close();
+  });
+
+  it('one applies in the background; the other follows its checkpoints without applying anything itself', async () => {
+    expect([applier.applier, standby.applier]).toEqual([true, false]);
+    let last = 0;
+    for (let i = 0; i < 40; i++) last = await put();
+    await expect.poll(() => kv(applier).applied, { timeout: 10_000 }).toBe(last);
+    await expect.poll(() => kv(standby).applied, { timeout: 10_000 }).toBe(last);
+    expect(kv(standby).stats.batches).toBe(0);
+    expect(kv(standby).standby).toBe(true);
+    expect(kv(applier).state.state).toBe('current');
+    expect(kv(standby).state.state).toBe('current');
+  });
+
+  it('a read on the standby waiting for a sequence is served at once', async () => {
+    const seq = await put();
+    await standby.ready('kv', seq, 5_000);
+    const rows = await infra.db.query<{ seq: string }>(`SELECT max(seq) AS seq FROM kv_entries`);
+    expect(Number(rows[0].seq)).toBe(seq);
+  });
+
+  it('when the applier goes, the standby takes its lock and applies what follows', async () => {
+    await applier.stop();
+    applierStopped = true;
+    await expect.poll(() => standby.applier, { timeout: 10_000 }).toBe(true);
+    expect(kv(standby).standby).toBe(false);
+    const before = kv(standby).stats.batches;
+    const seq = await put();
+    await expect.poll(() => kv(standby).applied, { timeout: 10_000 }).toBe(seq);
+    expect(kv(standby).stats.batches).toBeGreaterThan(before);
+  });
+});
