@@ -15,12 +15,15 @@ import { createTestDatabase } from '@memsidecar/testing';
 import { RawBaselines } from './baselines';
 import { Thread } from './langgraph';
 import { withBenchService } from './setup';
-import { medianRound, ms, rate, throughput, timeEach, type Summary } from './stats';
+import { medianRound, ms, rate, throughputFor, timeEach, type Summary } from './stats';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CALLERS = 32;
-const PER_CALLER = Number(process.env.BENCH_PER_CLIENT ?? 50);
+/** How long each operation's concurrent callers run. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+/** Callers read keys this far apart, so that they do not all read the same ones. */
+const SPREAD = 50;
 const PIPELINED = Number(process.env.BENCH_PIPELINED ?? 20000);
 const KEYS = 1000;
 const EMBEDDER = process.env.MEMSIDECAR_EMBEDDER ?? 'hashing';
@@ -53,7 +56,7 @@ function checkpointOperations(name: string, saver: BaseCheckpointSaver, round: n
 
 const storeOperations = (name: string, store: PostgresStore | MemsidecarStore): Operation[] => [
   { name: `${name}.put`, once: (i) => store.put(USERS, key(i), item(i)), concurrent: (c, i) => store.put(['bench', `caller${c}`], key(i), item(i)) },
-  { name: `${name}.get`, once: (i) => store.get(USERS, key(i)), concurrent: (c, i) => store.get(USERS, key(c * PER_CALLER + i)) },
+  { name: `${name}.get`, once: (i) => store.get(USERS, key(i)), concurrent: (c, i) => store.get(USERS, key(c * SPREAD + i)) },
   { name: `${name}.search (filter)`, once: (i) => store.search(USERS, { filter: filter(i), limit: 10 }), concurrent: (c, i) => store.search(USERS, { filter: filter(c + i), limit: 10 }) },
 ];
 
@@ -74,7 +77,7 @@ export async function peersBench(): Promise<void> {
         const memsidecarSaver = new MemsidecarSaver(client, { namespace: 'bench-saver' });
         console.log(
           `memsidecar next to LangGraph.js PostgresStore / PostgresSaver — one Postgres server, a fresh database each; service read models on ${embedded ? 'PGlite' : 'Postgres'}, ` +
-            `embedder ${EMBEDDER}\n${ROUNDS} interleaved rounds of ${N} sequential ops over ${KEYS} items; ${CALLERS} concurrent callers x ${PER_CALLER} ops ` +
+            `embedder ${EMBEDDER}\n${ROUNDS} interleaved rounds of ${N} sequential ops over ${KEYS} items; ${CALLERS} concurrent callers for ${SECONDS} s per operation ` +
             `(one MemoryClient shared by the memsidecar callers; pg pools of ${CALLERS} connections for the LangGraph ones)\n`,
         );
 
@@ -105,7 +108,7 @@ export async function peersBench(): Promise<void> {
             once: (i) => client.kv.put({ ns: KV_NS, key: key(i), value: item(i) }),
             concurrent: (c, i) => client.kv.put({ ns: KV_NS, key: `caller${c}/${key(i)}`, value: item(i) }),
           },
-          { name: 'kv.get', once: (i) => client.kv.get({ ns: KV_NS, key: key(i) }), concurrent: (c, i) => client.kv.get({ ns: KV_NS, key: key(c * PER_CALLER + i) }) },
+          { name: 'kv.get', once: (i) => client.kv.get({ ns: KV_NS, key: key(i) }), concurrent: (c, i) => client.kv.get({ ns: KV_NS, key: key(c * SPREAD + i) }) },
           { name: 'semantic.search', once: (i) => client.semantic.search({ ns: SEMANTIC_NS, queryText: query(i), topK: 10 }), concurrent: (c, i) => client.semantic.search({ ns: SEMANTIC_NS, queryText: query(c + i), topK: 10 }) },
           ...storeOperations('MemsidecarStore', memsidecarStore),
           {
@@ -130,7 +133,7 @@ export async function peersBench(): Promise<void> {
 
         const pipelined = await raw.pipelined(PIPELINED);
         const rates: Record<string, number> = {};
-        for (const op of operations(ROUNDS)) if (op.concurrent) rates[op.name] = await throughput(CALLERS, PER_CALLER, op.concurrent);
+        for (const op of operations(ROUNDS)) if (op.concurrent) rates[op.name] = await throughputFor(CALLERS, SECONDS, op.concurrent);
 
         const row = (name: string, p50: string, p99: string, concurrent: string) => console.log(`${name.padEnd(46)} ${p50.padStart(12)} ${p99.padStart(12)}   ${concurrent.padStart(14)}`);
         row('operation', 'p50', 'p99', `${CALLERS} callers`);

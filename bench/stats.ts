@@ -33,6 +33,25 @@ export async function throughput(workers: number, perWorker: number, op: (worker
   return (workers * perWorker) / seconds;
 }
 
+/**
+ * Operations per second of `workers` concurrent loops, each running `op` until `seconds` have
+ * passed (a fixed time rather than a fixed count, so slow and fast operations are measured alike).
+ */
+export async function throughputFor(workers: number, seconds: number, op: (worker: number, i: number) => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  const deadline = started + BigInt(Math.round(seconds * 1e9));
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; process.hrtime.bigint() < deadline; i++) {
+        await op(w, i);
+        done++;
+      }
+    }),
+  );
+  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 /** The round whose p50 is the median of all rounds: one noisy round cannot decide the figures. */
 export function medianRound(rounds: Summary[]): Summary {
   const sorted = [...rounds].sort((a, b) => a.p50 - b.p50);
