@@ -3,6 +3,7 @@ import { AggregateRuntime } from '@memsidecar/event-store';
 import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { ProjectionRunner, ReadModels, withRequestLedger } from './index';
+import { ApplierLock } from './applier-lock';
 
 const quiet = { log: () => {}, warn: () => {}, error: () => {} };
 
@@ -67,5 +68,30 @@ describe('read models of two instances sharing one Postgres database', () => {
     const seq = await put();
     await expect.poll(() => kv(standby).applied, { timeout: 10_000 }).toBe(seq);
     expect(kv(standby).stats.batches).toBeGreaterThan(before);
+  });
+});
+
+describe('a standby whose applier holds the lock but applies nothing', () => {
+  it('applies what the applier leaves unapplied for a second, and stays on standby', async () => {
+    const infra = await openIntegrationInfra('postgres', { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    // Holds the lock and does nothing else: an applier that is stuck, not gone.
+    const stuck = new ApplierLock(infra.db, quiet);
+    const standby = new ReadModels(withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, infra.store, infra.db, quiet)), infra.db, 5_000, { log: infra.store, logger: quiet });
+    try {
+      await stuck.start();
+      await standby.start();
+      expect(standby.applier).toBe(false);
+      const runtime = new AggregateRuntime(infra.store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 5, rememberedRequests: 100 });
+      const { event } = await runtime.handle(kvAggregate, { tenant: 't', ns: 'n', entity: 'k' }, { type: 'PutValue', value: 1 }, { now: new Date(), tenant: 't', agent: 'a' });
+      const kv = standby.runners.find((r) => r.name === kvProjection.name)!;
+      await expect.poll(() => kv.applied, { timeout: 10_000 }).toBe(event!.seq);
+      expect(kv.stats.batches).toBeGreaterThan(0);
+      expect(kv.standby).toBe(true);
+      expect(await kv.checkpoint()).toBe(event!.seq);
+    } finally {
+      await standby.stop();
+      await stuck.stop();
+      await infra.close();
+    }
   });
 });
