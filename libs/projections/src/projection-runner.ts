@@ -86,7 +86,7 @@ export class ProjectionRunner {
       committed: (events) => {
         this.progress.committed(events.length, events[events.length - 1].seq);
         this.buffer.drop(events.length);
-        if (this.buffer.length === 0 && this.passedSeq > this.progress.applied) this.progress.advance(this.passedSeq);
+        this.catchUpWithFeed();
       },
       blocked: () => this.progress.failBlockedWaiters(),
       resumed: (seq) => {
@@ -228,10 +228,16 @@ export class ProjectionRunner {
     if (checkpoint > this.progress.applied) {
       this.buffer.dropThrough(checkpoint);
       this.progress.advance(checkpoint);
+      this.catchUpWithFeed();
       this.applierCurrentAt = now;
     }
     if (this.buffer.length === 0) this.applierCurrentAt = now;
     else if (now - this.applierCurrentAt >= TAKEOVER_AFTER_MS) void this.batcher.drainNow().catch(() => undefined);
+  }
+
+  /** With nothing of its own left to apply, it stands where the live feed last passed it. */
+  private catchUpWithFeed(): void {
+    if (this.buffer.length === 0 && this.passedSeq > this.progress.applied) this.progress.advance(this.passedSeq);
   }
 
   /** Leaves a live feed that it would hold back (its buffer is full) for a subscription of its own. */

@@ -47,7 +47,7 @@ export class ReadModels implements RequestLedger {
     liveFeed?: LiveFeedOptions,
   ) {
     this.feed = liveFeed ? new SharedLogFeed(liveFeed.log, runners, liveFeed.logger, { live: true }) : null;
-    this.applierLock = liveFeed ? new ApplierLock(db, liveFeed.logger, (held) => this.runners.forEach((r) => (r.standby = !held))) : null;
+    this.applierLock = liveFeed ? new ApplierLock(db, liveFeed.logger, (held) => this.setStandby(!held)) : null;
     this.requestIds = liveFeed ? new RequestIdFilter(db) : null;
     const ledger = runners.find((r) => r.name === REQUEST_LEDGER);
     if (!ledger) throw new Error(`the read models lack the request ledger (${REQUEST_LEDGER})`);
@@ -113,7 +113,7 @@ export class ReadModels implements RequestLedger {
       return;
     }
     await this.applierLock.start();
-    this.followApplier();
+    this.setStandby(!this.applierLock.held);
     await this.feed.start();
     this.requestIds?.startLoad();
     this.follower = setInterval(() => void this.followApplier(), FOLLOW_APPLIER_MS);
@@ -125,11 +125,13 @@ export class ReadModels implements RequestLedger {
     return this.applierLock?.held ?? true;
   }
 
-  /** Tells the runners whether they are on standby, and on standby, where the applier's checkpoints stand. */
-  private async followApplier(): Promise<void> {
-    const standby = !this.applier;
+  private setStandby(standby: boolean): void {
     for (const r of this.runners) r.standby = standby;
-    if (!standby || this.following) return;
+  }
+
+  /** On standby, tells the runners where the applier's checkpoints stand. */
+  private async followApplier(): Promise<void> {
+    if (this.applier || this.following) return;
     this.following = true;
     try {
       const rows = await this.db.prepared<{ name: string; seq: string }>(`SELECT name, seq FROM mem_checkpoints`, []);
