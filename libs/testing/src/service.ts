@@ -147,7 +147,7 @@ export class RunningService {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process from /proc/<pid>/stat, in seconds. */
-export function processCpuSeconds(pid: number): number {
+function processCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
