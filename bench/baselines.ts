@@ -15,6 +15,16 @@ export interface Baselines {
   pgPointSelect: Summary;
 }
 
+type LatencyBaseline = Exclude<keyof Baselines, 'publishPipelined'>;
+
+/** The names the benches print the raw latency baselines under. */
+const LATENCY_NAMES: Record<LatencyBaseline, string> = {
+  requestReply: 'raw NATS request/reply',
+  publishAwaited: 'raw JetStream publish (awaited)',
+  pgUpsert: 'raw Postgres upsert',
+  pgPointSelect: 'raw Postgres point select',
+};
+
 /** Raw request/reply against a bare echo responder in its own process, as a sidecar would be. */
 async function requestReply(url: string, n: number): Promise<Summary> {
   const responder = spawn(process.execPath, [join(__dirname, 'echo-responder.js'), url], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -37,7 +47,7 @@ async function publish(nc: NatsConnection, n: number, pipelined: number): Promis
   await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['bench.raw.>'], storage: 'file' });
   const js = jetstream(nc);
   try {
-    const awaited = n > 0 ? await timeEach(n, (i) => js.publish(`bench.raw.${i & 1023}`, PAYLOAD)) : { p50: 0, p99: 0, count: 0 };
+    const awaited = n > 0 ? await timeEach(n, (i) => js.publish(`bench.raw.${i & 1023}`, PAYLOAD)) : { p50: 0, p95: 0, p99: 0, count: 0 };
     const window = 256;
     if (pipelined === 0) return [awaited, 0];
     const started = process.hrtime.bigint();
@@ -102,6 +112,12 @@ export class RawBaselines {
     } finally {
       await nc.close();
     }
+  }
+
+  /** One latency round of the baselines asked for (all by default), each under the name it is printed as. */
+  async namedLatencyRound(which: LatencyBaseline[] = Object.keys(LATENCY_NAMES) as LatencyBaseline[]): Promise<[string, Summary][]> {
+    const round = await this.latencyRound();
+    return which.map((b) => [LATENCY_NAMES[b], round[b]]);
   }
 
   async pipelined(messages: number): Promise<number> {

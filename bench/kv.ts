@@ -31,11 +31,7 @@ export async function kvBench(): Promise<void> {
     const rounds: Record<string, Summary[]> = {};
     const record = (name: string, s: Summary) => (rounds[name] ??= []).push(s);
     for (let r = 0; r < ROUNDS; r++) {
-      const b = await raw.latencyRound();
-      record('raw NATS request/reply', b.requestReply);
-      record('raw JetStream publish (awaited)', b.publishAwaited);
-      record('raw Postgres upsert', b.pgUpsert);
-      record('raw Postgres point select', b.pgPointSelect);
+      for (const [name, s] of await raw.namedLatencyRound()) record(name, s);
       record('kv.put (1 client)', await timeEach(N, (i) => client.ok('kv.put', { ns: 'bench', key: key(i), value: VALUE })));
       record(
         'kv.put with Mem-Request-Id',

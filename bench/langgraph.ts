@@ -12,33 +12,14 @@ import { MemsidecarSaver } from '@memsidecar/langgraph';
 import { createTestDatabase } from '@memsidecar/testing';
 import { RawBaselines } from './baselines';
 import { withBenchService } from './setup';
-import { ms } from './stats';
+import { medianRound, ms, timeEach, type Summary } from './stats';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Messages in the state, each about 300 bytes: a short conversation. */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20);
+const WARMUP = Math.min(50, N);
 
-interface Figures {
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-async function latencies(n: number, op: (i: number) => Promise<unknown>, warmup = Math.min(50, n)): Promise<Figures> {
-  for (let i = 0; i < warmup; i++) await op(-1 - i);
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await op(i);
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-const median = (rounds: Figures[]): Figures => [...rounds].sort((a, b) => a.p50 - b.p50)[Math.floor(rounds.length / 2)];
 
 /**
  * One thread as a graph writes it: each step a new checkpoint whose parent is the last, the
@@ -88,8 +69,8 @@ export async function langgraphBench(): Promise<void> {
           `${ROUNDS} interleaved rounds of ${N} sequential ops, checkpoints of ${MESSAGES} messages (~${Math.round((MESSAGES * 300) / 1024)} KiB)\n`,
       );
       const raw = RawBaselines.create(nats.url, pg.url, N);
-      const rounds: Record<string, Figures[]> = {};
-      const record = (name: string, f: Figures) => (rounds[name] ??= []).push(f);
+      const rounds: Record<string, Summary[]> = {};
+      const record = (name: string, f: Summary) => (rounds[name] ??= []).push(f);
       const rawRounds: Record<string, number[]> = {};
       for (let r = 0; r < ROUNDS; r++) {
         const b = await raw.latencyRound();
@@ -98,18 +79,18 @@ export async function langgraphBench(): Promise<void> {
         (rawRounds['raw Postgres point select'] ??= []).push(b.pgPointSelect.p50);
         for (const [name, saver] of Object.entries(savers)) {
           const thread = new Thread(saver, `bench-${r}`);
-          record(`${name} put`, await latencies(N, () => thread.put()));
+          record(`${name} put`, await timeEach(N, () => thread.put(), WARMUP));
           const configs: RunnableConfig[] = [];
           for await (const t of saver.list({ configurable: { thread_id: `bench-${r}`, checkpoint_ns: '' } }, { limit: 200 })) configs.push(t.config);
-          record(`${name} getTuple (latest)`, await latencies(N, () => saver.getTuple({ configurable: { thread_id: `bench-${r}`, checkpoint_ns: '' } })));
-          record(`${name} getTuple (by id)`, await latencies(N, (i) => saver.getTuple(configs[Math.abs(i) % configs.length])));
+          record(`${name} getTuple (latest)`, await timeEach(N, () => saver.getTuple({ configurable: { thread_id: `bench-${r}`, checkpoint_ns: '' } }), WARMUP));
+          record(`${name} getTuple (by id)`, await timeEach(N, (i) => saver.getTuple(configs[Math.abs(i) % configs.length]), WARMUP));
           // Last, so the reads above load checkpoints without a pile of pending writes.
-          record(`${name} putWrites (2 writes)`, await latencies(N, (i) => saver.putWrites(configs[Math.abs(i) % configs.length], [['messages', `w${i}`], ['step', i]], `task-${r}-${i}`, '~__pregel_pull, agent')));
+          record(`${name} putWrites (2 writes)`, await timeEach(N, (i) => saver.putWrites(configs[Math.abs(i) % configs.length], [['messages', `w${i}`], ['step', i]], `task-${r}-${i}`, '~__pregel_pull, agent'), WARMUP));
         }
       }
       console.log('latency (median round)                        p50          p95          p99');
       for (const name of Object.keys(rounds)) {
-        const f = median(rounds[name]);
+        const f = medianRound(rounds[name]);
         console.log(`${name.padEnd(40)} ${ms(f.p50).padStart(12)} ${ms(f.p95).padStart(12)} ${ms(f.p99).padStart(12)}`);
       }
       console.log('\nraw baselines, same run (median p50)');

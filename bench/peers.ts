@@ -123,11 +123,7 @@ export async function peersBench(): Promise<void> {
         const rounds: Record<string, Summary[]> = {};
         const record = (name: string, s: Summary) => (rounds[name] ??= []).push(s);
         for (let r = 0; r < ROUNDS; r++) {
-          const b = await raw.latencyRound();
-          record('raw NATS request/reply', b.requestReply);
-          record('raw JetStream publish (awaited)', b.publishAwaited);
-          record('raw Postgres upsert', b.pgUpsert);
-          record('raw Postgres point select', b.pgPointSelect);
+          for (const [name, s] of await raw.namedLatencyRound()) record(name, s);
           for (const op of operations(r)) record(op.name, await timeEach(N, op.once, Math.min(50, N)));
         }
 

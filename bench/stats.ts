@@ -1,6 +1,7 @@
 /** Latency samples in milliseconds and how we print them. */
 export interface Summary {
   p50: number;
+  p95: number;
   p99: number;
   count: number;
 }
@@ -8,7 +9,7 @@ export interface Summary {
 export function summarize(samplesMs: number[]): Summary {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { p50: at(0.5), p99: at(0.99), count: sorted.length };
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count: sorted.length };
 }
 
 /** Runs `op` sequentially `n` times after `warmup` runs and returns per-call latency in ms. */

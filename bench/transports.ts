@@ -37,9 +37,7 @@ export async function transportsBench(): Promise<void> {
       const rounds: Record<string, Summary[]> = {};
       const record = (name: string, s: Summary) => (rounds[name] ??= []).push(s);
       for (let r = 0; r < ROUNDS; r++) {
-        const b = await raw.latencyRound();
-        record('raw NATS request/reply', b.requestReply);
-        record('raw Postgres point select', b.pgPointSelect);
+        for (const [name, s] of await raw.namedLatencyRound(['requestReply', 'pgPointSelect'])) record(name, s);
         for (const c of clients) {
           const key = (i: number) => `k${Math.abs(i) % 100}`;
           record(`kv.put over ${c.name}`, await timeEach(N, (i) => must(c, 'kv.put', { ns: `bench-${c.name}`, key: key(i), value: VALUE })));
