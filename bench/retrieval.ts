@@ -15,7 +15,7 @@
  */
 import { NatsTestClient } from '@memsidecar/testing';
 import { Bm25Index } from './retrieval/bm25';
-import { explainEach, printFusionEvidence } from './retrieval/fusion-evidence';
+import { explainEach, printFusionEvidence, writeOrderNeighbors } from './retrieval/fusion-evidence';
 import { loadLocomo, locomoFile, type Conversation, type LocomoSplit } from './retrieval/locomo';
 import { SCORED_DEPTH, scoreAll } from './retrieval/metrics';
 import { latencyLine, printQualityTable, printRecallSummary, type ScoredMode } from './retrieval/report';
@@ -89,7 +89,8 @@ export async function retrievalBench(): Promise<void> {
         console.log('\nhybrid fusion parameters:');
         const support = await probeExplain(client, split.conversations[0].namespace);
         if (!support.supported) return console.log(`  skipped: the service does not support explain on search (${support.reason})`);
-        printFusionEvidence(questions, await explainEach(client, questions), runs.hybrid.rankings, support.depth);
+        const neighbors = new Map(split.conversations.map((c) => [c.name, writeOrderNeighbors(c)]));
+        printFusionEvidence(questions, await explainEach(client, questions), runs.hybrid.rankings, support.depth, (q) => neighbors.get(q.conversation)!);
       } finally {
         await client.close();
       }

@@ -1,6 +1,6 @@
-import { DEFAULT_FUSION, fuse, prepareDenseQuery, type FusionOptions, type LaneHit, type LanePosition } from '@memsidecar/semantic';
+import { DEFAULT_FUSION, fuse, prepareDenseQuery, withNeighbors, type FusionOptions, type LaneHit, type LanePosition, type Neighbors } from '@memsidecar/semantic';
 import type { NatsTestClient } from '@memsidecar/testing';
-import type { Question } from './locomo';
+import type { Conversation, Question } from './locomo';
 import { SCORED_DEPTH, meanOver, recallAt, scoreAll, type Scores } from './metrics';
 import { percent } from './report';
 import { search, type SearchHit, type SearchReply } from './service';
@@ -19,6 +19,17 @@ const TOP_CONFIGURATIONS = 5;
 interface Lanes {
   dense: LaneHit[];
   sparse: LaneHit[];
+}
+
+/** Lanes plus each record's neighbours in write order (the conversation's turn order, as ingested). */
+interface Context extends Lanes {
+  neighbors: ReadonlyMap<string, Neighbors>;
+}
+
+/** Every turn's neighbours in the order the benchmark wrote them: the turn before and the turn after. */
+export function writeOrderNeighbors(conversation: Conversation): Map<string, Neighbors> {
+  const { turns } = conversation;
+  return new Map(turns.map((t, i) => [t.id, { before: turns[i - 1]?.id, after: turns[i + 1]?.id }]));
 }
 
 /** One question's hybrid search with explain, rebuilt into the two lanes the service fused. */
@@ -53,29 +64,41 @@ export async function explainEach(client: NatsTestClient, questions: readonly Qu
 }
 
 /** The lanes an ordinary search would have fused: each cut to the service's depth. */
-const atDepth = (lanes: Lanes, depth: number): Lanes => ({ dense: lanes.dense.slice(0, depth), sparse: lanes.sparse.slice(0, depth) });
+const atDepth = (lanes: Lanes, depth: number, neighbors: ReadonlyMap<string, Neighbors>): Context => ({
+  dense: lanes.dense.slice(0, depth),
+  sparse: lanes.sparse.slice(0, depth),
+  neighbors,
+});
 
-type Family = 'linear' | 'rrf' | 'lane';
+type Method = 'linear' | 'rrf' | 'lane';
 
 interface Candidate {
   label: string;
-  family: Family;
-  rank(lanes: Lanes): string[];
+  family: Method;
+  neighbors: number;
+  rank(context: Context): string[];
 }
 
 const ids = (hits: readonly LaneHit[]): string[] => hits.map((h) => h.id);
-const weightLabel = (o: FusionOptions): string => `dense ${o.weights.dense.toFixed(2)} sparse ${o.weights.sparse.toFixed(2)}`;
+const weightLabel = (o: FusionOptions): string => `dense ${o.weights.dense.toFixed(2)} sparse ${o.weights.sparse.toFixed(2)}, neighbors ${o.neighbors.toFixed(1)}`;
 const fusionLabel = (o: FusionOptions): string => (o.method === 'rrf' ? `rrf k ${o.k}, ${weightLabel(o)}` : `linear ${weightLabel(o)}`);
-const fused = (options: FusionOptions): Candidate => ({ label: fusionLabel(options), family: options.method, rank: (l) => ids(fuse(l.dense, l.sparse, options)) });
+/** What the service does: the lanes fused, then the neighbours' context added. */
+const rankAs = (options: FusionOptions, c: Context): string[] => ids(withNeighbors(fuse(c.dense, c.sparse, options), c.neighbors, options.neighbors).hits);
+const fused = (options: FusionOptions): Candidate => ({ label: fusionLabel(options), family: options.method, neighbors: options.neighbors, rank: (c) => rankAs(options, c) });
 
-/** Linear dense weight 0.20-0.80 by 0.05; RRF k × dense weight; each lane alone. Weights are twentieths so they sum to exactly 1. */
+const NEIGHBOR_WEIGHTS = [0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1];
+
+/**
+ * Linear dense weight 0.20-0.80 by 0.05 × neighbour weight; RRF k × dense weight × neighbour weight
+ * (0 or 0.6); each lane alone. Weights are twentieths so they sum to exactly 1.
+ */
 function grid(): Candidate[] {
   const weights = (twentieths: number) => ({ dense: twentieths / 20, sparse: (20 - twentieths) / 20 });
-  const linear = Array.from({ length: 13 }, (_, i) => fused({ method: 'linear', weights: weights(4 + i) }));
-  const rrf = [1, 2, 5, 10, 20, 40, 60].flatMap((k) => [6, 8, 10, 12, 14].map((w) => fused({ method: 'rrf', k, weights: weights(w) })));
+  const linear = NEIGHBOR_WEIGHTS.flatMap((neighbors) => Array.from({ length: 13 }, (_, i) => fused({ method: 'linear', weights: weights(4 + i), neighbors })));
+  const rrf = [0, 0.6].flatMap((neighbors) => [1, 2, 5, 10, 20, 40, 60].flatMap((k) => [6, 8, 10, 12, 14].map((w) => fused({ method: 'rrf', k, weights: weights(w), neighbors }))));
   const lanes: Candidate[] = [
-    { label: 'dense lane alone', family: 'lane', rank: (l) => ids(l.dense) },
-    { label: 'sparse lane alone', family: 'lane', rank: (l) => ids(l.sparse) },
+    { label: 'dense lane alone', family: 'lane', neighbors: 0, rank: (l) => ids(l.dense) },
+    { label: 'sparse lane alone', family: 'lane', neighbors: 0, rank: (l) => ids(l.sparse) },
   ];
   return [...linear, ...rrf, ...lanes];
 }
@@ -87,30 +110,40 @@ interface Evaluated {
 
 const recall10 = (e: Evaluated, members: readonly number[]): number => recallAt(meanOver(e.perQuestion, members), 10);
 
+/** A family of configurations that leave-one-conversation-out chooses within. */
+interface Family {
+  label: string;
+  admits(c: Candidate): boolean;
+}
+
+const FAMILIES: Family[] = [
+  { label: 'linear', admits: (c) => c.family === 'linear' },
+  { label: 'linear without neighbours', admits: (c) => c.family === 'linear' && c.neighbors === 0 },
+  { label: 'rrf', admits: (c) => c.family === 'rrf' },
+];
+
 /** The family's configuration with the best recall@10 over `members`; the first in grid order wins a tie. */
 function best(evaluated: readonly Evaluated[], family: Family, members: readonly number[]): Evaluated {
-  return evaluated.filter((e) => e.candidate.family === family).reduce((a, b) => (recall10(b, members) > recall10(a, members) ? b : a));
+  return evaluated.filter((e) => family.admits(e.candidate)).reduce((a, b) => (recall10(b, members) > recall10(a, members) ? b : a));
 }
 
 function printLeaveOneConversationOut(questions: readonly Question[], evaluated: readonly Evaluated[], defaults: Evaluated): void {
   const conversations = [...new Set(questions.map((q) => q.conversation))];
   if (conversations.length < 2) return console.log('  leave-one-conversation-out: needs at least two conversations');
   const all = questions.map((_, i) => i);
-  const heldOutScores: Record<'linear' | 'rrf', Scores[]> = { linear: [], rrf: [] };
+  const pooled = (scores: Scores[]) => percent(recallAt(meanOver(scores, scores.map((_, i) => i)), 10)).padStart(6);
   console.log('  leave-one-conversation-out (chosen by recall@10 on the other conversations, scored on the held-out one):');
-  console.log(`    ${'held out'.padEnd(9)} ${'linear chosen'.padEnd(34)} held-out   ${'rrf chosen'.padEnd(34)} held-out   service default`);
-  for (const name of conversations) {
-    const test = all.filter((i) => questions[i].conversation === name);
-    const train = all.filter((i) => questions[i].conversation !== name);
-    const cells = (['linear', 'rrf'] as const).map((family) => {
-      const chosen = best(evaluated, family, train);
-      heldOutScores[family].push(...test.map((i) => chosen.perQuestion[i]));
-      return `${chosen.candidate.label.padEnd(34)} ${percent(recall10(chosen, test)).padStart(8)}`;
-    });
-    console.log(`    ${name.padEnd(9)} ${cells.join('   ')}   ${percent(recall10(defaults, test)).padStart(8)}`);
+  for (const family of FAMILIES) {
+    const heldOut: Scores[] = [];
+    console.log(`    ${family.label}:`);
+    for (const name of conversations) {
+      const test = all.filter((i) => questions[i].conversation === name);
+      const chosen = best(evaluated, family, all.filter((i) => questions[i].conversation !== name));
+      heldOut.push(...test.map((i) => chosen.perQuestion[i]));
+      console.log(`      ${name.padEnd(9)} chose ${chosen.candidate.label.padEnd(56)} held out ${percent(recall10(chosen, test)).padStart(6)}   service default ${percent(recall10(defaults, test)).padStart(6)}`);
+    }
+    console.log(`      ${'pooled'.padEnd(9)}       ${''.padEnd(56)} held out ${pooled(heldOut)}   service default ${percent(recall10(defaults, all)).padStart(6)}`);
   }
-  const pooled = (scores: Scores[]) => percent(recallAt(meanOver(scores, scores.map((_, i) => i)), 10)).padStart(8);
-  console.log(`    ${'pooled'.padEnd(9)} ${''.padEnd(34)} ${pooled(heldOutScores.linear)}   ${''.padEnd(34)} ${pooled(heldOutScores.rrf)}   ${percent(recall10(defaults, all)).padStart(8)}`);
 }
 
 /** How many questions' top 10 agree between the offline fusion and the service's own order. */
@@ -122,9 +155,9 @@ function agreement(offline: readonly string[][], service: readonly string[][]): 
 
 function printReproductionCheck(label: string, questions: readonly Question[], offline: readonly string[][], service: readonly string[][]): void {
   const { same, firstDifference } = agreement(offline, service);
-  if (firstDifference < 0) return console.log(`  check: fuse(…, DEFAULT_FUSION) reproduces ${label} top ${CHECKED_TOP} for all ${same} questions`);
+  if (firstDifference < 0) return console.log(`  check: fusing offline with DEFAULT_FUSION reproduces ${label} top ${CHECKED_TOP} for all ${same} questions`);
   const q = questions[firstDifference];
-  console.log(`  WARNING: fuse(…, DEFAULT_FUSION) differs from ${label} top ${CHECKED_TOP} for ${questions.length - same} of ${questions.length} questions`);
+  console.log(`  WARNING: fusing offline with DEFAULT_FUSION differs from ${label} top ${CHECKED_TOP} for ${questions.length - same} of ${questions.length} questions`);
   console.log(`    e.g. ${q.conversation} ${JSON.stringify(q.text)}: offline ${offline[firstDifference].slice(0, CHECKED_TOP).join(' ')} | service ${service[firstDifference].slice(0, CHECKED_TOP).join(' ')}`);
 }
 
@@ -139,11 +172,17 @@ function printDenseQueryCheck(questions: readonly Question[], explained: readonl
  * produced, the service default among them, and whether parameters chosen on some conversations
  * hold on the one left out.
  */
-export function printFusionEvidence(questions: readonly Question[], explained: readonly ExplainedSearch[], serviceHybrid: readonly string[][], reportedDepth: number | undefined): void {
+export function printFusionEvidence(
+  questions: readonly Question[],
+  explained: readonly ExplainedSearch[],
+  serviceHybrid: readonly string[][],
+  reportedDepth: number | undefined,
+  neighborsOf: (q: Question) => ReadonlyMap<string, Neighbors>,
+): void {
   const depth = reportedDepth ?? DEFAULT_LANE_DEPTH;
   const incomplete = explained.filter((e) => !e.complete).length;
   if (incomplete > 0) console.log(`  WARNING: ${incomplete} explained searches have gaps in a lane's ranks; their lanes are missing candidates`);
-  const lanes = explained.map((e) => atDepth(e, depth));
+  const lanes = explained.map((e, i) => atDepth(e, depth, neighborsOf(questions[i])));
   const evaluate = (candidate: Candidate): Evaluated => ({ candidate, perQuestion: scoreAll(questions, lanes.map((l) => candidate.rank(l))) });
   const evaluated = grid().map(evaluate);
   const defaults = evaluate({ ...fused(DEFAULT_FUSION), label: `service default (${fusionLabel(DEFAULT_FUSION)})` });
@@ -151,18 +190,23 @@ export function printFusionEvidence(questions: readonly Question[], explained: r
   const ranked = [...evaluated].sort((a, b) => recall10(b, all) - recall10(a, all));
 
   console.log(`  ${evaluated.length} configurations, evaluated offline on lanes ${depth} deep (the service's depth for topK ≤ ${depth}), ${questions.length} questions`);
-  const row = (e: Evaluated) => `${e.candidate.label.padEnd(48)} recall@10 ${percent(recall10(e, all)).padStart(6)}`;
+  const row = (e: Evaluated) => `${e.candidate.label.padEnd(60)} recall@10 ${percent(recall10(e, all)).padStart(6)}`;
   const conversations = [...new Set(questions.map((q) => q.conversation))];
   console.log(`  best on ${conversations.length > 1 ? `all ${conversations.length} conversations` : conversations[0]}:`);
   ranked.slice(0, TOP_CONFIGURATIONS).forEach((e, i) => console.log(`    ${i + 1}. ${row(e)}`));
   evaluated.filter((e) => e.candidate.family === 'lane').forEach((e) => console.log(`       ${row(e)}`));
-  const customary = evaluate({ ...fused({ method: 'rrf', k: 60, weights: { dense: 1, sparse: 1 } }), label: 'rrf k 60, equal weights (the customary default)' });
+  const customary = evaluate({ ...fused({ method: 'rrf', k: 60, weights: { dense: 1, sparse: 1 }, neighbors: 0 }), label: 'rrf k 60, equal weights (the customary default)' });
   console.log(`       ${row(customary)}`);
   const defaultRank = ranked.filter((e) => recall10(e, all) > recall10(defaults, all)).length + 1;
   console.log(`  ${row(defaults)}  (rank ${defaultRank} of ${evaluated.length})`);
   printLeaveOneConversationOut(questions, evaluated, defaults);
 
   printDenseQueryCheck(questions, explained);
-  printReproductionCheck("the explained searches' own order", questions, explained.map((e) => ids(fuse(e.dense, e.sparse, DEFAULT_FUSION))), explained.map((e) => e.serviceOrder));
+  printReproductionCheck(
+    "the explained searches' own order",
+    questions,
+    explained.map((e, i) => rankAs(DEFAULT_FUSION, { ...e, neighbors: neighborsOf(questions[i]) })),
+    explained.map((e) => e.serviceOrder),
+  );
   printReproductionCheck(`the service's hybrid run (topK ${SCORED_DEPTH})`, questions, lanes.map((l) => defaults.candidate.rank(l)), serviceHybrid);
 }

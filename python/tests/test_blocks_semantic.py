@@ -55,6 +55,18 @@ def test_hybrid_explain_and_fusion(semantic, unique_ns):
     assert top.explain.sparse is not None and top.explain.sparse.rank == 1 and top.explain.sparse.terms
 
 
+def test_hybrid_explains_what_a_neighbour_in_write_order_added(semantic, unique_ns):
+    semantic.upsert(unique_ns, DOCS)
+    result = semantic.search(unique_ns, query_text="what do cats chase", mode="hybrid", explain=True)
+    assert result.explain is not None and result.explain.fusion is not None and result.explain.fusion.neighbors == 0.6
+    birds = next(h for h in result.hits if h.id == "birds")
+    assert birds.explain is not None and birds.explain.neighbor is not None and birds.explain.neighbor.source == "cats"
+    assert birds.explain.neighbor.boost > 0
+    plain = semantic.search(unique_ns, query_text="what do cats chase", mode="hybrid", explain=True, fusion=SemanticFusion("linear", neighbors=0))
+    assert all(h.explain is not None and h.explain.neighbor is None for h in plain.hits)
+    assert plain.explain is not None and plain.explain.fusion == SemanticFusion("linear", weights=SemanticFusionWeights(0.35, 0.65), neighbors=0.0)
+
+
 def test_versions_supersession_and_as_of(semantic, unique_ns):
     semantic.upsert(unique_ns, [{"id": "fact", "content": "the office is in Paris"}])
     with pytest.raises(FailedPrecondition) as lost:

@@ -91,13 +91,13 @@ export const semanticCases: InProcessCases = (service) => {
         mode: 'hybrid',
         denseQuery: 'markets fell',
         sparseTerms: ['fell', 'market'],
-        fusion: { method: 'linear', weights: { dense: 0.45, sparse: 0.55 } },
+        fusion: { method: 'linear', weights: { dense: 0.35, sparse: 0.65 }, neighbors: 0.6 },
         depth: 100,
       });
       const top = linear.hits[0];
       expect(top.explain).toMatchObject({ sparse: { rank: expect.any(Number), score: expect.any(Number), terms: ['fell', 'market'] }, fused: top.score });
       for (const h of linear.hits) expect(h.explain.dense === null || h.explain.dense.rank >= 1).toBe(true);
-      const rrf = await search('docs', { ...body, fusion: { method: 'rrf', k: 5, weights: { dense: 0, sparse: 1 } } });
+      const rrf = await search('docs', { ...body, fusion: { method: 'rrf', k: 5, weights: { dense: 0, sparse: 1 }, neighbors: 0 } });
       // Sparse weight alone: the order is the sparse lane's, and each score is 1 / (k + rank).
       expect(rrf.hits.slice(0, 2).map((h: { explain: { sparse: { rank: number } } }) => h.explain.sparse.rank)).toEqual([1, 2]);
       expect(rrf.hits[0].score).toBeCloseTo(1 / 6, 9);
@@ -110,6 +110,47 @@ export const semanticCases: InProcessCases = (service) => {
       expect(await fusionRefused({ method: 'max' })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion.method' } });
       expect(await fusionRefused({ method: 'rrf', k: 0 })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion.k' } });
       expect(await fusionRefused({ method: 'linear', weights: { dense: -1, sparse: 1 } })).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'fusion.weights.dense' } });
+    });
+
+    it('hybrid adds context from the records written just before and after a candidate, among those the filter admits', async () => {
+      // Write order is (upsert, place in it): one thread's question and its answer, with another thread's turn between them.
+      await upsert('chat', [
+        { id: 'hello', content: 'Melanie: hi, good to see you', metadata: { thread: 't1' } },
+        { id: 'question', content: 'Melanie: where did you travel last summer, Caroline?', metadata: { thread: 't1' } },
+        { id: 'aside', content: 'Jon: the build is green again', metadata: { thread: 't2' } },
+      ]);
+      await upsert('chat', [
+        { id: 'answer', content: 'we went hiking around lake Tahoe for two weeks', metadata: { thread: 't1' } },
+        { id: 'later', content: 'Jon: deploying the release now', metadata: { thread: 't2' } },
+        { id: 'bye', content: 'Melanie: see you soon, Caroline', metadata: { thread: 't1' } },
+      ]);
+      const body = { queryText: 'Where did Caroline travel last summer?', mode: 'hybrid', topK: 10, explain: true };
+      type Explained = { id: string; score: number; explain: { fused: number; neighbor: { from: string; boost: number } | null } };
+      const hit = (reply: { hits: Explained[] }, id: string) => reply.hits.find((h) => h.id === id)!;
+      const rank = (reply: { hits: Explained[] }, id: string) => ids(reply).indexOf(id);
+
+      const thread = await search('chat', { ...body, filter: { thread: 't1' } });
+      expect(ids(thread)[0]).toBe('question');
+      const question = hit(thread, 'question');
+      expect(hit(thread, 'answer').explain.neighbor).toEqual({ from: 'question', boost: expect.closeTo(0.6 * (question.score - question.explain.neighbor!.boost), 9) });
+
+      const plain = await search('chat', { ...body, filter: { thread: 't1' }, fusion: { method: 'linear', neighbors: 0 } });
+      // The closing turn shares a word with the question and the answer does not: only the answer's neighbour lifts it above.
+      expect(rank(plain, 'answer')).toBeGreaterThan(rank(plain, 'bye'));
+      expect(rank(thread, 'answer')).toBeLessThan(rank(thread, 'bye'));
+      for (const h of plain.hits as Explained[]) expect(h.explain.neighbor).toBeNull();
+
+      // Unfiltered, the other thread's turns stand between the question and the answer.
+      const everything = await search('chat', body);
+      expect(hit(everything, 'answer').explain.neighbor?.from).not.toBe('question');
+      expect(hit(everything, 'aside').explain.neighbor?.from).toBe('question');
+      // A deleted record is nobody's neighbour.
+      await svc.ok('semantic.delete', { ns: 'chat', ids: ['aside'] });
+      expect(hit(await search('chat', body), 'answer').explain.neighbor?.from).toBe('question');
+      expect(await refused('semantic.search', { ...body, ns: 'chat', fusion: { method: 'linear', neighbors: 1.5 } })).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        details: { field: 'fusion.neighbors' },
+      });
     });
 
     it('metadata values are strings, numbers or booleans, kept as given; filters keep types, and bad values change nothing', async () => {

@@ -38,6 +38,7 @@ from .semantic import (
     SemanticHit,
     SemanticHitExplanation,
     SemanticLanePosition,
+    SemanticNeighborBoost,
     SemanticPredicate,
     SemanticRecord,
     SemanticSearchExplanation,

@@ -62,11 +62,14 @@ class SemanticFusionWeights:
 
 @dataclass(frozen=True)
 class SemanticFusion:
-    """How hybrid search merges its lanes: ``linear`` (min-max normalised, mixed by weights) or ``rrf``."""
+    """How hybrid search merges its lanes: ``linear`` (min-max normalised, mixed by weights) or ``rrf``;
+    then each record gains ``neighbors`` (0-1) times the higher fused score of the records written just
+    before and after it (0 turns that off)."""
 
     method: Literal["linear", "rrf"]
     k: Optional[int] = None
     weights: Optional[SemanticFusionWeights] = None
+    neighbors: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,22 @@ class SemanticLanePosition:
 
 
 @dataclass(frozen=True)
+class SemanticNeighborBoost:
+    """What a hit gained from a neighbour in write order: which record, and how much it added."""
+
+    source: str
+    boost: float
+
+
+@dataclass(frozen=True)
 class SemanticHitExplanation:
-    """``None`` lanes did not run, or the hit was not among their candidates."""
+    """``None`` lanes did not run, or the hit was not among their candidates; ``neighbor`` is ``None``
+    when no neighbour added anything."""
 
     dense: Optional[SemanticLanePosition]
     sparse: Optional[SemanticLanePosition]
     fused: Optional[float]
+    neighbor: Optional[SemanticNeighborBoost] = None
 
 
 @dataclass(frozen=True)
@@ -193,14 +206,24 @@ def _fusion_body(f: Optional[SemanticFusion]) -> Optional[Dict[str, Any]]:
         return None
     check(f, SemanticFusion, "fusion")
     weights = {"dense": f.weights.dense, "sparse": f.weights.sparse} if f.weights is not None else None
-    return body(method=f.method, k=check(f.k, int, "fusion.k"), weights=weights)
+    return body(method=f.method, k=check(f.k, int, "fusion.k"), weights=weights, neighbors=check(f.neighbors, (int, float), "fusion.neighbors"))
 
 
 def _fusion(reply: Optional[Mapping[str, Any]]) -> Optional[SemanticFusion]:
     if not reply:
         return None
     w = reply.get("weights")
-    return SemanticFusion(method=reply["method"], k=reply.get("k"), weights=SemanticFusionWeights(float(w["dense"]), float(w["sparse"])) if w else None)
+    neighbors = reply.get("neighbors")
+    return SemanticFusion(
+        method=reply["method"],
+        k=reply.get("k"),
+        weights=SemanticFusionWeights(float(w["dense"]), float(w["sparse"])) if w else None,
+        neighbors=float(neighbors) if neighbors is not None else None,
+    )
+
+
+def _neighbor(reply: Optional[Mapping[str, Any]]) -> Optional[SemanticNeighborBoost]:
+    return SemanticNeighborBoost(source=reply["from"], boost=float(reply["boost"])) if reply else None
 
 
 def _lane(reply: Optional[Mapping[str, Any]]) -> Optional[SemanticLanePosition]:
@@ -222,7 +245,11 @@ def _hit(reply: Mapping[str, Any]) -> SemanticHit:
         valid_to=parse_time(reply.get("validTo")),
         payload=integral(reply.get("payload")),
         vector=tuple(vector) if vector else None,
-        explain=SemanticHitExplanation(dense=_lane(explain.get("dense")), sparse=_lane(explain.get("sparse")), fused=explain.get("fused")) if explain else None,
+        explain=SemanticHitExplanation(
+            dense=_lane(explain.get("dense")), sparse=_lane(explain.get("sparse")), fused=explain.get("fused"), neighbor=_neighbor(explain.get("neighbor"))
+        )
+        if explain
+        else None,
     )
 
 

@@ -55,4 +55,8 @@ export class SemanticRecord {
 
   @Column('bigint')
   seq: string;
+
+  /** The record's index in the upsert of `seq`: (seq, position) is the namespace's write order. */
+  @Column('integer')
+  position: number;
 }

@@ -4,11 +4,12 @@ import { semanticOperations } from './semantic.operations';
 import { semanticProjection } from './semantic.projection';
 import { SemanticRecords1763769600500 } from './migrations/1763769600500-semantic-records';
 import { SemanticWideColumnStatistics1763769600900 } from './migrations/1763769600900-semantic-wide-column-statistics';
+import { SemanticWriteOrder1763769600920 } from './migrations/1763769600920-semantic-write-order';
 
 export const semanticBlock: BlockDefinition = {
   name: 'semantic',
   entities: [SemanticRecord],
-  migrations: [SemanticRecords1763769600500, SemanticWideColumnStatistics1763769600900],
+  migrations: [SemanticRecords1763769600500, SemanticWideColumnStatistics1763769600900, SemanticWriteOrder1763769600920],
   projections: [semanticProjection],
   operations: semanticOperations,
 };

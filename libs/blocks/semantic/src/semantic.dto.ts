@@ -124,6 +124,13 @@ export class FusionDto {
   @ValidateNested()
   @Type(() => FusionWeightsDto)
   weights?: FusionWeightsDto;
+
+  @Describe("the share of its neighbours' fused score (records written just before and after it) a record gains; 0 turns it off")
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  neighbors?: number;
 }
 
 export class SemanticSearchInput {

@@ -153,7 +153,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
           sparse.catch(() => undefined);
           await new Promise((next) => setImmediate(next));
           const dense = await search.dense(f, await denseQuery(denseText), depth);
-          hits = fusedLanes(dense, await sparse, fusion).slice(0, topK);
+          hits = await fusedLanes(dense, await sparse, fusion, topK, { neighborsOf: (ids) => search.neighbors(f, ids), rowsOf: (ids) => search.rows(f, ids) });
         }
         if (i.minScore !== undefined) hits = hits.filter((h) => h.score >= i.minScore!);
         const explanation = i.explain

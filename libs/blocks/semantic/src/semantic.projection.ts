@@ -8,7 +8,7 @@ type Upserted = StoredEvent<RecordsUpserted>;
 type Removal = StoredEvent<RecordsDeleted | RecordsExpired>;
 
 const ROWS_PER_STATEMENT = 500;
-const RECORD_COLUMNS = 15;
+const RECORD_COLUMNS = 16;
 
 /**
  * Whether the read model has pgvector's column (decided by the migration). Resolved through the
@@ -25,6 +25,8 @@ export const hasVectorColumn = async (sql: SqlExecutor): Promise<boolean> => {
 interface Upsert {
   e: Upserted;
   r: StoredRecord;
+  /** The record's index in its event. */
+  position: number;
 }
 
 /** Each namespace's embedder and dimension as its newest upsert in the batch states them. */
@@ -48,26 +50,26 @@ async function upsertNamespaces(sql: SqlExecutor, events: Stored[]): Promise<voi
 async function upsertRecords(sql: SqlExecutor, upserts: Upsert[], pgvector: boolean): Promise<void> {
   for (let i = 0; i < upserts.length; i += ROWS_PER_STATEMENT) {
     const params: unknown[] = [];
-    const rows = upserts.slice(i, i + ROWS_PER_STATEMENT).map(({ e, r }) => {
+    const rows = upserts.slice(i, i + ROWS_PER_STATEMENT).map(({ e, r, position }) => {
       const embedding = normalize(decodeVector(r.vector));
-      params.push(e.tenant, e.ns, r.id, r.version, r.content, r.vector, float4ArrayParam(embedding), embedding.length, JSON.stringify(r.payload ?? null), r.metadata ?? {}, r.validFrom, r.validTo, r.createdAt, r.updatedAt, e.seq);
+      params.push(e.tenant, e.ns, r.id, r.version, r.content, r.vector, float4ArrayParam(embedding), embedding.length, JSON.stringify(r.payload ?? null), r.metadata ?? {}, r.validFrom, r.validTo, r.createdAt, r.updatedAt, e.seq, position);
       const p = (k: number) => `$${params.length - RECORD_COLUMNS + k}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}::real[], ${p(8)}, ${p(9)}::json, ${p(10)}::jsonb, ${p(11)}::timestamptz, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::timestamptz, NULL::timestamptz, ${p(15)}::bigint${pgvector ? `, ${p(7)}::real[]::vector` : ''})`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}::real[], ${p(8)}, ${p(9)}::json, ${p(10)}::jsonb, ${p(11)}::timestamptz, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::timestamptz, NULL::timestamptz, ${p(15)}::bigint, ${p(16)}::integer${pgvector ? `, ${p(7)}::real[]::vector` : ''})`;
     });
     await sql.query(
-      `INSERT INTO semantic_records (tenant, ns, id, version, content, vector, embedding, dim, payload, metadata, valid_from, valid_to, created_at, updated_at, deleted_at, seq${pgvector ? ', embedding_v' : ''})
+      `INSERT INTO semantic_records (tenant, ns, id, version, content, vector, embedding, dim, payload, metadata, valid_from, valid_to, created_at, updated_at, deleted_at, seq, position${pgvector ? ', embedding_v' : ''})
        VALUES ${rows.join(', ')}
        ON CONFLICT (tenant, ns, id) DO UPDATE SET version = EXCLUDED.version, content = EXCLUDED.content, vector = EXCLUDED.vector,
          embedding = EXCLUDED.embedding, dim = EXCLUDED.dim, payload = EXCLUDED.payload, metadata = EXCLUDED.metadata,
          valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
-         deleted_at = NULL, seq = EXCLUDED.seq${pgvector ? ', embedding_v = EXCLUDED.embedding_v' : ''}`,
+         deleted_at = NULL, seq = EXCLUDED.seq, position = EXCLUDED.position${pgvector ? ', embedding_v = EXCLUDED.embedding_v' : ''}`,
       params,
     );
   }
 }
 
 /** Superseding closes the old records' validity where the new one's begins. */
-async function supersede(sql: SqlExecutor, { e, r }: Upsert): Promise<void> {
+async function supersede(sql: SqlExecutor, { e, r }: Omit<Upsert, 'position'>): Promise<void> {
   await sql.prepared(
     `UPDATE semantic_records SET valid_to = $4 WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[]) AND id <> $5
        AND deleted_at IS NULL AND (valid_to IS NULL OR valid_to > $4)`,
@@ -123,11 +125,11 @@ export const semanticProjection: Projection<SemanticEvent> = {
       pending.clear();
     };
     const upserted = async (e: Upserted) => {
-      for (const r of e.data.records) {
+      for (const [position, r] of e.data.records.entries()) {
         const key = keyOf(e, r.id);
         // A re-inserted key moves to the end, so the run keeps log order between different records.
         pending.delete(key);
-        pending.set(key, { e, r });
+        pending.set(key, { e, r, position });
         if (r.supersedes.length === 0) continue;
         await flushIfNamed(e, r.supersedes);
         await supersede(sql, { e, r });

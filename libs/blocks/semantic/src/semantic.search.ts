@@ -5,6 +5,7 @@ import { whereClause, type SearchFilter } from './search-filter';
 import { decodeVector } from './vector-codec';
 import { ExactIndex } from './exact-index';
 import { hasVectorColumn } from './semantic.projection';
+import type { Neighbors } from './fusion';
 
 export interface HitRow {
   id: string;
@@ -81,13 +82,39 @@ export class SemanticSearch {
     const candidates = await this.db.query<{ id: string; version: number }>(`SELECT id, version FROM semantic_records WHERE ${clause} AND dim = ${add(dim)}`, params);
     const top = await this.exact.top(f, candidates, query, limit);
     if (top.length === 0) return [];
-    const rows = await this.db.prepared<Omit<HitRow, 'score'>>(`SELECT ${COLUMNS.join(', ')} FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
+    const byId = await this.rows(f, top.map((t) => t.id));
+    return top.filter((t) => byId.has(t.id)).map((t) => ({ ...byId.get(t.id)!, score: t.score }));
+  }
+
+  /** The named records of the filter's namespace, by id, with a score of 0. */
+  async rows(f: SearchFilter, ids: string[]): Promise<Map<string, HitRow>> {
+    const rows = await this.db.prepared<HitRow>(`SELECT ${COLUMNS.join(', ')}, 0::float8 AS score FROM semantic_records WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [
       f.tenant,
       f.ns,
-      top.map((t) => t.id),
+      ids,
     ]);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return top.filter((t) => byId.has(t.id)).map((t) => ({ ...byId.get(t.id)!, score: t.score }));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /**
+   * Each named record's neighbours in write order, (seq, position, id), among the records the
+   * filter admits: the one written just before it and the one written just after it.
+   */
+  async neighbors(f: SearchFilter, ids: string[]): Promise<Map<string, Neighbors>> {
+    const params: unknown[] = [];
+    const clause = whereClause(f, params);
+    const add = (value: unknown) => `$${params.push(value)}`;
+    const nearest = (direction: '<' | '>') =>
+      `SELECT id FROM semantic_records WHERE ${clause} AND (seq, position, id) ${direction} (c.seq, c.position, c.id)
+       ORDER BY seq ${direction === '<' ? 'DESC' : 'ASC'}, position ${direction === '<' ? 'DESC' : 'ASC'}, id ${direction === '<' ? 'DESC' : 'ASC'} LIMIT 1`;
+    const rows = await this.db.query<{ id: string; before: string | null; after: string | null }>(
+      `SELECT c.id, b.id AS before, a.id AS after FROM semantic_records c
+       LEFT JOIN LATERAL (${nearest('<')}) b ON true
+       LEFT JOIN LATERAL (${nearest('>')}) a ON true
+       WHERE c.tenant = $1 AND c.ns = $2 AND c.id = ANY(${add(ids)}::text[])`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.id, { before: r.before ?? undefined, after: r.after ?? undefined }]));
   }
 
   /** The query's terms as the sparse lane matches them: stemmed, stop words out. */
