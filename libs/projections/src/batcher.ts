@@ -84,10 +84,16 @@ export class Batcher {
     return this.draining;
   }
 
+  /**
+   * The first batch goes because someone asked for it (a reader, a full batch, the linger's end);
+   * what arrived while it was applied goes on at once only if it too has to, and otherwise lingers.
+   */
   private async drain(): Promise<void> {
     const { buffer, maxBatch } = this.deps;
     try {
-      while (buffer.length > 0 && !this.deps.parked() && (!this.deps.fed() || this.applyNow())) {
+      let first = !this.deps.fed();
+      while (buffer.length > 0 && !this.deps.parked() && (first || this.applyNow())) {
+        first = false;
         await this.deps.apply(buffer.head(maxBatch));
       }
     } finally {

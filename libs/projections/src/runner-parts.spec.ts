@@ -80,6 +80,38 @@ describe('runner parts - buffer, waiters and batcher on their own', () => {
     expect(batches).toEqual([[1, 2], [3, 4, 5], [6]]);
   });
 
+  it('what arrives while a batch is applied lingers too, unless a reader waits for it', async () => {
+    vi.useFakeTimers();
+    let waiting = false;
+    let arriving: number[] = [];
+    const buffer = new EventBuffer(10);
+    const { b, batches } = batcher({
+      buffer,
+      waiting: () => waiting,
+      apply: async (batch) => {
+        await Promise.resolve();
+        batches.push(batch.map((e) => e.seq));
+        buffer.drop(batch.length);
+        arriving.forEach((s) => b.take(event(s)));
+        arriving = [];
+      },
+    });
+    arriving = [2];
+    b.take(event(1));
+    await vi.advanceTimersByTimeAsync(20);
+    expect(batches).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(batches).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(15);
+    expect(batches).toEqual([[1], [2]]);
+    arriving = [4];
+    b.take(event(3));
+    waiting = true;
+    b.schedule();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1], [2], [3], [4]]);
+  });
+
   it('on standby never lingers nor cuts a batch of its own accord, but applies everything for a reader', async () => {
     vi.useFakeTimers();
     let waiting = false;
