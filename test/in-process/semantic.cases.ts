@@ -153,6 +153,23 @@ export const semanticCases: InProcessCases = (service) => {
       });
     });
 
+    it("a neighbour is looked for among the nearest 64 writes on each side, however few records the filter admits", async () => {
+      const thread = (ns: string, between: number) =>
+        upsert(ns, [
+          { id: 'question', content: 'Melanie: where did you travel last summer, Caroline?', metadata: { thread: 't1' } },
+          ...Array.from({ length: between }, (_, i) => ({ id: `other-${i}`, content: `Jon: build ${i} is green`, metadata: { thread: 't2' } })),
+          { id: 'answer', content: 'we went hiking around lake Tahoe for two weeks', metadata: { thread: 't1' } },
+        ]);
+      const neighborOfAnswer = async (ns: string) => {
+        const reply = await search(ns, { queryText: 'Where did Caroline travel last summer?', mode: 'hybrid', explain: true, filter: { thread: 't1' } });
+        return reply.hits.find((h: { id: string }) => h.id === 'answer').explain.neighbor;
+      };
+      await thread('reach-near', 63);
+      await thread('reach-far', 64);
+      expect(await neighborOfAnswer('reach-near')).toMatchObject({ from: 'question' });
+      expect(await neighborOfAnswer('reach-far')).toBeNull();
+    });
+
     it('metadata values are strings, numbers or booleans, kept as given; filters keep types, and bad values change nothing', async () => {
       await upsert('typed', [
         { id: 'n', content: 'typed values', metadata: { priority: 5, score: 0.75, pinned: true, label: '5' } },

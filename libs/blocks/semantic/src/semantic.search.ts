@@ -31,6 +31,9 @@ export interface SparseHitRow extends HitRow {
  */
 export const BM25 = { k1: 1.2, b: 0.3 } as const;
 
+/** How many writes away, on each side, a record's neighbour may be (see `neighbors`). */
+export const NEIGHBOR_REACH = 64;
+
 const COLUMNS = ['id', 'version', 'content', 'vector', 'payload', 'metadata', 'valid_from', 'valid_to'];
 
 /** A lexeme as a tsquery operand: quoted, with quotes doubled and backslashes escaped. */
@@ -98,15 +101,23 @@ export class SemanticSearch {
 
   /**
    * Each named record's neighbours in write order, (seq, position, id), among the records the
-   * filter admits: the one written just before it and the one written just after it.
+   * filter admits: the one written just before it and the one written just after it, looked for
+   * among the nearest `NEIGHBOR_REACH` writes on each side. The reach bounds the work of a filter
+   * that admits few records: each probe reads at most that many index entries.
    */
   async neighbors(f: SearchFilter, ids: string[]): Promise<Map<string, Neighbors>> {
     const params: unknown[] = [];
     const clause = whereClause(f, params);
     const add = (value: unknown) => `$${params.push(value)}`;
-    const nearest = (direction: '<' | '>') =>
-      `SELECT id FROM semantic_records WHERE ${clause} AND (seq, position, id) ${direction} (c.seq, c.position, c.id)
-       ORDER BY seq ${direction === '<' ? 'DESC' : 'ASC'}, position ${direction === '<' ? 'DESC' : 'ASC'}, id ${direction === '<' ? 'DESC' : 'ASC'} LIMIT 1`;
+    const reach = add(NEIGHBOR_REACH);
+    const nearest = (direction: '<' | '>') => {
+      const order = ['seq', 'position', 'id'].map((c) => `${c} ${direction === '<' ? 'DESC' : 'ASC'}`).join(', ');
+      return `SELECT id FROM (
+                SELECT id, seq, position, (${clause}) AS admitted FROM semantic_records
+                WHERE tenant = $1 AND ns = $2 AND (seq, position, id) ${direction} (c.seq, c.position, c.id)
+                ORDER BY ${order} LIMIT ${reach}) nearby
+              WHERE admitted ORDER BY ${order} LIMIT 1`;
+    };
     const rows = await this.db.query<{ id: string; before: string | null; after: string | null }>(
       `SELECT c.id, b.id AS before, a.id AS after FROM semantic_records c
        LEFT JOIN LATERAL (${nearest('<')}) b ON true
