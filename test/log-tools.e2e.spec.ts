@@ -124,6 +124,19 @@ describe('log tools - export, point-in-time replay and verify (Postgres)', () =>
     for (const db of scratch) await db.drop();
   });
 
+  it('revert kv restores a key as it was at a sequence by a new event, which the running service applies', async () => {
+    const first = await f.client.ok('kv.put', { ns: 'rev', key: 'plan', value: { step: 1 } });
+    await f.client.ok('kv.put', { ns: 'rev', key: 'plan', value: { step: 2 } });
+    const run = await memctlOk('revert', 'kv', '--tenant', 'default', '--ns', 'rev', '--key', 'plan', '--to-seq', String(first.seq), '--json');
+    const result = JSON.parse(run.stdout);
+    expect(result).toEqual({ restored: 'value', fromSeq: first.seq, version: 3, seq: expect.any(Number) });
+    expect(await f.client.ok('kv.get', { ns: 'rev', key: 'plan', minSeq: result.seq })).toMatchObject({ value: { step: 1 }, version: 3 });
+    const [event] = (await fullLog()).filter((e) => e.seq === result.seq);
+    expect(event).toMatchObject({ type: 'kv.value_set', agent: 'memctl', data: { revertedTo: first.seq } });
+    expect(await memctl('revert', 'kv', '--tenant', 'default', '--ns', 'rev', '--key', 'plan', '--to-seq', 'zero')).toMatchObject({ code: 2, stderr: expect.stringContaining('--to-seq') });
+    expect(await memctl('revert', 'kv', '--tenant', 'default', '--ns', 'rev', '--key', 'plan')).toMatchObject({ code: 2, stderr: expect.stringContaining('--to-seq') });
+  });
+
   it('export writes every event once, oldest first, and a second run continues after the last line', async () => {
     const out = join(dir, 'export.jsonl');
     const first = await memctlOk('log', 'export', '--out', out);

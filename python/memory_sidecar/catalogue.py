@@ -30,6 +30,7 @@ OPERATION_CATALOGUE: Dict[str, OperationTraits] = {
     "kv.get": _READ,
     "kv.mget": _READ,
     "kv.delete": _MEMORY_CHANGE,
+    "kv.revert": _MEMORY_CHANGE,
     "kv.list": _READ,
     "episodic.append": _MEMORY_CHANGE,
     "episodic.range": _READ,

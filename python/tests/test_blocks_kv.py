@@ -74,3 +74,15 @@ def test_bad_input_is_invalid_argument_naming_the_field(kv, unique_ns):
     with pytest.raises(InvalidArgument) as refused:
         kv.put("bad ns!", "k", 1)
     assert refused.value.details.get("field") == "ns"
+
+
+def test_revert_restores_a_past_value_as_a_new_event(kv, unique_ns):
+    first = kv.put(unique_ns, "plan", {"step": 1}, metadata={"by": "planner"})
+    kv.put(unique_ns, "plan", {"step": 2})
+    reverted = kv.revert(unique_ns, "plan", to_seq=first.seq)
+    assert (reverted.restored, reverted.from_seq, reverted.version) == ("value", first.seq, 3) and reverted.seq is not None
+    got = kv.get(unique_ns, "plan", min_seq=reverted.seq)
+    assert got is not None and (got.value, got.version, got.metadata) == ({"step": 1}, 3, {"by": "planner"})
+    with pytest.raises(InvalidArgument) as bad:
+        kv.revert(unique_ns, "plan", to_seq=0)
+    assert bad.value.details.get("field") == "toSeq"

@@ -109,6 +109,53 @@ export const kvCases: InProcessCases = (service) => {
     });
   });
 
+  describe('revert', () => {
+    const revert = (body: Record<string, unknown>) => svc.when('kv.revert', { ns: 'rev', ...body });
+
+    it('restores the value, metadata and expiry a key held at a past sequence as a new event, and history stays', async () => {
+      const first = await svc.ok('kv.put', { ns: 'rev', key: 'plan', value: { step: 1 }, metadata: { by: 'planner' } });
+      await svc.ok('kv.put', { ns: 'rev', key: 'other', value: 'x' });
+      const second = await svc.ok('kv.put', { ns: 'rev', key: 'plan', value: { step: 2 } });
+      const reverted = await revert({ key: 'plan', toSeq: second.seq - 1 });
+      expect(reverted.body).toEqual({ restored: 'value', fromSeq: first.seq, version: 3, seq: expect.any(Number) });
+      expect(reverted.events).toMatchObject([
+        { type: 'kv.value_set', seq: reverted.body.seq, data: { value: { step: 1 }, version: 3, metadata: { by: 'planner' }, revertedTo: second.seq - 1 } },
+      ]);
+      expect(await svc.ok('kv.get', { ns: 'rev', key: 'plan', minSeq: reverted.body.seq })).toMatchObject({ value: { step: 1 }, version: 3, metadata: { by: 'planner' } });
+      // The history is untouched: reverting to the second write brings it back.
+      expect((await revert({ key: 'plan', toSeq: second.seq })).body).toMatchObject({ restored: 'value', fromSeq: second.seq, version: 4 });
+      expect(await svc.ok('kv.get', { ns: 'rev', key: 'plan' })).toMatchObject({ value: { step: 2 }, version: 4 });
+    });
+
+    it('a key not yet written, deleted or expired by then is deleted; absent over absent changes nothing', async () => {
+      const before = await svc.ok('kv.put', { ns: 'rev', key: 'marker', value: 0 });
+      const created = await svc.ok('kv.put', { ns: 'rev', key: 'late', value: 'new' });
+      const gone = await revert({ key: 'late', toSeq: before.seq });
+      expect(gone.body).toEqual({ restored: 'absent', fromSeq: null, version: 0, seq: expect.any(Number) });
+      expect(gone.events).toMatchObject([{ type: 'kv.value_deleted', data: { version: 1, revertedTo: before.seq } }]);
+      expect(await svc.ok('kv.get', { ns: 'rev', key: 'late' })).toEqual({ found: false });
+      expect(await revert({ key: 'late', toSeq: before.seq })).toMatchObject({ ok: true, body: { restored: 'absent', version: 0 }, events: [] });
+      expect((await revert({ key: 'late', toSeq: created.seq })).body).toMatchObject({ restored: 'value', fromSeq: created.seq, version: 1 });
+
+      const short = await svc.ok('kv.put', { ns: 'rev', key: 'short', value: 1, ttlMs: 300 });
+      await svc.ok('kv.delete', { ns: 'rev', key: 'short' });
+      expect((await revert({ key: 'short', toSeq: short.seq })).body).toMatchObject({ restored: 'value', version: 1 });
+      expect(await svc.ok('kv.get', { ns: 'rev', key: 'short' })).toMatchObject({ expiresAt: short.expiresAt });
+      await svc.clock.advance(300);
+      expect(await revert({ key: 'short', toSeq: short.seq })).toMatchObject({ ok: true, body: { restored: 'absent', fromSeq: short.seq }, events: [] });
+    });
+
+    it('honours ifVersion, and refuses a sequence beyond the log or missing, naming the field and appending nothing', async () => {
+      const put = await svc.ok('kv.put', { ns: 'rev', key: 'guarded', value: 'a' });
+      await svc.ok('kv.put', { ns: 'rev', key: 'guarded', value: 'b' });
+      expect(await revert({ key: 'guarded', toSeq: put.seq, ifVersion: 1 })).toMatchObject({ ok: false, error: { code: 'FAILED_PRECONDITION', reason: 'VERSION_MISMATCH' }, events: [] });
+      expect(await revert({ key: 'guarded', toSeq: put.seq + 1_000_000 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ key: 'guarded', toSeq: 0 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ key: 'guarded' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect((await revert({ key: 'guarded', toSeq: put.seq, ifVersion: 2 })).body).toMatchObject({ restored: 'value', version: 3 });
+    });
+  });
+
   describe('mget and list', () => {
     beforeAll(async () => {
       for (let i = 0; i < 25; i++) await svc.ok('kv.put', { ns: 'paging', key: `item/${String(i).padStart(2, '0')}`, value: i });

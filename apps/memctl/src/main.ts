@@ -6,6 +6,7 @@ import { UsageError, parseArgs } from './args';
 import { audit } from './commands/audit';
 import { exportLog } from './commands/log-export';
 import { replay } from './commands/replay';
+import { revert } from './commands/revert';
 import { verify } from './commands/verify';
 import { rebuild, status } from './commands/projections';
 import { errors, resolveErrors } from './commands/projection-errors';
@@ -34,6 +35,8 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
                                     the log as JSON lines, oldest first; an existing FILE is continued
   memctl replay --into DATABASE_URL [--until SEQ|TIME] [--force]
                                     every read model rebuilt into another Postgres database as of a point
+  memctl revert kv --tenant T --ns N --key K --to-seq S [--if-version V] [--json]
+                                    the key as it was at a log sequence, restored by a new event
   memctl verify                     replays the log into a scratch database and compares every read
                                     model row by row with the live one (exit 1 on a difference)
   memctl mcp [--token T]            MCP over stdio for one agent (token also from MEMSIDECAR_TOKEN)
@@ -71,6 +74,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         return await exportLog(config(), args);
       case 'replay':
         return await replay(config(), args);
+      case 'revert kv':
+        return await revert(config(), args);
       case 'verify':
         return await verify(config());
       case 'mcp':

@@ -23,6 +23,7 @@ export const OPERATION_CATALOGUE = {
   'kv.get': read,
   'kv.mget': read,
   'kv.delete': memoryChange,
+  'kv.revert': memoryChange,
   'kv.list': read,
   'episodic.append': memoryChange,
   'episodic.range': read,

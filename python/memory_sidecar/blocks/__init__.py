@@ -27,7 +27,7 @@ from .facts import (
     FactsTickResult,
     FactsWriteResult,
 )
-from .kv import KvBlock, KvDeleteResult, KvEntry, KvListResult, KvPutResult
+from .kv import KvBlock, KvDeleteResult, KvEntry, KvListResult, KvPutResult, KvRevertResult
 from .lease import LeaseAcquireResult, LeaseBlock, LeaseHolding, LeaseReleaseResult, LeaseRenewResult
 from .semantic import (
     SemanticBlock,

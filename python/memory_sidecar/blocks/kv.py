@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, Literal, Mapping, Optional, Tuple
 
 from .._protocol import Caller
 from ._common import body, check, check_metadata, check_strings, duration_ms, integral, metadata_of, parse_time, req_time
@@ -40,6 +40,17 @@ class KvEntry:
 class KvDeleteResult:
     existed: bool
     seq: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class KvRevertResult:
+    restored: Literal["value", "absent"]
+    """What the key holds now: the value it held at ``to_seq`` (with its metadata and expiry), or nothing."""
+    from_seq: Optional[int]
+    """The event whose state was restored; ``None`` when the key had no event by ``to_seq``."""
+    version: int
+    seq: Optional[int] = None
+    """The revert's own event; ``None`` when nothing had to change."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,15 @@ class KvBlock:
     def delete(self, ns: str, key: str, *, if_version: Optional[int] = None, timeout_s: Optional[float] = None) -> KvDeleteResult:
         reply = self._caller.call("kv.delete", body(ns=check(ns, str, "ns"), key=check(key, str, "key"), if_version=check(if_version, int, "if_version")), timeout_s=timeout_s)
         return KvDeleteResult(existed=bool(reply.get("existed")), seq=reply.get("seq"))
+
+    def revert(self, ns: str, key: str, *, to_seq: int, if_version: Optional[int] = None, timeout_s: Optional[float] = None) -> KvRevertResult:
+        """Restores the key to what it held at log sequence ``to_seq``, as a new event (history is never rewritten)."""
+        reply = self._caller.call(
+            "kv.revert",
+            body(ns=check(ns, str, "ns"), key=check(key, str, "key"), to_seq=check(to_seq, int, "to_seq"), if_version=check(if_version, int, "if_version")),
+            timeout_s=timeout_s,
+        )
+        return KvRevertResult(restored=reply["restored"], from_seq=reply.get("fromSeq"), version=int(reply.get("version", 0)), seq=reply.get("seq"))
 
     def list(
         self,

@@ -85,3 +85,26 @@ describe('kv decider - evolve', () => {
     expect(kvDecider.evolve(kvDecider.initialState(), history[2])).toEqual(folded);
   });
 });
+
+describe('kv decider - restore', () => {
+  const restored = (event: KvEvent, toSeq: number): KvEvent => ({ ...event, data: { ...event.data, revertedTo: toSeq } }) as KvEvent;
+  const past = (value: unknown, expiresMs: number | null = null) => ({ value, metadata: { by: 'x' }, expiresAt: expiresMs === null ? null : iso(expiresMs) });
+
+  it('a past value comes back as the next version, with its metadata and expiry, keeping createdAt', () => {
+    const expected = set(3, 0, 50, 900, 'old');
+    spec
+      .given([set(1, 0, 0), set(2, 0, 10)])
+      .when({ type: 'RestoreValue', toSeq: 7, past: past('old', 900) }, at(50))
+      .then(restored({ ...expected, data: { ...expected.data, metadata: { by: 'x' } } } as KvEvent, 7));
+  });
+
+  it('a past absence, or a past value expired by now, deletes the key; over an absent key it changes nothing', () => {
+    spec.given([set(1, 0, 0)]).when({ type: 'RestoreValue', toSeq: 3, past: null }, at(10)).then(restored(deleted(1), 3));
+    spec.given([set(1, 0, 0)]).when({ type: 'RestoreValue', toSeq: 3, past: past('old', 10) }, at(10)).then(restored(deleted(1), 3));
+    spec.given([]).when({ type: 'RestoreValue', toSeq: 3, past: null }, at(10)).then(null);
+  });
+
+  it('ifVersion guards a restore like a put', () => {
+    spec.given([set(1, 0, 0)]).when({ type: 'RestoreValue', toSeq: 3, past: null, ifVersion: 2 }, at(10)).thenFails('FAILED_PRECONDITION', 'VERSION_MISMATCH');
+  });
+});

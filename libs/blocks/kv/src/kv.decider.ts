@@ -16,7 +16,18 @@ export interface DeleteValue {
   ifVersion?: number;
 }
 
-export type KvCommand = PutValue | DeleteValue;
+/** What the key held at a past sequence: a value, or nothing (never written, deleted or expired by then). */
+export type PastValue = { value: unknown; metadata: Record<string, string> | null; expiresAt: string | null } | null;
+
+/** Restores the key to what it held at log sequence `toSeq`, as a new event. */
+export interface RestoreValue {
+  type: 'RestoreValue';
+  toSeq: number;
+  past: PastValue;
+  ifVersion?: number;
+}
+
+export type KvCommand = PutValue | DeleteValue | RestoreValue;
 
 //////////////////////////////////////// State
 
@@ -62,6 +73,26 @@ const deleteValue = (command: DeleteValue, state: KvState, meta: CommandMeta): K
   return { type: 'kv.value_deleted', v: 1, data: { version: current } };
 };
 
+/**
+ * A past value comes back with its metadata and its expiry time as they were; one whose expiry has
+ * passed by now restores an absent key. Restoring absence over an absent key changes nothing.
+ */
+const restoreValue = (command: RestoreValue, state: KvState, meta: CommandMeta): KvValueSet | KvValueDeleted | null => {
+  const current = liveVersion(state, meta.now);
+  if (command.ifVersion !== undefined && command.ifVersion !== current) throw versionMismatch(command.ifVersion, current);
+  const past = command.past;
+  if (past === null || (past.expiresAt !== null && Date.parse(past.expiresAt) <= meta.now.getTime())) {
+    return current === 0 ? null : { type: 'kv.value_deleted', v: 1, data: { version: current, revertedTo: command.toSeq } };
+  }
+  const now = meta.now.toISOString();
+  const createdAt = current > 0 && state.status === 'present' ? state.createdAt : now;
+  return {
+    type: 'kv.value_set',
+    v: 1,
+    data: { value: past.value, version: current + 1, createdAt, updatedAt: now, expiresAt: past.expiresAt, metadata: past.metadata, revertedTo: command.toSeq },
+  };
+};
+
 export const kvDecider: Decider<KvState, KvCommand, KvEvent> = {
   initialState: initialKvState,
   decide(command, state, meta) {
@@ -70,6 +101,8 @@ export const kvDecider: Decider<KvState, KvCommand, KvEvent> = {
         return putValue(command, state, meta);
       case 'DeleteValue':
         return deleteValue(command, state, meta);
+      case 'RestoreValue':
+        return restoreValue(command, state, meta);
       default:
         return assertNever(command);
     }

@@ -68,6 +68,21 @@ export class KvDeleteInput extends KvNamespaced {
   ifVersion?: number;
 }
 
+export class KvRevertInput extends KvNamespaced {
+  @IsKey()
+  key: string;
+
+  @Describe('the log sequence whose state of the key to restore (a `seq` from an earlier reply, the audit log or the export)')
+  @IsInt()
+  @Min(1)
+  toSeq: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  ifVersion?: number;
+}
+
 export class KvListInput extends KvRead {
   @IsOptional()
   @IsString()

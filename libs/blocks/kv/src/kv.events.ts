@@ -7,10 +7,14 @@ export interface KvValueSetData {
   updatedAt: string;
   expiresAt: string | null;
   metadata: Record<string, string> | null;
+  /** Set by `kv.revert`: the log sequence whose state this event restores. */
+  revertedTo?: number;
 }
 
 export interface KvValueDeletedData {
   version: number;
+  /** Set by `kv.revert`: the log sequence whose state (absent) this event restores. */
+  revertedTo?: number;
 }
 
 export type KvValueSet = DomainEvent<'kv.value_set', KvValueSetData>;

@@ -1,11 +1,11 @@
-import { requestIdReused, type StoredEvent } from '@memsidecar/core';
-import type { AggregateType } from '@memsidecar/event-store';
+import { aggregateSubject, allEventsFilter, invalidArgument, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
+import type { AggregateRuntime, AggregateType, EventLog } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
-import { kvDecider, type KvCommand, type KvState } from './kv.decider';
+import { kvDecider, type KvCommand, type KvState, type PastValue } from './kv.decider';
 import type { KvEvent, KvValueSetData } from './kv.events';
-import { KvDeleteInput, KvGetInput, KvListInput, KvMgetInput, KvPutInput } from './kv.dto';
+import { KvDeleteInput, KvGetInput, KvListInput, KvMgetInput, KvPutInput, KvRevertInput } from './kv.dto';
 import { KvQueries, type KvRow } from './kv.queries';
-import type { KvDeleteResult, KvGetResult, KvItem, KvListResult, KvMgetResult, KvPutResult } from './kv.replies';
+import type { KvDeleteResult, KvGetResult, KvItem, KvListResult, KvMgetResult, KvPutResult, KvRevertResult } from './kv.replies';
 
 export const kvAggregate: AggregateType<KvState, KvCommand, KvEvent> = {
   block: 'kv',
@@ -30,6 +30,42 @@ const item = (row: KvRow): KvItem => ({
 function expectType(event: StoredEvent, type: KvEvent['type']): void {
   if (event.type !== type)
     throw requestIdReused();
+}
+
+/**
+ * What a key held at log sequence `toSeq`, read from the log (the read model keeps only the
+ * present): its last event at or before it, and the value that event left.
+ */
+async function keyAt(log: EventLog, subject: string, toSeq: number): Promise<{ fromSeq: number | null; past: PastValue }> {
+  const end = await log.lastSeq(allEventsFilter(log.prefix));
+  if (toSeq > end) throw invalidArgument('toSeq', `is beyond the log's end (${end})`);
+  let last: StoredEvent<KvEvent> | null = null;
+  for await (const event of log.read({ filter: subject })) {
+    if (event.seq > toSeq) break;
+    last = event as StoredEvent<KvEvent>;
+  }
+  if (last?.type !== 'kv.value_set') return { fromSeq: last?.seq ?? null, past: null };
+  const { value, metadata, expiresAt } = last.data;
+  return { fromSeq: last.seq, past: { value, metadata, expiresAt } };
+}
+
+/**
+ * Restores a key to what it held at log sequence `toSeq` by appending a new event (`revertedTo`
+ * names the sequence); the history stays as it was. `kv.revert` and `memctl revert kv` both run it.
+ */
+export async function revertKey(
+  runtime: AggregateRuntime,
+  log: EventLog,
+  address: Omit<AggregateAddress, 'block'>,
+  revert: { toSeq: number; ifVersion?: number },
+  meta: CommandMeta,
+): Promise<KvRevertResult> {
+  const { fromSeq, past } = await keyAt(log, aggregateSubject(log.prefix, { block: 'kv', ...address }), revert.toSeq);
+  const { event } = await runtime.handle(kvAggregate, address, { type: 'RestoreValue', toSeq: revert.toSeq, past, ifVersion: revert.ifVersion }, meta);
+  if (!event) return { restored: 'absent', fromSeq, version: 0 };
+  if (event.data.revertedTo !== revert.toSeq) throw requestIdReused();
+  if (event.type === 'kv.value_deleted') return { restored: 'absent', fromSeq, version: 0, seq: event.seq };
+  return { restored: 'value', fromSeq, version: event.data.version, seq: event.seq };
 }
 
 export function kvOperations(deps: BlockDependencies): Operation[] {
@@ -76,6 +112,11 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
         expectType(event, 'kv.value_deleted');
         return { existed: true, seq: event.seq };
       },
+    }),
+    operation<KvRevertInput, KvRevertResult>('kv', 'revert', {
+      mutation: true,
+      input: KvRevertInput,
+      handle: (i, ctx) => revertKey(deps.runtime, deps.store, address(ctx, i.ns, i.key), i, commandMeta(ctx)),
     }),
     operation<KvListInput, KvListResult>('kv', 'list', {
       mutation: false,

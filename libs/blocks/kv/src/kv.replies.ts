@@ -31,6 +31,17 @@ export interface KvDeleteResult {
   seq?: number;
 }
 
+export interface KvRevertResult {
+  /** What the key holds now: the value it held at `toSeq`, or nothing. */
+  restored: 'value' | 'absent';
+  /** The event whose state was restored; null when the key had no event by `toSeq`. */
+  fromSeq: number | null;
+  /** The key's version after the revert (0: absent). */
+  version: number;
+  /** The revert's own event; absent when nothing had to change. */
+  seq?: number;
+}
+
 export interface KvListResult {
   /** Ascending key order (descending with `reverse`), expired keys skipped. */
   items: KvItem[];
