@@ -39,6 +39,7 @@ OPERATION_CATALOGUE: Dict[str, OperationTraits] = {
     "semantic.upsert": _MEMORY_CHANGE,
     "semantic.search": _READ,
     "semantic.delete": _MEMORY_CHANGE,
+    "semantic.revert": _MEMORY_CHANGE,
     "semantic.expire": _MEMORY_CHANGE,
     "artifact.put": _MEMORY_CHANGE,
     "artifact.get": _READ,

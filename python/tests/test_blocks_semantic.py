@@ -100,3 +100,12 @@ def test_bad_input(semantic, unique_ns):
     assert bad.value.details["field"] == "records.metadata"
     with pytest.raises(InvalidArgument):
         semantic.search(unique_ns)
+
+
+def test_revert_restores_a_record_as_it_stood_at_a_sequence(semantic, unique_ns):
+    first = semantic.upsert(unique_ns, [{"id": "office", "content": "the office is in Paris"}]).seq
+    semantic.upsert(unique_ns, [{"id": "office", "content": "the office is in Lyon"}])
+    reverted = semantic.revert(unique_ns, "office", to_seq=first)
+    assert (reverted.restored, reverted.from_seq, reverted.version) == ("record", first, 3) and reverted.seq is not None
+    hits = semantic.search(unique_ns, query_text="office", mode="sparse", min_seq=reverted.seq).hits
+    assert [(h.id, h.content) for h in hits] == [("office", "the office is in Paris")]

@@ -66,6 +66,47 @@ export const semanticCases: InProcessCases = (service) => {
     });
   });
 
+  describe('revert', () => {
+    const revert = (body: Record<string, unknown>) => svc.when('semantic.revert', { ns: 'rev', ...body });
+    const find = async (text: string, extra: Record<string, unknown> = {}) => (await search('rev', { queryText: text, mode: 'sparse', topK: 10, ...extra })).hits;
+
+    it('brings a record back as it stood at a past sequence (content, vector, metadata, payload), as a new version', async () => {
+      const first = await upsert('rev', [{ id: 'office', content: 'the office is in Paris', metadata: { city: 'paris' }, payload: { floor: 3 } }]);
+      const [original] = await find('office', { minSeq: first.seq, includeVector: true });
+      await upsert('rev', [{ id: 'office', content: 'the office is in Lyon', metadata: { city: 'lyon' } }]);
+      const reverted = await revert({ id: 'office', toSeq: first.seq });
+      expect(reverted.body).toEqual({ restored: 'record', fromSeq: first.seq, version: 3, seq: expect.any(Number) });
+      expect(reverted.events).toMatchObject([{ type: 'semantic.records_upserted', data: { revertedTo: first.seq, records: [{ id: 'office', version: 3, content: 'the office is in Paris' }] } }]);
+      const [hit] = await find('office', { minSeq: reverted.body.seq, includePayload: true, includeVector: true });
+      expect(hit).toMatchObject({ id: 'office', content: 'the office is in Paris', metadata: { city: 'paris' }, payload: { floor: 3 }, version: 3, validFrom: original.validFrom });
+      expect(hit.vector).toEqual(original.vector);
+    });
+
+    it('a record not yet written or deleted by then is deleted; a record deleted since comes back; a supersede since is undone for it alone', async () => {
+      const before = await upsert('rev', [{ id: 'marker', content: 'marker' }]);
+      const created = await upsert('rev', [{ id: 'late', content: 'a late note' }]);
+      const gone = await revert({ id: 'late', toSeq: before.seq });
+      expect(gone.body).toEqual({ restored: 'absent', fromSeq: null, seq: expect.any(Number) });
+      expect(gone.events).toMatchObject([{ type: 'semantic.records_deleted', data: { ids: ['late'], hard: false, revertedTo: before.seq } }]);
+      expect(await revert({ id: 'late', toSeq: before.seq })).toMatchObject({ ok: true, body: { restored: 'absent' }, events: [] });
+      expect((await revert({ id: 'late', toSeq: created.seq })).body).toMatchObject({ restored: 'record', fromSeq: created.seq });
+      expect((await find('late')).map((h: { id: string }) => h.id)).toEqual(['late']);
+
+      const v1 = await upsert('rev', [{ id: 'policy-1', content: 'refund policy is 14 days' }]);
+      await upsert('rev', [{ id: 'policy-2', content: 'refund policy is 30 days', supersedes: ['policy-1'] }]);
+      expect((await find('refund')).map((h: { id: string }) => h.id)).toEqual(['policy-2']);
+      await revert({ id: 'policy-1', toSeq: v1.seq });
+      const ids = (await find('refund')).map((h: { id: string }) => h.id);
+      expect(ids.sort()).toEqual(['policy-1', 'policy-2']);
+    });
+
+    it('refuses a sequence beyond the log, or none, naming the field and appending nothing', async () => {
+      expect(await revert({ id: 'office', toSeq: 10_000_000 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ id: 'office' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ id: 'bad id', toSeq: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'id' } }, events: [] });
+    });
+  });
+
   describe('search', () => {
     it('dense search ranks by cosine, best first, with content, metadata, version and validity', async () => {
       const reply = await search('docs', { queryText: 'cat on a mat', topK: 3 });

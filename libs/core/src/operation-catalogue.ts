@@ -32,6 +32,7 @@ export const OPERATION_CATALOGUE = {
   'semantic.upsert': memoryChange,
   'semantic.search': read,
   'semantic.delete': memoryChange,
+  'semantic.revert': memoryChange,
   'semantic.expire': memoryChange,
   'artifact.put': memoryChange,
   'artifact.get': read,

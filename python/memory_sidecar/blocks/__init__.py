@@ -41,6 +41,7 @@ from .semantic import (
     SemanticNeighborBoost,
     SemanticPredicate,
     SemanticRecord,
+    SemanticRevertResult,
     SemanticSearchExplanation,
     SemanticSearchResult,
     SemanticUpserted,

@@ -148,6 +148,17 @@ class SemanticSearchResult:
 
 
 @dataclass(frozen=True)
+class SemanticRevertResult:
+    restored: Literal["record", "absent"]
+    """What the record is now: as it stood at ``to_seq`` (content, vector, payload, metadata, validity), or absent."""
+    from_seq: Optional[int]
+    """The last event that changed the record by ``to_seq``; ``None`` when none had."""
+    version: Optional[int] = None
+    seq: Optional[int] = None
+    """The revert's own event; ``None`` when nothing had to change."""
+
+
+@dataclass(frozen=True)
 class SemanticDeleteResult:
     existed: Tuple[bool, ...]
     """One per requested id, in order."""
@@ -324,6 +335,11 @@ class SemanticBlock:
     def delete(self, ns: str, ids: Iterable[str], *, hard: Optional[bool] = None, timeout_s: Optional[float] = None) -> SemanticDeleteResult:
         reply = self._caller.call("semantic.delete", body(ns=check(ns, str, "ns"), ids=check_strings(ids, "ids"), hard=check(hard, bool, "hard")), timeout_s=timeout_s)
         return SemanticDeleteResult(existed=tuple(bool(e) for e in reply.get("existed", ())), seq=reply.get("seq"))
+
+    def revert(self, ns: str, id: str, *, to_seq: int, timeout_s: Optional[float] = None) -> SemanticRevertResult:  # noqa: A002 - the contract's field name
+        """Restores one record to its state at log sequence ``to_seq``, as a new event (history is never rewritten)."""
+        reply = self._caller.call("semantic.revert", body(ns=check(ns, str, "ns"), id=check(id, str, "id"), to_seq=check(to_seq, int, "to_seq")), timeout_s=timeout_s)
+        return SemanticRevertResult(restored=reply["restored"], from_seq=reply.get("fromSeq"), version=reply.get("version"), seq=reply.get("seq"))
 
     def expire(
         self,

@@ -30,6 +30,8 @@ export interface UpsertRecords {
   records: RecordInput[];
   /** Filled by the look-up before the decision. */
   current?: Record<string, CurrentRecord>;
+  /** A revert: the log sequence whose state of the record it restores. */
+  revertedTo?: number;
 }
 
 export interface DeleteRecords {
@@ -38,6 +40,8 @@ export interface DeleteRecords {
   hard: boolean;
   /** Filled by the look-up: whether each id is there to delete (live for soft, any row for hard). */
   existed?: boolean[];
+  /** A revert: the log sequence whose state (absent) of the record it restores. */
+  revertedTo?: number;
 }
 
 export interface ExpireRecords {
@@ -106,7 +110,8 @@ function upsert(c: UpsertRecords, state: SemanticState, now: string): SemanticEv
       updatedAt: now,
     };
   });
-  return { type: 'semantic.records_upserted', v: 1, data: { ...settings, records } };
+  const reverted = c.revertedTo === undefined ? {} : { revertedTo: c.revertedTo };
+  return { type: 'semantic.records_upserted', v: 1, data: { ...settings, records, ...reverted } };
 }
 
 export const semanticDecider: Decider<SemanticState, SemanticCommand, SemanticEvent> = {
@@ -119,7 +124,8 @@ export const semanticDecider: Decider<SemanticState, SemanticCommand, SemanticEv
       case 'DeleteRecords': {
         const existed = command.existed ?? command.ids.map(() => false);
         if (!existed.some(Boolean)) return null;
-        return { type: 'semantic.records_deleted', v: 1, data: { ...settled(state), ids: command.ids, existed, hard: command.hard, at: now } };
+        const reverted = command.revertedTo === undefined ? {} : { revertedTo: command.revertedTo };
+        return { type: 'semantic.records_deleted', v: 1, data: { ...settled(state), ids: command.ids, existed, hard: command.hard, at: now, ...reverted } };
       }
       case 'ExpireRecords':
         if (!command.ids?.length) return null;

@@ -225,6 +225,19 @@ export class SemanticSearchInput {
   minSeq?: number;
 }
 
+export class SemanticRevertInput {
+  @IsNamespace()
+  ns: string;
+
+  @Matches(RECORD_ID, RECORD_ID_MESSAGE)
+  id: string;
+
+  @Describe('the log sequence whose state of the record to restore (a `seq` from an earlier reply, the audit log or the export)')
+  @IsInt()
+  @Min(1)
+  toSeq: number;
+}
+
 export class SemanticDeleteInput {
   @IsNamespace()
   ns: string;

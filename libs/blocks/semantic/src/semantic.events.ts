@@ -24,7 +24,12 @@ export interface NamespaceSettings {
   dimension: number;
 }
 
-export type RecordsUpserted = DomainEvent<'semantic.records_upserted', NamespaceSettings & { records: StoredRecord[] }>;
-export type RecordsDeleted = DomainEvent<'semantic.records_deleted', NamespaceSettings & { ids: string[]; existed: boolean[]; hard: boolean; at: string }>;
+/** Set by `semantic.revert`: the log sequence whose state of the record the event restores. */
+interface Reverted {
+  revertedTo?: number;
+}
+
+export type RecordsUpserted = DomainEvent<'semantic.records_upserted', NamespaceSettings & { records: StoredRecord[] } & Reverted>;
+export type RecordsDeleted = DomainEvent<'semantic.records_deleted', NamespaceSettings & { ids: string[]; existed: boolean[]; hard: boolean; at: string } & Reverted>;
 export type RecordsExpired = DomainEvent<'semantic.records_expired', NamespaceSettings & { ids: string[]; action: 'invalidate' | 'soft' | 'hard'; at: string }>;
 export type SemanticEvent = RecordsUpserted | RecordsDeleted | RecordsExpired;

@@ -1,16 +1,17 @@
-import { requestIdReused, invalidArgument, newId } from '@memsidecar/core';
+import { aggregateSubject, requestIdReused, invalidArgument, newId } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
-import { SemanticDeleteInput, SemanticExpireInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
-import type { SemanticDeleteResult, SemanticExpireResult, SemanticHit, SemanticIdHit, SemanticSearchResult, SemanticUpsertResult } from './semantic.replies';
+import { SemanticDeleteInput, SemanticExpireInput, SemanticRevertInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
+import type { SemanticDeleteResult, SemanticExpireResult, SemanticHit, SemanticIdHit, SemanticRevertResult, SemanticSearchResult, SemanticUpsertResult } from './semantic.replies';
 import { embedderFromConfig, embedderUnavailable, type Embedder } from './embedders';
 import { SemanticSearch, vectorOf, type HitRow } from './semantic.search';
 import type { SearchFilter } from './search-filter';
 import { fusedLanes, fusionFor, singleLane, type RankedHit } from './retrieval';
 import { prepareDenseQuery } from './query-preparation';
-import { encodeVector, normalize } from './vector-codec';
+import { decodeVector, encodeVector, normalize } from './vector-codec';
+import { recordAt } from './record-history';
 
 /** The aggregate is one namespace's index: its embedder and dimension, and the batch it accepts. */
 export const NAMESPACE_INDEX = 'index';
@@ -183,6 +184,34 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
           })),
           ...(explanation ? { explain: explanation } : {}),
         };
+      },
+    }),
+    operation<SemanticRevertInput, SemanticRevertResult>('semantic', 'revert', {
+      mutation: true,
+      input: SemanticRevertInput,
+      async handle(i, ctx) {
+        const subject = aggregateSubject(deps.store.prefix, { block: 'semantic', tenant: ctx.principal.tenant, ns: i.ns, entity: NAMESPACE_INDEX });
+        const { fromSeq, past } = await recordAt(deps.store, subject, i.id, i.toSeq);
+        if (!past) {
+          const { event } = await run(ctx, i.ns, { type: 'DeleteRecords', ids: [i.id], hard: false, revertedTo: i.toSeq });
+          if (!event) return { restored: 'absent', fromSeq };
+          if (event.type !== 'semantic.records_deleted' || event.data.revertedTo !== i.toSeq) throw requestIdReused();
+          return { restored: 'absent', fromSeq, seq: event.seq };
+        }
+        // The record's own state comes back; records it superseded stay as they are now.
+        const restored: RecordInput = {
+          id: i.id,
+          content: past.content ?? undefined,
+          vector: decodeVector(past.vector),
+          vectorB64: past.vector,
+          payload: past.payload,
+          metadata: past.metadata ?? undefined,
+          validFrom: past.validFrom,
+          validTo: past.validTo ?? undefined,
+        };
+        const { event } = await run(ctx, i.ns, { type: 'UpsertRecords', embedder: null, records: [restored], revertedTo: i.toSeq });
+        if (!event || event.type !== 'semantic.records_upserted' || event.data.revertedTo !== i.toSeq) throw requestIdReused();
+        return { restored: 'record', fromSeq, version: event.data.records[0].version, seq: event.seq };
       },
     }),
     operation<SemanticDeleteInput, SemanticDeleteResult>('semantic', 'delete', {

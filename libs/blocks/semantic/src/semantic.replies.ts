@@ -61,6 +61,17 @@ export interface SemanticSearchResult<Hit = SemanticHit> {
   explain?: SemanticSearchExplanation;
 }
 
+export interface SemanticRevertResult {
+  /** What the record is now: as it stood at `toSeq` (content, vector, payload, metadata, validity), or absent. */
+  restored: 'record' | 'absent';
+  /** The last event that changed the record by `toSeq`; null when none had. */
+  fromSeq: number | null;
+  /** The record's version after the revert; absent when it is absent. */
+  version?: number;
+  /** The revert's own event; absent when nothing had to change. */
+  seq?: number;
+}
+
 export interface SemanticDeleteResult {
   /** One per id, in order. */
   existed: boolean[];

@@ -5,6 +5,8 @@ import type {
   SemanticExpireInput as SemanticExpireInputDto,
   SemanticExpireResult,
   SemanticIdHit,
+  SemanticRevertInput as SemanticRevertInputDto,
+  SemanticRevertResult,
   SemanticSearchInput as SemanticSearchInputDto,
   SemanticSearchResult,
   SemanticUpsertInput as SemanticUpsertInputDto,
@@ -22,6 +24,7 @@ export type {
   SemanticIdHit,
   SemanticLanePosition,
   SemanticMetadata,
+  SemanticRevertResult,
   SemanticSearchExplanation,
   SemanticSearchResult,
   SemanticUpsertResult,
@@ -43,6 +46,8 @@ export type SemanticSearchInput = InputOf<SemanticSearchInputDto>;
 
 export type SemanticDeleteInput = InputOf<SemanticDeleteInputDto>;
 
+export type SemanticRevertInput = InputOf<SemanticRevertInputDto>;
+
 export type SemanticExpireInput = InputOf<SemanticExpireInputDto>;
 
 export interface SemanticClient {
@@ -52,6 +57,7 @@ export interface SemanticClient {
     (input: SemanticSearchInput, options?: CallOptions): Promise<SemanticSearchResult>;
   };
   delete: Method<SemanticDeleteInput, SemanticDeleteResult>;
+  revert: Method<SemanticRevertInput, SemanticRevertResult>;
   expire: Method<SemanticExpireInput, SemanticExpireResult>;
 }
 
@@ -59,5 +65,6 @@ export const semanticClient = (call: Call): SemanticClient => ({
   upsert: method(call, 'semantic.upsert'),
   search: method(call, 'semantic.search'),
   delete: method(call, 'semantic.delete'),
+  revert: method(call, 'semantic.revert'),
   expire: method(call, 'semantic.expire'),
 });
