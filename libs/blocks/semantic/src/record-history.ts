@@ -14,42 +14,57 @@ const earlier = (a: string | null, b: string): string => (a !== null && Date.par
 /**
  * Folds a namespace's events, oldest first, into one record's state: its last upsert, with the
  * validity that later supersedes and invalidations closed, or nothing once deleted (soft, hard, or
- * by an expiry that deletes).
+ * by an expiry that deletes). Events are folded one at a time, so a long history is never held.
  */
-export function foldRecord(events: Iterable<StoredEvent<SemanticEvent>>, id: string): RecordAt {
-  let at: RecordAt = { fromSeq: null, past: null };
-  const closed = (seq: number, when: string) => {
-    if (at.past) at = { fromSeq: seq, past: { ...at.past, validTo: earlier(at.past.validTo, when) } };
-  };
-  for (const e of events) {
+export class RecordFold {
+  private at: RecordAt = { fromSeq: null, past: null };
+
+  constructor(private readonly id: string) {}
+
+  get result(): RecordAt {
+    return this.at;
+  }
+
+  apply(e: StoredEvent<SemanticEvent>): void {
+    const id = this.id;
     switch (e.type) {
       case 'semantic.records_upserted':
         for (const r of e.data.records) {
-          if (r.id === id) at = { fromSeq: e.seq, past: r };
-          else if (r.supersedes.includes(id)) closed(e.seq, r.validFrom);
+          if (r.id === id) this.at = { fromSeq: e.seq, past: r };
+          else if (r.supersedes.includes(id)) this.close(e.seq, r.validFrom);
         }
         break;
       case 'semantic.records_deleted':
-        if (e.data.ids.some((x, i) => x === id && e.data.existed[i])) at = { fromSeq: e.seq, past: null };
+        if (e.data.ids.some((x, i) => x === id && e.data.existed[i])) this.at = { fromSeq: e.seq, past: null };
         break;
       case 'semantic.records_expired':
         if (!e.data.ids.includes(id)) break;
-        if (e.data.action === 'invalidate') closed(e.seq, e.data.at);
-        else at = { fromSeq: e.seq, past: null };
+        if (e.data.action === 'invalidate') this.close(e.seq, e.data.at);
+        else this.at = { fromSeq: e.seq, past: null };
         break;
     }
   }
-  return at;
+
+  private close(seq: number, when: string): void {
+    const past = this.at.past;
+    if (past) this.at = { fromSeq: seq, past: { ...past, validTo: earlier(past.validTo, when) } };
+  }
+}
+
+export function foldRecord(events: Iterable<StoredEvent<SemanticEvent>>, id: string): RecordAt {
+  const fold = new RecordFold(id);
+  for (const e of events) fold.apply(e);
+  return fold.result;
 }
 
 /** A record as it stood at log sequence `toSeq`, from the namespace's events in the log. */
 export async function recordAt(log: EventLog, subject: string, id: string, toSeq: number): Promise<RecordAt> {
   const end = await log.lastSeq(allEventsFilter(log.prefix));
   if (toSeq > end) throw invalidArgument('toSeq', `is beyond the log's end (${end})`);
-  const events: StoredEvent<SemanticEvent>[] = [];
+  const fold = new RecordFold(id);
   for await (const e of log.read({ filter: subject })) {
     if (e.seq > toSeq) break;
-    events.push(e as StoredEvent<SemanticEvent>);
+    fold.apply(e as StoredEvent<SemanticEvent>);
   }
-  return foldRecord(events, id);
+  return fold.result;
 }
