@@ -39,9 +39,9 @@ export const tenantIsolationCases: InProcessCases = (service) => {
 
   beforeAll(async () => {
     svc = service();
-    await a.ok('kv.put', { ns: 'shared', key: 'secret', value: 'alpha-only' });
+    seen.kv = await a.ok('kv.put', { ns: 'shared', key: 'secret', value: 'alpha-only' });
     seen.event = await a.ok('episodic.append', { ns: 'shared', type: 'note', payload: 'alpha-only' });
-    await a.ok('semantic.upsert', { ns: 'shared', records: [{ id: 'r1', content: 'alpha secret plans' }] });
+    seen.record = await a.ok('semantic.upsert', { ns: 'shared', records: [{ id: 'r1', content: 'alpha secret plans' }] });
     seen.lease = await a.ok('lease.acquire', { ns: 'shared', key: 'lock', ttlMs: 60_000 });
     seen.session = await a.ok('session.open', { sessionId: 'alpha-session' });
     await a.ok('facts.write', { content: 'C[plans]: alpha secret plans', scope: 'alpha-scope' });
@@ -87,6 +87,9 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect(await b.ok('episodic.expire', { ns: 'shared', beforeCursor: 10, action: 'hard', maxRows: 10 })).toEqual({ affected: 0 });
     expect(await b.ok('artifact.delete', { ns: 'shared', id: 'doc' })).toMatchObject({ existed: false });
     expect(await b.ok('facts.purge', {})).toEqual({ purged: 0 });
+    // A revert to a sequence where tenant A had them reads tenant B's own history: nothing.
+    expect(await b.when('kv.revert', { ns: 'shared', key: 'secret', toSeq: seen.kv.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
+    expect(await b.when('semantic.revert', { ns: 'shared', id: 'r1', toSeq: seen.record.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
 
     // ... and tenant A still has everything.
     expect(await a.ok('kv.get', { ns: 'shared', key: 'secret' })).toMatchObject({ value: 'alpha-only' });
