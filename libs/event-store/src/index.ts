@@ -6,3 +6,4 @@ export * from './upcasters';
 export * from './aggregate-runtime';
 export * from './nats-server-process';
 export * from './in-memory-event-log';
+export * from './history-up-to';

@@ -1,5 +1,5 @@
-import { aggregateSubject, allEventsFilter, invalidArgument, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
-import type { AggregateRuntime, AggregateType, EventLog } from '@memsidecar/event-store';
+import { aggregateSubject, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
+import { historyUpTo, type AggregateRuntime, type AggregateType, type EventLog } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { kvDecider, type KvCommand, type KvState, type PastValue } from './kv.decider';
 import type { KvEvent, KvValueSetData } from './kv.events';
@@ -37,13 +37,8 @@ function expectType(event: StoredEvent, type: KvEvent['type']): void {
  * present): its last event at or before it, and the value that event left.
  */
 async function keyAt(log: EventLog, subject: string, toSeq: number): Promise<{ fromSeq: number | null; past: PastValue }> {
-  const end = await log.lastSeq(allEventsFilter(log.prefix));
-  if (toSeq > end) throw invalidArgument('toSeq', `is beyond the log's end (${end})`);
   let last: StoredEvent<KvEvent> | null = null;
-  for await (const event of log.read({ filter: subject })) {
-    if (event.seq > toSeq) break;
-    last = event as StoredEvent<KvEvent>;
-  }
+  for await (const event of historyUpTo(log, subject, toSeq)) last = event as StoredEvent<KvEvent>;
   if (last?.type !== 'kv.value_set') return { fromSeq: last?.seq ?? null, past: null };
   const { value, metadata, expiresAt } = last.data;
   return { fromSeq: last.seq, past: { value, metadata, expiresAt } };

@@ -1,5 +1,5 @@
-import { allEventsFilter, invalidArgument, type StoredEvent } from '@memsidecar/core';
-import type { EventLog } from '@memsidecar/event-store';
+import type { StoredEvent } from '@memsidecar/core';
+import { historyUpTo, type EventLog } from '@memsidecar/event-store';
 import type { SemanticEvent, StoredRecord } from './semantic.events';
 
 /** A record as it stood at a past sequence: null when it did not exist then (never stored, or deleted). */
@@ -59,12 +59,7 @@ export function foldRecord(events: Iterable<StoredEvent<SemanticEvent>>, id: str
 
 /** A record as it stood at log sequence `toSeq`, from the namespace's events in the log. */
 export async function recordAt(log: EventLog, subject: string, id: string, toSeq: number): Promise<RecordAt> {
-  const end = await log.lastSeq(allEventsFilter(log.prefix));
-  if (toSeq > end) throw invalidArgument('toSeq', `is beyond the log's end (${end})`);
   const fold = new RecordFold(id);
-  for await (const e of log.read({ filter: subject })) {
-    if (e.seq > toSeq) break;
-    fold.apply(e as StoredEvent<SemanticEvent>);
-  }
+  for await (const e of historyUpTo(log, subject, toSeq)) fold.apply(e as StoredEvent<SemanticEvent>);
   return fold.result;
 }

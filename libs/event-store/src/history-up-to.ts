@@ -1,0 +1,15 @@
+import { allEventsFilter, invalidArgument, type StoredEvent } from '@memsidecar/core';
+import type { EventLog } from './event-log';
+
+/**
+ * The events on `filter` up to log sequence `toSeq`, oldest first: the history a revert folds to
+ * learn what an entity was then. A `toSeq` past the log's end is INVALID_ARGUMENT naming `toSeq`.
+ */
+export async function* historyUpTo(log: EventLog, filter: string, toSeq: number): AsyncGenerator<StoredEvent> {
+  const end = await log.lastSeq(allEventsFilter(log.prefix));
+  if (toSeq > end) throw invalidArgument('toSeq', `is beyond the log's end (${end})`);
+  for await (const event of log.read({ filter })) {
+    if (event.seq > toSeq) return;
+    yield event;
+  }
+}
