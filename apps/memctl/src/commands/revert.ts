@@ -36,7 +36,6 @@ function inputOf(args: ParsedArgs): KvRevertInput {
  * whether the service runs or not (a running service applies the event like its own).
  */
 export async function revert(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
-  if (args.words[1] !== 'kv') throw new UsageError('memctl revert kv --tenant T --ns N --key K --to-seq S [--if-version V] [--json]');
   const tenant = requiredOption(args, 'tenant');
   const input = inputOf(args);
   const log = await NatsLog.open(config, quiet, { joinRunning: true });
