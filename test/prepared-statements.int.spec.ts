@@ -176,6 +176,7 @@ describe.each(['postgres', 'pglite'] as const)('prepared statements - what calle
       store: infra.log.store,
       jetStream: infra.log.store,
       limits: config.limits,
+      erasure: infra.erasure,
       config,
       instanceId: 'prepared-statements-spec',
       clock: systemClock,

@@ -1,7 +1,7 @@
 import type { Clock, Limits } from '@memsidecar/core';
 import type { MemsidecarConfig } from '@memsidecar/config';
 import type { AggregateRuntime, EventLog, EventStore, Upcasters } from '@memsidecar/event-store';
-import type { Database, Projection, ReadModels } from '@memsidecar/projections';
+import type { Database, Projection, ReadModels, SubjectErasure } from '@memsidecar/projections';
 import type { SessionGuard } from './dispatcher';
 import type { Operation } from './operation';
 
@@ -24,6 +24,8 @@ export interface BlockDependencies {
    */
   jetStream?: EventStore;
   limits: Limits;
+  /** Erasure of a tenant or namespace (`audit.erase`), and the hooks blocks add to it for what they hold. */
+  erasure: SubjectErasure;
   /** The whole validated configuration, for block settings (e.g. the embedder). */
   config: MemsidecarConfig;
   /** Identifies this service instance in the log (e.g. who detected an orphaned session). */

@@ -66,6 +66,16 @@ export class LimitsConfig {
   readWaitMs = 5_000;
 }
 
+/**
+ * Payload sealing: each event's payload encrypted with its tenant and namespace's data key, so an
+ * erasure can destroy the key instead of rewriting the log. `off` writes new events clear (for
+ * measuring its cost); sealed events are still opened either way.
+ */
+export class EncryptionConfig {
+  @IsIn(['on', 'off'])
+  mode: 'on' | 'off' = 'on';
+}
+
 /** The request ledger: how long a `Mem-Request-Id` is honoured (a retry within it gets the original result). */
 export class RequestsConfig {
   /** Seven days by default; at least an hour, well beyond JetStream's duplicate window. Clients must not resend older requests. */
@@ -284,6 +294,10 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => RequestsConfig)
   requests = new RequestsConfig();
+
+  @ValidateNested()
+  @Type(() => EncryptionConfig)
+  encryption = new EncryptionConfig();
 
   @ValidateNested()
   @Type(() => SemanticConfig)

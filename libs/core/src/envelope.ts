@@ -30,5 +30,8 @@ interface Envelope<T extends string, D> {
  */
 export type EventEnvelope<E extends DomainEvent = DomainEvent> = E extends DomainEvent ? Envelope<E['type'], E['data']> : never;
 
-/** An envelope as read back from the log, with its stream sequence (distributive like `EventEnvelope`). */
-export type StoredEvent<E extends DomainEvent = DomainEvent> = E extends DomainEvent ? Envelope<E['type'], E['data']> & { seq: number } : never;
+/**
+ * An envelope as read back from the log, with its stream sequence (distributive like `EventEnvelope`).
+ * `erased`: the key its payload was sealed with is destroyed, so `data` is null (see `audit.erase`).
+ */
+export type StoredEvent<E extends DomainEvent = DomainEvent> = E extends DomainEvent ? Envelope<E['type'], E['data']> & { seq: number; erased?: true } : never;

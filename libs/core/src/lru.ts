@@ -33,6 +33,11 @@ export class LruMap<K, V> {
     this.entries.delete(key);
   }
 
+  /** The keys, least recently used first. */
+  keys(): IterableIterator<K> {
+    return this.entries.keys();
+  }
+
   clear(): void {
     this.entries.clear();
   }

@@ -61,6 +61,7 @@ export const OPERATION_CATALOGUE = {
   'facts.export': read,
   'facts.purge': memoryChange,
   'audit.query': read,
+  'audit.erase': change,
 } as const satisfies Record<string, OperationTraits>;
 
 export type OperationName = keyof typeof OPERATION_CATALOGUE;

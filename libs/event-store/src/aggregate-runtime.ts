@@ -85,8 +85,19 @@ export class AggregateRuntime {
     const cached = this.cache.peek(subject);
     if (!cached || cached.seq >= event.seq) return;
     const type = this.types.get(event.block);
-    if (type?.history === 'last-event') this.cache.replace(subject, { state: type.decider.evolve(type.decider.initialState(), event as unknown as DomainEvent), seq: event.seq });
+    if (type?.history === 'last-event') this.cache.replace(subject, { state: foldLast(type.decider, event), seq: event.seq });
     else this.cache.delete(subject);
+  }
+
+  /**
+   * Drops every cached aggregate of a tenant (or of one of its namespaces) whose keys were
+   * destroyed: their state holds what was erased.
+   */
+  forget(tenant: string, ns?: string): void {
+    for (const subject of [...this.cache.keys()]) {
+      const [, , , t, n] = subject.split('.');
+      if (t === encodeToken(tenant) && (ns === undefined || n === encodeToken(ns))) this.cache.delete(subject);
+    }
   }
 
   /** Runs `work` after every earlier command of the same aggregate has finished. */
@@ -188,10 +199,11 @@ export class AggregateRuntime {
     let seq = 0;
     if (type.history === 'last-event') {
       const last = await this.store.last(subject);
-      if (last) [state, seq] = [type.decider.evolve(state, last as unknown as E), last.seq];
+      if (last) [state, seq] = [foldLast(type.decider, last), last.seq];
     } else {
       for await (const stored of this.store.read({ filter: subject })) {
-        [state, seq] = [type.decider.evolve(state, stored as unknown as E), stored.seq];
+        // An erased event's state is gone: the aggregate continues from what came before it.
+        [state, seq] = [stored.erased ? state : type.decider.evolve(state, stored as unknown as E), stored.seq];
       }
     }
     const loaded = { state, seq };
@@ -212,6 +224,7 @@ export class AggregateRuntime {
     if (original.block !== block || original.ns !== address.ns || original.entity !== address.entity) {
       throw requestIdReused();
     }
+    if (original.erased) throw new MemError('FAILED_PRECONDITION', `request ${meta.requestId} was applied, and what it wrote has since been erased`);
     return { event: original as StoredEvent<E>, replayed: true };
   }
 
@@ -238,4 +251,9 @@ export class AggregateRuntime {
       ...(meta.requestId ? { requestId: meta.requestId } : {}),
     } as EventEnvelope<E>;
   }
+}
+
+/** State from an aggregate's newest event alone; an erased one leaves the initial state. */
+function foldLast<S, E extends DomainEvent>(decider: Decider<S, unknown, E>, last: StoredEvent): S {
+  return last.erased ? decider.initialState() : decider.evolve(decider.initialState(), last as unknown as E);
 }

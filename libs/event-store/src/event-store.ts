@@ -13,7 +13,7 @@ import { ConcurrencyConflict, type AppendOptions, type Appended, type EventLog, 
 import { FollowedSubscription } from './followed-subscription';
 import { JetStreamPublisher, type PublishAnswer } from './jetstream-publisher';
 import { PULL_EXPIRES_MS } from './pull-timing';
-import { decodeStoredEvent } from './stored-event-codec';
+import { PLAIN_CODEC, type EventCodec } from './stored-event-codec';
 import { eventLogStreamConfig, type EventLogOptions } from './stream-config';
 
 /**
@@ -59,12 +59,14 @@ export class EventStore implements EventLog {
      */
     readonly followJs: JetStreamClient,
     readonly options: EventLogOptions,
+    /** Bytes to events and back, sealing payloads where a key store is configured. */
+    readonly codec: EventCodec,
   ) {
     this.publisher = new JetStreamPublisher(nc, PUBLISH_TIMEOUT_MS);
   }
 
   /** Connects to the log, creating or updating its stream (idempotent). */
-  static async open(nc: NatsConnection, options: EventLogOptions): Promise<EventStore> {
+  static async open(nc: NatsConnection, options: EventLogOptions, codec: EventCodec = PLAIN_CODEC): Promise<EventStore> {
     const jsm = await jetstreamManager(nc);
     const config = eventLogStreamConfig(options);
     try {
@@ -75,7 +77,7 @@ export class EventStore implements EventLog {
       await jsm.streams.add(config);
     }
     const quickJsm = await jetstreamManager(nc, { timeout: DIRECT_GET_TIMEOUT_MS, checkAPI: false });
-    return new EventStore(nc, jetstream(nc), jsm, quickJsm, jetstream(nc, { timeout: FOLLOW_API_TIMEOUT_MS }), options);
+    return new EventStore(nc, jetstream(nc), jsm, quickJsm, jetstream(nc, { timeout: FOLLOW_API_TIMEOUT_MS }), options, codec);
   }
 
   get stream(): string {
@@ -98,7 +100,7 @@ export class EventStore implements EventLog {
   private async publish(subject: string, envelope: EventEnvelope, o: AppendOptions): Promise<Appended> {
     let answer: PublishAnswer;
     try {
-      answer = await this.publisher.publish(subject, JSON.stringify(envelope), { lastSubjectSequence: o.expectedLastSubjectSeq, msgId: o.msgId });
+      answer = await this.publisher.publish(subject, await this.codec.encode(envelope), { lastSubjectSequence: o.expectedLastSubjectSeq, msgId: o.msgId });
     } catch (e) {
       throw unavailable(e);
     }
@@ -114,7 +116,7 @@ export class EventStore implements EventLog {
 
   async last(filter: string): Promise<StoredEvent | null> {
     const msg = await this.direct({ last_by_subj: filter });
-    return msg && decodeStoredEvent(msg.data, msg.seq);
+    return msg && this.codec.decode(msg.data, msg.seq);
   }
 
   async lastSeq(filter: string): Promise<number> {
@@ -156,7 +158,7 @@ export class EventStore implements EventLog {
 
   async at(seq: number): Promise<StoredEvent | null> {
     const msg = await this.direct({ seq });
-    return msg && decodeStoredEvent(msg.data, msg.seq);
+    return msg && this.codec.decode(msg.data, msg.seq);
   }
 
   subscribe(o: SubscribeOptions): LogSubscription {
@@ -185,7 +187,7 @@ export class EventStore implements EventLog {
     try {
       for await (const m of messages) {
         if (o.signal?.aborted) break;
-        yield decodeStoredEvent(m.data, m.seq);
+        yield await this.codec.decode(m.data, m.seq);
         // Not `m.info.pending`: nats-server 2.9 miscounts it for wildcard filters that start mid-stream.
         if (!o.follow && m.seq >= end) break;
       }

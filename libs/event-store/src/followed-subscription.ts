@@ -3,7 +3,6 @@ import type { StoredEvent } from '@memsidecar/core';
 import type { LogSubscription, SubscribeOptions } from './event-log';
 import type { EventStore } from './event-store';
 import { LogFollower } from './log-follower';
-import { decodeStoredEvent } from './stored-event-codec';
 
 const QUIET = { log: () => {}, error: () => {} };
 
@@ -79,9 +78,9 @@ export class FollowedSubscription implements LogSubscription {
     return new Promise((resolve) => (this.taker = resolve));
   }
 
-  private offer(m: JsMsg): Promise<void> {
-    if (this.ended) return Promise.resolve();
-    const event = decodeStoredEvent(m.data, m.seq);
+  private async offer(m: JsMsg): Promise<void> {
+    if (this.ended) return;
+    const event = await this.store.codec.decode(m.data, m.seq);
     this.lastPending = m.info.pending;
     return new Promise((resolve) => {
       this.handedBack = resolve;

@@ -10,6 +10,7 @@ export async function* historyUpTo(log: EventLog, filter: string, toSeq: number)
   if (toSeq > end) throw invalidArgument('toSeq', `is beyond the log's end (${end})`);
   for await (const event of log.read({ filter })) {
     if (event.seq > toSeq) return;
-    yield event;
+    // An erased event is no longer part of anything's history.
+    if (!event.erased) yield event;
   }
 }

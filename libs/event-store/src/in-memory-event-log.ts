@@ -1,6 +1,6 @@
 import { MemError, allEventsFilter, systemClock, type Clock, type EventEnvelope, type StoredEvent } from '@memsidecar/core';
 import { ConcurrencyConflict, type AppendOptions, type Appended, type EventLog, type LogReadOptions, type LogSubscription, type SubscribeOptions } from './event-log';
-import { decodeStoredEvent } from './stored-event-codec';
+import { PLAIN_CODEC, type EventCodec } from './stored-event-codec';
 import { MIN_DUPLICATE_WINDOW_MS } from './stream-config';
 import { isLiteralSubject, subjectMatches } from './subject-filter';
 
@@ -11,6 +11,8 @@ export interface InMemoryEventLogOptions {
   duplicateWindowMs?: number;
   /** Where the duplicate window reads time (a `ManualClock` lets a spec step past it). */
   clock?: Clock;
+  /** Bytes to events and back; payloads stay clear without one. */
+  codec?: EventCodec;
 }
 
 interface Entry {
@@ -34,11 +36,13 @@ export class InMemoryEventLog implements EventLog {
   private readonly waiting = new Set<() => void>();
   private readonly duplicateWindowMs: number;
   private readonly clock: Clock;
+  private readonly codec: EventCodec;
 
   constructor(o: InMemoryEventLogOptions = {}) {
     this.prefix = o.prefix ?? 'mem';
     this.duplicateWindowMs = Math.max(o.duplicateWindowMs ?? MIN_DUPLICATE_WINDOW_MS, MIN_DUPLICATE_WINDOW_MS);
     this.clock = o.clock ?? systemClock;
+    this.codec = o.codec ?? PLAIN_CODEC;
   }
 
   /** How many events the log holds (the sequence of the newest). */
@@ -51,12 +55,14 @@ export class InMemoryEventLog implements EventLog {
     if (!isLiteralSubject(subject) || !subjectMatches(allEventsFilter(this.prefix), subject)) {
       throw new MemError('UNAVAILABLE', `event log unavailable: no stream holds ${subject}`);
     }
+    // Sealed before any check: from the checks to the push nothing else may run.
+    const data = Buffer.from(await this.codec.encode(envelope));
     const now = this.clock.now().getTime();
     this.forgetExpiredIds(now);
     const seen = o.msgId === undefined ? undefined : this.msgIds.get(o.msgId);
     if (seen) return { seq: seen.seq, duplicate: true };
     if ((this.lastBySubject.get(subject) ?? 0) !== o.expectedLastSubjectSeq) throw new ConcurrencyConflict(subject, o.expectedLastSubjectSeq);
-    this.entries.push({ subject, data: Buffer.from(JSON.stringify(envelope)) });
+    this.entries.push({ subject, data });
     const seq = this.entries.length;
     this.lastBySubject.set(subject, seq);
     if (o.msgId !== undefined) this.msgIds.set(o.msgId, { seq, at: now });
@@ -82,7 +88,7 @@ export class InMemoryEventLog implements EventLog {
     const end = this.entries.length;
     for (let seq = Math.max(1, o.fromSeq ?? 1); seq <= end; seq++) {
       if (o.signal?.aborted) return;
-      if (subjectMatches(filter, this.entries[seq - 1].subject)) yield this.decode(seq);
+      if (subjectMatches(filter, this.entries[seq - 1].subject)) yield await this.decode(seq);
     }
   }
 
@@ -105,14 +111,14 @@ export class InMemoryEventLog implements EventLog {
             continue;
           }
           nextSeq = seq + 1;
-          yield log.decode(seq);
+          yield await log.decode(seq);
         }
       },
     };
   }
 
-  private decode(seq: number): StoredEvent {
-    return decodeStoredEvent(this.entries[seq - 1].data, seq);
+  private decode(seq: number): Promise<StoredEvent> {
+    return this.codec.decode(this.entries[seq - 1].data, seq);
   }
 
   private lastMatching(filter: string): number {

@@ -7,3 +7,5 @@ export * from './aggregate-runtime';
 export * from './nats-server-process';
 export * from './in-memory-event-log';
 export * from './history-up-to';
+export * from './sealing';
+export { EventCodec } from './stored-event-codec';

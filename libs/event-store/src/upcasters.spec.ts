@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '@memsidecar/core';
-import { decodeStoredEvent } from './stored-event-codec';
+import { PLAIN_CODEC } from './stored-event-codec';
 import { installUpcasters, upcast, upcasterRegistry, type Upcasters } from './upcasters';
 
 const encoded = (type: string, v: number, data: unknown): Uint8Array => {
@@ -22,24 +22,24 @@ const valueSet: Upcasters = {
 describe('event store - upcasters on decode', () => {
   afterEach(() => installUpcasters());
 
-  it('without upcasters, events decode as stored', () => {
-    const e = decodeStoredEvent(encoded('kv.value_set', 1, { text: 'hi' }), 7);
+  it('without upcasters, events decode as stored', async () => {
+    const e = await PLAIN_CODEC.decode(encoded('kv.value_set', 1, { text: 'hi' }), 7);
     expect(e).toMatchObject({ seq: 7, type: 'kv.value_set', v: 1, data: { text: 'hi' } });
   });
 
-  it('turns a v1 event into the current version when it is decoded from the log, one version at a time', () => {
+  it('turns a v1 event into the current version when it is decoded from the log, one version at a time', async () => {
     installUpcasters(valueSet);
-    expect(decodeStoredEvent(encoded('kv.value_set', 1, { text: 'hi', version: 4 }), 7)).toMatchObject({
+    expect(await PLAIN_CODEC.decode(encoded('kv.value_set', 1, { text: 'hi', version: 4 }), 7)).toMatchObject({
       seq: 7, type: 'kv.value_set', v: 3, data: { value: 'hi', version: 4, lang: 'en' },
     });
-    expect(decodeStoredEvent(encoded('kv.value_set', 2, { value: 'hi' }), 8)).toMatchObject({ v: 3, data: { value: 'hi', lang: 'en' } });
+    expect(await PLAIN_CODEC.decode(encoded('kv.value_set', 2, { value: 'hi' }), 8)).toMatchObject({ v: 3, data: { value: 'hi', lang: 'en' } });
   });
 
-  it('leaves the current version, and types nobody upcasts, alone', () => {
+  it('leaves the current version, and types nobody upcasts, alone', async () => {
     installUpcasters(valueSet);
-    expect(decodeStoredEvent(encoded('kv.value_set', 3, { value: 'hi', lang: 'fr' }), 9)).toMatchObject({ v: 3, data: { value: 'hi', lang: 'fr' } });
-    expect(decodeStoredEvent(encoded('kv.value_deleted', 1, { version: 2 }), 10)).toMatchObject({ type: 'kv.value_deleted', v: 1, data: { version: 2 } });
-    expect(decodeStoredEvent(encoded('constructor', 1, {}), 11)).toMatchObject({ type: 'constructor', v: 1 });
+    expect(await PLAIN_CODEC.decode(encoded('kv.value_set', 3, { value: 'hi', lang: 'fr' }), 9)).toMatchObject({ v: 3, data: { value: 'hi', lang: 'fr' } });
+    expect(await PLAIN_CODEC.decode(encoded('kv.value_deleted', 1, { version: 2 }), 10)).toMatchObject({ type: 'kv.value_deleted', v: 1, data: { version: 2 } });
+    expect(await PLAIN_CODEC.decode(encoded('constructor', 1, {}), 11)).toMatchObject({ type: 'constructor', v: 1 });
   });
 
   it('merges the blocks declarations, and refuses two upcasters for one type and version', () => {

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { BlockDefinition } from '@memsidecar/api';
 import { systemClock, type Block } from '@memsidecar/core';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { AggregateRuntime, EventStore, NatsServerProcess } from '@memsidecar/event-store';
+import { AggregateRuntime, EventStore, NatsServerProcess, openSealedEventStore, type SubjectKeys } from '@memsidecar/event-store';
 import {
   AppliedRequest,
   BOOKKEEPING_MIGRATIONS,
@@ -14,6 +14,7 @@ import {
   ReadModelStatistics,
   ReadModels,
   RequestLedgerRetention,
+  SubjectErasure,
   withRequestLedger,
   type DatabaseOptions,
   type RunnerOptions,
@@ -46,6 +47,8 @@ export class NatsLog {
      */
     readonly streamsNc: NatsConnection,
     readonly store: EventStore,
+    /** The data keys payloads are sealed with, in a KV bucket beside the log. */
+    readonly keys: SubjectKeys,
     private readonly embedded: NatsServerProcess | null,
     private readonly dataDir: string,
     /** True when this log joined the embedded server of a service that is running now. */
@@ -94,13 +97,9 @@ export class NatsLog {
       const options = { servers: servers.split(','), maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS, noAsyncTraces: true, tls };
       const nc = await connect({ ...options, name: 'memsidecar' });
       const streamsNc = await connect({ ...options, name: 'memsidecar-streams' });
-      const store = await EventStore.open(nc, {
-        prefix: config.subjectPrefix,
-        stream: config.stream,
-        replicas: config.streamReplicas,
-        duplicateWindowMs: config.duplicateWindowMs,
-      });
-      const log = new NatsLog(nc, streamsNc, store, embedded, dataDir, running !== undefined);
+      const logOptions = { prefix: config.subjectPrefix, stream: config.stream, replicas: config.streamReplicas, duplicateWindowMs: config.duplicateWindowMs };
+      const { store, keys } = await openSealedEventStore(nc, logOptions, { seal: config.encryption.mode === 'on' });
+      const log = new NatsLog(nc, streamsNc, store, keys, embedded, dataDir, running !== undefined);
       log.watchConnection(logger);
       return log;
     } catch (e) {
@@ -111,6 +110,7 @@ export class NatsLog {
 
   async close(): Promise<void> {
     await this.streamsNc.drain().catch(() => undefined);
+    await this.keys.close();
     await this.nc.drain().catch(() => undefined);
     this.store.close();
     if (this.embedded) {
@@ -161,6 +161,7 @@ export class Infrastructure {
     readonly db: Database,
     readonly readModels: ReadModels,
     readonly runtime: AggregateRuntime,
+    readonly erasure: SubjectErasure,
     private readonly logger: InfraLogger,
     private readonly statistics: ReadModelStatistics,
     private readonly retention: RequestLedgerRetention,
@@ -193,11 +194,13 @@ export class Infrastructure {
         },
       );
       readModels.observeLog((event) => runtime.observe(event));
+      const erasure = new SubjectErasure({ store: log.store, keys: log.keys, db, readModels, projections: readModels.runners.map((r) => r.projection), waitMs: config.limits.maxWaitMs });
+      erasure.onForget((subject) => runtime.forget(subject.tenant, subject.ns));
       const statistics = new ReadModelStatistics(db, readModels.runners, logger);
       statistics.start();
       const retention = new RequestLedgerRetention(db, systemClock, config.requests.retentionMs, logger);
       retention.start();
-      return new Infrastructure(config, log, db, readModels, runtime, logger, statistics, retention);
+      return new Infrastructure(config, log, db, readModels, runtime, erasure, logger, statistics, retention);
     } catch (e) {
       await log.close();
       throw e;

@@ -66,6 +66,7 @@ export class BatchApplier {
   }
 
   private knows(e: StoredEvent): boolean {
+    if (e.erased && !this.projection.envelopesOnly) return false;
     if (this.projection.canHandle(e)) return true;
     this.warnUnknownType(e);
     return false;

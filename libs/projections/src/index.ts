@@ -13,3 +13,4 @@ export * from './request-memory';
 export * from './request-ledger';
 export * from './request-ledger-retention';
 export { BOOKKEEPING_MIGRATIONS } from './migrations';
+export * from './subject-erasure';

@@ -21,6 +21,11 @@ export interface ProjectionBody<E extends DomainEvent> {
   /** Tables this read model owns, emptied by a rebuild. */
   tables: string[];
   /**
+   * It folds envelopes only (the request ledger): erased events still apply. Every other read
+   * model skips them, and its rows of an erased subject are deleted by the erasure.
+   */
+  envelopesOnly?: boolean;
+  /**
    * Whether the event is one of `E`. Its block's subjects may carry types this build does not know
    * (written by a newer version); those are skipped rather than misread.
    */

@@ -20,6 +20,7 @@ export const requestLedger: Projection = {
   name: REQUEST_LEDGER,
   everyBlock: true,
   tables: ['mem_requests'],
+  envelopesOnly: true,
   canHandle: everyEvent,
   async apply(sql: SqlExecutor, events: StoredEvent[]): Promise<void> {
     const rows = events.filter((e) => e.requestId).map((e) => [e.tenant, e.requestId, e.seq, e.block, e.at]);

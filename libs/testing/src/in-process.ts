@@ -2,9 +2,9 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { aggregateSubject, isMemError, ManualClock, type Block, type ErrorBody, type StoredEvent } from '@memsidecar/core';
 import { issueToken, type IssueRequest } from '@memsidecar/auth';
 import { loadConfig } from '@memsidecar/config';
-import { AggregateRuntime, InMemoryEventLog, installUpcasters } from '@memsidecar/event-store';
+import { AggregateRuntime, EventCodec, InMemoryEventLog, InMemorySubjectKeys, PayloadCipher, installUpcasters } from '@memsidecar/event-store';
 import { PolicyEngine } from '@memsidecar/policy';
-import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels, RequestLedgerRetention, withRequestLedger } from '@memsidecar/projections';
+import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels, RequestLedgerRetention, SubjectErasure, withRequestLedger } from '@memsidecar/projections';
 import { Authenticator, Dispatcher, assertCatalogued, type BlockDefinition, type BlockDependencies, type BlockWorker, type RequestHeaders } from '@memsidecar/api';
 
 export interface InProcessOptions {
@@ -77,7 +77,8 @@ export class InProcessService {
     installUpcasters(...o.blocks.flatMap((b) => (b.upcasters ? [b.upcasters] : [])));
     const config = loadConfig({ MEMSIDECAR_AUTH: 'token', ...o.env }, undefined);
     const clock = o.clock ?? new ManualClock();
-    const log = new InMemoryEventLog({ prefix: config.subjectPrefix, clock });
+    const keys = new InMemorySubjectKeys();
+    const log = new InMemoryEventLog({ prefix: config.subjectPrefix, clock, codec: new EventCodec(new PayloadCipher(keys), config.encryption.mode === 'on') });
     const db = await Database.open({
       url: o.databaseUrl,
       pgliteDir: 'memory://',
@@ -92,7 +93,9 @@ export class InProcessService {
       readModels.noteAppended(block, seq),
     );
     readModels.observeLog((event) => runtime.observe(event));
-    const deps: BlockDependencies = { runtime, readModels, db, store: log, limits: config.limits, config, instanceId: 'in-process', clock, logger };
+    const erasure = new SubjectErasure({ store: log, keys, db, readModels, projections: runners.map((r) => r.projection), waitMs: config.limits.maxWaitMs });
+    erasure.onForget((subject) => runtime.forget(subject.tenant, subject.ns));
+    const deps: BlockDependencies = { runtime, readModels, db, store: log, limits: config.limits, erasure, config, instanceId: 'in-process', clock, logger };
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const internalErrors: string[] = [];
     const dispatcher = new Dispatcher(new Authenticator('token', [publicKey]), clock, {

@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { EventStore } from '@memsidecar/event-store';
-import { AppliedRequest, Database, BOOKKEEPING_MIGRATIONS, ProjectionCheckpoint } from '@memsidecar/projections';
+import { openSealedEventStore, type EventStore, type SubjectKeys } from '@memsidecar/event-store';
+import { AppliedRequest, Database, BOOKKEEPING_MIGRATIONS, ProjectionCheckpoint, SubjectErasure, type ReadModels } from '@memsidecar/projections';
 import { startTestNats, type TestNats } from './nats';
 import { createTestDatabase, type TestDatabase } from './postgres';
 
@@ -8,6 +8,8 @@ export interface IntegrationInfra {
   nats: TestNats;
   nc: NatsConnection;
   store: EventStore;
+  /** The data keys the store seals payloads with. */
+  keys: SubjectKeys;
   db: Database;
   close(): Promise<void>;
 }
@@ -19,7 +21,7 @@ export interface IntegrationInfra {
 export async function openIntegrationInfra(kind: 'postgres' | 'pglite', readModels: { entities: Function[]; migrations: Function[] }): Promise<IntegrationInfra> {
   const nats = await startTestNats();
   const nc = await connect({ servers: nats.url });
-  const store = await EventStore.open(nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
+  const { store, keys } = await openSealedEventStore(nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
   const pg: TestDatabase | undefined = kind === 'postgres' ? await createTestDatabase() : undefined;
   const db = await Database.open({
     url: pg?.url,
@@ -31,8 +33,10 @@ export async function openIntegrationInfra(kind: 'postgres' | 'pglite', readMode
     nats,
     nc,
     store,
+    keys,
     db,
     async close() {
+      await keys.close();
       await db.close();
       await pg?.drop();
       await nc.close();
@@ -40,3 +44,7 @@ export async function openIntegrationInfra(kind: 'postgres' | 'pglite', readMode
     },
   };
 }
+
+/** The erasure of an integration spec's read models, over its log and keys. */
+export const integrationErasure = (infra: IntegrationInfra, readModels: ReadModels): SubjectErasure =>
+  new SubjectErasure({ store: infra.store, keys: infra.keys, db: infra.db, readModels, projections: readModels.runners.map((r) => r.projection), waitMs: 5_000 });

@@ -1,12 +1,16 @@
 import type { StoredEvent } from '@memsidecar/core';
-import { EventStore } from '@memsidecar/event-store';
+import { openSealedEventStore } from '@memsidecar/event-store';
 import type { NatsTestClient } from './client';
 
 export async function readLog(client: NatsTestClient, filter: string): Promise<StoredEvent[]> {
-  const store = await EventStore.open(client.nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
-  const events: StoredEvent[] = [];
-  for await (const e of store.read({ filter })) events.push(e);
-  return events;
+  const { store, keys } = await openSealedEventStore(client.nc, { prefix: 'mem', stream: 'MEMSIDECAR', replicas: 1, duplicateWindowMs: 120_000 });
+  try {
+    const events: StoredEvent[] = [];
+    for await (const e of store.read({ filter })) events.push(e);
+    return events;
+  } finally {
+    await keys.close();
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -14,7 +14,7 @@ import type { BlobKey, BlobStore } from './blob-store';
 export async function loadUpload(deps: BlockDependencies, tenant: string, ns: string, uuid: string): Promise<UploadState> {
   let state = uploadDecider.initialState();
   for await (const e of deps.store.read({ filter: uploadSubject(deps.store.prefix, tenant, ns, uuid) })) {
-    state = uploadDecider.evolve(state, e as unknown as UploadEvent);
+    if (!e.erased) state = uploadDecider.evolve(state, e as unknown as UploadEvent);
   }
   return state;
 }

@@ -1,5 +1,6 @@
 import { jetStreamOf, type BlockDependencies } from '@memsidecar/api';
 import type { ArtifactConfig } from '@memsidecar/config';
+import { coversNamespace, type ErasureSubject } from '@memsidecar/event-store';
 import type { BlobStore } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
 import { JetStreamBlobStore } from './jetstream-blob-store';
@@ -59,6 +60,16 @@ export function artifactContext(deps: BlockDependencies, settings?: ArtifactSett
     };
     context = { settings: s, blobs };
     opened.set(deps.store, context);
+    deps.erasure.onErase(async (subject) => ({ blobs: await deleteBlobsOf(await blobs(), subject) }));
   }
   return context;
+}
+
+/** Deletes every blob of an erased tenant or namespace (versions, staged upload parts, released ones alike). */
+async function deleteBlobsOf(store: BlobStore, subject: ErasureSubject): Promise<number> {
+  let deleted = 0;
+  for await (const { key } of store.list()) {
+    if (coversNamespace(subject, key.tenant, key.ns) && (await store.delete(key))) deleted++;
+  }
+  return deleted;
 }

@@ -24,7 +24,7 @@ export async function storeArtifact(
   const { event } = await deps.runtime.handle(artifactAggregate, address, command, { ...commandMeta(ctx), requestId });
   // No event: the same blob is already stored (a retried commit); its event is the newest one.
   const stored = event ?? (await deps.store.last(aggregateSubject(deps.store.prefix, { block: 'artifact', ...address })));
-  if (!stored || stored.type !== 'artifact.stored') throw requestIdReused();
+  if (!stored || stored.erased || stored.type !== 'artifact.stored') throw requestIdReused();
   const d = stored.data as ArtifactStoredData;
   return { ref: refOfVersion(d, stored.seq), blob: d.blob };
 }

@@ -1,6 +1,7 @@
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { BLOCKS } from '@memsidecar/core';
-import { IsIsoTime, IsNamespace } from '@memsidecar/api';
+import { Describe, IsIsoTime, IsNamespace } from '@memsidecar/api';
 
 /** An event type (`kv.value_set`) or a prefix of types ending in `*` (`kv.*`, or `*` for all). */
 const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{0,127}\*?$/;
@@ -62,4 +63,25 @@ export class AuditQueryInput {
   @IsInt()
   @Min(0)
   minSeq?: number;
+}
+
+/** Whom an erasure forgets: the caller's own tenant, or one namespace of it. */
+export class ErasureSubjectDto {
+  @Describe("the caller's own tenant, named to confirm it (another tenant is PERMISSION_DENIED)")
+  @IsString()
+  @Length(1, 64)
+  tenant!: string;
+
+  @Describe('one namespace (across every block); without it, the whole tenant')
+  @IsOptional()
+  @IsNamespace()
+  ns?: string;
+}
+
+export class AuditEraseInput {
+  @Describe('what to erase: its data keys are destroyed, its read-model rows, blobs and cached state deleted')
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ErasureSubjectDto)
+  subject!: ErasureSubjectDto;
 }

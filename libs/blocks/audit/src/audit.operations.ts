@@ -1,7 +1,7 @@
-import { invalidArgument } from '@memsidecar/core';
-import { defaultWithinCap, operation, type BlockDependencies, type Operation } from '@memsidecar/api';
-import { AuditQueryInput } from './audit.dto';
-import type { AuditQueryResult } from './audit.replies';
+import { MemError, invalidArgument } from '@memsidecar/core';
+import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation } from '@memsidecar/api';
+import { AuditEraseInput, AuditQueryInput } from './audit.dto';
+import type { AuditEraseResult, AuditQueryResult } from './audit.replies';
 import { AuditQueries } from './audit.queries';
 
 /**
@@ -27,6 +27,17 @@ export function auditOperations(deps: BlockDependencies): Operation[] {
         // The tenant is the token's; token records (block auth) belong to no caller.
         const filter = { tenant: ctx.principal.tenant, includeTokenRecords: false, fromSeq, since, until, block, ns, agent, sessionId, types };
         return queries.page(filter, limit);
+      },
+    }),
+    // Checked against `audit/<ns>`, or `audit/*` for the whole tenant, like a query of it.
+    operation<AuditEraseInput, AuditEraseResult>('audit', 'erase', {
+      mutation: true,
+      input: AuditEraseInput,
+      namespace: (i) => i.subject.ns ?? EVERY_NAMESPACE,
+      async handle(i, ctx) {
+        const { tenant, ns } = i.subject;
+        if (tenant !== ctx.principal.tenant) throw new MemError('PERMISSION_DENIED', 'subject.tenant: a token erases its own tenant only', undefined, { field: 'subject.tenant' });
+        return deps.erasure.erase(ns === undefined ? { tenant } : { tenant, ns }, commandMeta(ctx));
       },
     }),
   ];

@@ -24,3 +24,19 @@ export interface AuditQueryResult {
   /** `fromSeq` of the next page; null when there is none. */
   nextSeq: number | null;
 }
+
+/** The receipt of `audit.erase`; the same receipt is the payload of its `audit.subject_erased` event at `seq`. */
+export interface AuditEraseResult {
+  subject: { tenant: string; ns?: string };
+  /** Ids of the data keys destroyed. */
+  keys: string[];
+  /** The subject's events in the log, which now read as erased: their count and sequences as ranges. */
+  events: { count: number; ranges: [number, number][]; truncated: boolean };
+  /** Rows deleted from each read-model table. */
+  rows: Record<string, number>;
+  /** Artifact blobs deleted. */
+  blobs: number;
+  erasedAt: string;
+  /** Sequence of the erasure's own event in the log. */
+  seq: number;
+}

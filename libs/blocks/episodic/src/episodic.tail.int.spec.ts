@@ -4,7 +4,7 @@ import { loadConfig } from '@memsidecar/config';
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime } from '@memsidecar/event-store';
 import { ProjectionRunner, ReadModels, withRequestLedger } from '@memsidecar/projections';
-import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
+import { integrationErasure, openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { episodicBlock } from './episodic.block';
 import { NAMESPACE_LOG, episodicOperations } from './episodic.operations';
 import { episodicProjection } from './episodic.projection';
@@ -29,7 +29,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
     const runtime = new AggregateRuntime(infra.store, readModels, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 20, rememberedRequests: 100 }, (block, seq) =>
       readModels.noteAppended(block, seq),
     );
-    deps = { runtime, readModels, db: infra.db, store: infra.store, jetStream: infra.store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test', clock, logger: quiet };
+    deps = { runtime, readModels, db: infra.db, store: infra.store, jetStream: infra.store, limits: DEFAULT_LIMITS, erasure: integrationErasure(infra, readModels), config: loadConfig({}), instanceId: 'test', clock, logger: quiet };
   });
 
   afterAll(async () => {

@@ -67,7 +67,7 @@ async function followLive(deps: BlockDependencies, r: TailRequest, s0: number, d
   void deps.clock.sleep(deadline - deps.clock.now().getTime(), ending.signal).then(() => ending.abort());
   try {
     const subscription = deps.store.subscribe({ name: `episodic tail of ${r.tenant}/${r.ns}`, filter: r.subject, fromSeq: s0 + 1, batch: 256, signal: ending.signal, logger: deps.logger });
-    for await (const event of subscription) if (await take(event)) return;
+    for await (const event of subscription) if (!event.erased && (await take(event))) return;
   } finally {
     ending.abort();
   }

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, ManualClock, type StoredEvent } from '@memsidecar/core'
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
 import { Database, ProjectionRunner, ReadModels, withRequestLedger } from '@memsidecar/projections';
-import { openIntegrationInfra, waitFor, type IntegrationInfra } from '@memsidecar/testing';
+import { integrationErasure, openIntegrationInfra, waitFor, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseExpiryWorker, leaseOperations, leaseProjection, leaseSubject, releaseSessionLeases } from './index';
 
 const logger = { log: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
@@ -33,7 +33,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
     ({ store, db } = infra);
     readModels = new ReadModels(withRequestLedger([leaseProjection]).map((p) => new ProjectionRunner(p, store, db, logger)), db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger };
+    deps = { runtime: runtime(), readModels, db, store, limits: DEFAULT_LIMITS, erasure: integrationErasure(infra, readModels), config: loadConfig({}), instanceId: 'test-a', clock, logger };
   });
 
   afterAll(async () => {

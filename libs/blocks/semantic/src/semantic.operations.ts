@@ -5,7 +5,7 @@ import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type S
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
 import { SemanticDeleteInput, SemanticExpireInput, SemanticRevertInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
 import type { SemanticDeleteResult, SemanticExpireResult, SemanticHit, SemanticIdHit, SemanticRevertResult, SemanticSearchResult, SemanticUpsertResult } from './semantic.replies';
-import { embedderFromConfig, embedderUnavailable, type Embedder } from './embedders';
+import { CachedEmbedder, embedderFromConfig, embedderUnavailable, type Embedder } from './embedders';
 import { SemanticSearch, vectorOf, type HitRow } from './semantic.search';
 import type { SearchFilter } from './search-filter';
 import { fusedLanes, fusionFor, singleLane, type RankedHit } from './retrieval';
@@ -85,6 +85,8 @@ async function toRecordInputs(records: RecordDto[], embedder: Embedder, maxPaylo
 
 export function semanticOperations(deps: BlockDependencies): Operation[] {
   const embedder = embedderFromConfig(deps.config.semantic, deps.metrics && ((id, texts, seconds) => deps.metrics!.embedderCall(id, texts, seconds)));
+  // The cache is keyed by content hashes, not tenants: an erasure anywhere empties it.
+  if (embedder instanceof CachedEmbedder) deps.erasure.onForget(() => embedder.clear());
   const search = new SemanticSearch(deps.db);
   const aggregate = semanticAggregate(deps);
   const run = (ctx: RequestContext, ns: string, command: SemanticCommand) =>

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, ManualClock, MemError, type StoredEvent } from '@memsid
 import { validateInput, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import { AggregateRuntime, type EventStore } from '@memsidecar/event-store';
 import { ProjectionRunner, ReadModels, type Database, withRequestLedger } from '@memsidecar/projections';
-import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
+import { integrationErasure, openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { LeaseEntries1763769600300, LeaseEntry, leaseOperations, leaseProjection, leaseSubject, sessionEndReleaseRequestId } from '@memsidecar/lease';
 import { SessionEntries1763769600400 } from './migrations/1763769600400-session-entries';
 import { SessionEntry } from './session-entry.entity';
@@ -41,7 +41,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
     ({ store, db } = infra);
     readModels = new ReadModels(withRequestLedger([sessionProjection, leaseProjection]).map((p) => new ProjectionRunner(p, store, db, quiet)), db, 5000);
     await readModels.start();
-    deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, config: loadConfig({}), instanceId: 'test-a', clock, logger: quiet };
+    deps = { runtime: runtime(), readModels, db, store, jetStream: store, limits: DEFAULT_LIMITS, erasure: integrationErasure(infra, readModels), config: loadConfig({}), instanceId: 'test-a', clock, logger: quiet };
   });
 
   afterEach(async () => {

@@ -90,7 +90,8 @@ export class SessionLeaseReleaser implements BlockWorker {
     this.unsubscribe = new AbortController();
     const subscription = this.deps.store.subscribe({ name: this.name, filter, fromSeq: checkpoint + 1, batch: 256, signal: this.unsubscribe.signal, logger: this.deps.logger });
     this.following = (async () => {
-      for await (const event of subscription) await this.take(event);
+      // An erased session's leases went with its tenant's read models.
+      for await (const event of subscription) if (!event.erased) await this.take(event);
     })();
     this.saver = setInterval(() => void this.save().catch(() => undefined), SAVE_EVERY_MS);
     this.saver.unref();

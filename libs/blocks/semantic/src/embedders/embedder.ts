@@ -28,6 +28,11 @@ export class CachedEmbedder implements Embedder {
     return this.inner.dimension;
   }
 
+  /** Forgets every embedding: they are derived from content that may just have been erased. */
+  clear(): void {
+    this.cache.clear();
+  }
+
   async embed(texts: string[]): Promise<number[][]> {
     const keys = texts.map((t) => createHash('sha256').update(t).digest('base64'));
     const missing = [...new Set(keys.filter((k) => !this.cache.get(k)))];
