@@ -137,6 +137,26 @@ describe('log tools - export, point-in-time replay and verify (Postgres)', () =>
     expect(await memctl('revert', 'kv', '--tenant', 'default', '--ns', 'rev', '--key', 'plan')).toMatchObject({ code: 2, stderr: expect.stringContaining('--to-seq') });
   });
 
+  it('revert semantic and revert facts restore a record and a fact beside the running service, by new events it applies', async () => {
+    const first = await f.client.ok('semantic.upsert', { ns: 'rev', records: [{ id: 'office', content: 'the office is in Paris' }] });
+    await f.client.ok('semantic.upsert', { ns: 'rev', records: [{ id: 'office', content: 'the office is in Lyon' }] });
+    const record = JSON.parse((await memctlOk('revert', 'semantic', '--tenant', 'default', '--ns', 'rev', '--id', 'office', '--to-seq', String(first.seq), '--json')).stdout);
+    expect(record).toEqual({ restored: 'record', fromSeq: first.seq, version: 3, seq: expect.any(Number) });
+    const hits = (await f.client.ok('semantic.search', { ns: 'rev', queryText: 'office', mode: 'sparse', minSeq: record.seq })).hits;
+    expect(hits).toMatchObject([{ id: 'office', content: 'the office is in Paris', version: 3 }]);
+
+    const jwt = await f.client.ok('facts.write', { ns: 'rev', content: 'D[auth]: JWT' });
+    await f.client.ok('facts.write', { ns: 'rev', content: 'D[auth]: sessions' });
+    const revertFact = (...more: string[]) => memctl('revert', 'facts', '--tenant', 'default', '--ns', 'rev', ...more);
+    const fact = JSON.parse((await memctlOk('revert', 'facts', '--tenant', 'default', '--ns', 'rev', '--id', jwt.id, '--to-seq', String(jwt.seq), '--json')).stdout);
+    expect(fact).toEqual({ restored: 'fact', fromSeq: jwt.seq, tier: 'hot', line: 'D[auth]: JWT', seq: expect.any(Number) });
+    const [event] = (await fullLog()).filter((e) => e.seq === fact.seq);
+    expect(event).toMatchObject({ type: 'facts.fact_restored', agent: 'memctl', data: { fact: { id: jwt.id, status: 'active' }, revertedTo: jwt.seq } });
+    expect((await f.client.ok('facts.export', { ns: 'rev' })).lines.sort()).toEqual(['D[auth]: JWT', 'D[auth]: sessions']);
+    expect(await revertFact('--id', jwt.id, '--to-seq', String(jwt.seq))).toMatchObject({ code: 0, stdout: expect.stringContaining('nothing appended') });
+    expect(await revertFact('--id', 'not-an-id', '--to-seq', String(jwt.seq))).toMatchObject({ code: 2, stderr: expect.stringContaining('--id') });
+  });
+
   it('export writes every event once, oldest first, and a second run continues after the last line', async () => {
     const out = join(dir, 'export.jsonl');
     const first = await memctlOk('log', 'export', '--out', out);

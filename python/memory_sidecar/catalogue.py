@@ -67,6 +67,7 @@ OPERATION_CATALOGUE: Dict[str, OperationTraits] = {
     "facts.reflect": _READ,
     "facts.export": _READ,
     "facts.purge": _MEMORY_CHANGE,
+    "facts.revert": _MEMORY_CHANGE,
     "audit.query": _READ,
 }
 

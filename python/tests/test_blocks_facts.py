@@ -61,3 +61,17 @@ def test_status_reflect_export_and_purge(facts, unique_ns):
     with pytest.raises(InvalidArgument) as partial:
         facts.purge(ns=unique_ns, older_than=timedelta(hours=36))
     assert partial.value.details["field"] == "older_than"
+
+
+def test_revert_restores_a_superseded_fact_as_a_new_event(facts, unique_ns):
+    first = facts.write("D[cache]: redis", ns=unique_ns)
+    facts.write("D[cache]: memcached", ns=unique_ns)
+    reverted = facts.revert(first.id, to_seq=first.seq, ns=unique_ns)
+    assert (reverted.restored, reverted.from_seq, reverted.tier, reverted.line) == ("fact", first.seq, "hot", "D[cache]: redis")
+    assert reverted.seq is not None
+    assert sorted(facts.export(ns=unique_ns).lines) == ["D[cache]: memcached", "D[cache]: redis"]
+    again = facts.revert(first.id, to_seq=first.seq, ns=unique_ns)
+    assert (again.restored, again.seq) == ("fact", None)
+    with pytest.raises(InvalidArgument) as bad:
+        facts.revert(first.id, to_seq=0, ns=unique_ns)
+    assert bad.value.details.get("field") == "toSeq"

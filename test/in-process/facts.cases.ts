@@ -111,6 +111,57 @@ export const factsCases: InProcessCases = (service) => {
     }, 120_000);
   });
 
+  describe('revert', () => {
+    const revert = (body: Record<string, unknown>) => svc.when('facts.revert', { ns: 'rev', ...body });
+    const lines = async () => (await svc.ok('facts.export', { ns: 'rev' })).lines;
+
+    it('a fact superseded and then purged comes back as it was first written, as a new event; history stays', async () => {
+      const first = await write('rev', 'D[auth]: sessions in cookies');
+      const second = await write('rev', 'D[auth]: JWT, 7 day refresh');
+      expect(second.superseded).toEqual([first.id]);
+      const purged = await svc.ok('facts.purge', { ns: 'rev' });
+      expect(purged.purged).toBe(1);
+      const reverted = await revert({ id: first.id, toSeq: first.seq });
+      expect(reverted.body).toEqual({ restored: 'fact', fromSeq: first.seq, tier: 'hot', line: 'D[auth]: sessions in cookies', seq: expect.any(Number) });
+      expect(reverted.events).toMatchObject([
+        { type: 'facts.fact_restored', seq: reverted.body.seq, data: { fact: { id: first.id, status: 'active', supersededBy: null }, revertedTo: first.seq } },
+      ]);
+      expect((await search('rev', 'auth')).map((f: { id: string; tier: string }) => [f.id, f.tier]).sort()).toEqual([[first.id, 'hot'], [second.id, 'hot']].sort());
+      // Reverting to the moment it was replaced puts it back among the superseded, named by what replaced it.
+      const again = await revert({ id: first.id, toSeq: second.seq });
+      expect(again.body).toMatchObject({ restored: 'fact', fromSeq: second.seq, tier: 'superseded' });
+      expect(again.events).toMatchObject([{ type: 'facts.fact_restored', data: { fact: { status: 'superseded', supersededBy: second.id }, revertedTo: second.seq } }]);
+      expect(await lines()).toEqual(['D[auth]: JWT, 7 day refresh']);
+    });
+
+    it('a fact not yet written by then is purged; absent over absent, or a fact already as it was, appends nothing', async () => {
+      const before = await write('rev', 'V[marker]: 0');
+      const late = await write('rev', 'V[late]: written afterwards');
+      const gone = await revert({ id: late.id, toSeq: before.seq });
+      expect(gone.body).toEqual({ restored: 'absent', fromSeq: null, seq: expect.any(Number) });
+      expect(gone.events).toMatchObject([{ type: 'facts.purged', data: { ids: [late.id], revertedTo: before.seq } }]);
+      expect(await lines()).not.toContain('V[late]: written afterwards');
+      expect(await revert({ id: late.id, toSeq: before.seq })).toEqual({ ok: true, body: { restored: 'absent', fromSeq: null }, events: [] });
+      expect(await revert({ id: before.id, toSeq: late.seq })).toEqual({ ok: true, body: { restored: 'fact', fromSeq: before.seq, tier: 'hot', line: 'V[marker]: 0' }, events: [] });
+    });
+
+    it('a fact cooled with its scope comes back cold, and the scope stays as it is now', async () => {
+      const scoped = await write('rev', 'D[ui]: dark mode', { scope: 'theme' });
+      const done = await write('rev', '✓[ui]: shipped', { scope: 'theme' });
+      expect((await revert({ id: scoped.id, toSeq: scoped.seq })).body).toMatchObject({ restored: 'fact', tier: 'hot' });
+      expect((await revert({ id: scoped.id, toSeq: done.seq })).body).toMatchObject({ restored: 'fact', fromSeq: done.seq, tier: 'cold' });
+      expect((await search('rev', 'dark')).map((f: { tier: string; scope: string }) => [f.tier, f.scope])).toEqual([['cold', 'theme']]);
+    });
+
+    it('refuses a sequence beyond the log, none, or a malformed id, naming the field and appending nothing', async () => {
+      const fact = await write('rev', 'C[limits]: 10 per second');
+      expect(await revert({ id: fact.id, toSeq: 10_000_000 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ id: fact.id, toSeq: 0 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ id: fact.id })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'toSeq' } }, events: [] });
+      expect(await revert({ id: 'not an id', toSeq: fact.seq })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'id' } }, events: [] });
+    });
+  });
+
   describe('reflect, export and purge', () => {
     it('reflect groups by type; export and purge follow the rules', async () => {
       await write('n7', 'C[deploy]: blue green only');

@@ -44,7 +44,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     seen.record = await a.ok('semantic.upsert', { ns: 'shared', records: [{ id: 'r1', content: 'alpha secret plans' }] });
     seen.lease = await a.ok('lease.acquire', { ns: 'shared', key: 'lock', ttlMs: 60_000 });
     seen.session = await a.ok('session.open', { sessionId: 'alpha-session' });
-    await a.ok('facts.write', { content: 'C[plans]: alpha secret plans', scope: 'alpha-scope' });
+    seen.fact = await a.ok('facts.write', { content: 'C[plans]: alpha secret plans', scope: 'alpha-scope' });
     await a.ok('artifact.put', { ns: 'shared', id: 'doc', data: Buffer.from('alpha-only').toString('base64') });
     seen.upload = await a.ok('artifact.upload.begin', { ns: 'shared', id: 'big' });
   });
@@ -90,6 +90,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     // A revert to a sequence where tenant A had them reads tenant B's own history: nothing.
     expect(await b.when('kv.revert', { ns: 'shared', key: 'secret', toSeq: seen.kv.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
     expect(await b.when('semantic.revert', { ns: 'shared', id: 'r1', toSeq: seen.record.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
+    expect(await b.when('facts.revert', { id: seen.fact.id, toSeq: seen.fact.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
 
     // ... and tenant A still has everything.
     expect(await a.ok('kv.get', { ns: 'shared', key: 'secret' })).toMatchObject({ value: 'alpha-only' });

@@ -36,7 +36,10 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
   memctl replay --into DATABASE_URL [--until SEQ|TIME] [--force]
                                     every read model rebuilt into another Postgres database as of a point
   memctl revert kv --tenant T --ns N --key K --to-seq S [--if-version V] [--json]
-                                    the key as it was at a log sequence, restored by a new event
+  memctl revert semantic --tenant T --ns N --id ID --to-seq S [--json]
+  memctl revert facts --tenant T [--ns N] --id ID --to-seq S [--json]
+                                    one key, record or fact as it was at a log sequence, restored by a
+                                    new event (semantic and facts: on PGlite, with the service stopped)
   memctl verify                     replays the log into a scratch database and compares every read
                                     model row by row with the live one (exit 1 on a difference)
   memctl mcp [--token T]            MCP over stdio for one agent (token also from MEMSIDECAR_TOKEN)
@@ -75,6 +78,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       case 'replay':
         return await replay(config(), args);
       case 'revert kv':
+      case 'revert semantic':
+      case 'revert facts':
         return await revert(config(), args);
       case 'verify':
         return await verify(config());

@@ -60,6 +60,7 @@ export const OPERATION_CATALOGUE = {
   'facts.reflect': read,
   'facts.export': read,
   'facts.purge': memoryChange,
+  'facts.revert': memoryChange,
   'audit.query': read,
   'audit.erase': change,
 } as const satisfies Record<string, OperationTraits>;

@@ -14,3 +14,15 @@ export async function* historyUpTo(log: EventLog, filter: string, toSeq: number)
     if (!event.erased) yield event;
   }
 }
+
+/** Learns what one entity was from its history, one event at a time (a revert's fold). */
+export interface HistoryFold<T> {
+  apply(event: StoredEvent): void;
+  readonly result: T;
+}
+
+/** `fold` fed the events on `filter` up to log sequence `toSeq` (see `historyUpTo`); its result. */
+export async function foldUpTo<T>(log: EventLog, filter: string, toSeq: number, fold: HistoryFold<T>): Promise<T> {
+  for await (const event of historyUpTo(log, filter, toSeq)) fold.apply(event);
+  return fold.result;
+}

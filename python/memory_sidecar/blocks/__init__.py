@@ -23,6 +23,7 @@ from .facts import (
     FactsPressure,
     FactsPurgeResult,
     FactsReflectResult,
+    FactsRevertResult,
     FactsStatusResult,
     FactsTickResult,
     FactsWriteResult,

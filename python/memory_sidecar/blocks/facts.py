@@ -100,6 +100,20 @@ class FactsPurgeResult:
     seq: Optional[int] = None
 
 
+@dataclass(frozen=True)
+class FactsRevertResult:
+    restored: Literal["fact", "absent"]
+    """What the fact is now: as it stood at ``to_seq`` (in the tier it had then), or absent."""
+    from_seq: Optional[int]
+    """The last event that changed the fact by ``to_seq``; ``None`` when none had."""
+    tier: Optional[str] = None
+    """The restored fact's tier (``hot``, ``cold``, ``archived`` or ``superseded``); ``None`` when absent."""
+    line: Optional[str] = None
+    """The restored fact in notation; ``None`` when absent."""
+    seq: Optional[int] = None
+    """The revert's own event; ``None`` when nothing had to change."""
+
+
 def _fact(reply: Mapping[str, Any]) -> Fact:
     return Fact(id=reply["id"], type=reply["type"], target=reply.get("target", ""), content=reply.get("content", ""),
                 scope=reply.get("scope"), tier=reply.get("tier", ""), line=reply.get("line", ""))
@@ -188,3 +202,8 @@ class FactsBlock:
         request = body(ns=check(ns, str, "ns"), scope=check(scope, str, "scope"), older_than_days=_days(older_than_days, older_than))
         reply = self._caller.call("facts.purge", request, timeout_s=timeout_s)
         return FactsPurgeResult(purged=int(reply.get("purged", 0)), seq=reply.get("seq"))
+
+    def revert(self, id: str, *, to_seq: int, ns: Optional[str] = None, timeout_s: Optional[float] = None) -> FactsRevertResult:  # noqa: A002 - the contract's field name
+        """Restores one fact to its state at log sequence ``to_seq``, as a new event (history is never rewritten)."""
+        reply = self._caller.call("facts.revert", body(ns=check(ns, str, "ns"), id=check(id, str, "id"), to_seq=check(to_seq, int, "to_seq")), timeout_s=timeout_s)
+        return FactsRevertResult(restored=reply["restored"], from_seq=reply.get("fromSeq"), tier=reply.get("tier"), line=reply.get("line"), seq=reply.get("seq"))

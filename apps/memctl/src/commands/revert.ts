@@ -1,51 +1,81 @@
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { isMemError } from '@memsidecar/core';
+import { isMemError, type CommandMeta } from '@memsidecar/core';
 import { validateInput } from '@memsidecar/api';
-import { AggregateRuntime } from '@memsidecar/event-store';
+import { DEFAULT_NS, FactsRevertInput, revertFact } from '@memsidecar/facts';
 import { KvRevertInput, revertKey } from '@memsidecar/kv';
-import { NatsLog } from '@memsidecar/platform';
+import { SemanticRevertInput, revertRecord } from '@memsidecar/semantic';
 import { UsageError, optionalOption, requiredOption, type ParsedArgs } from '../args';
-import { quiet } from './projections';
+import { withLog, withReadModels } from './revert-runtime';
 
-/** Each option and the field of `kv.revert` it sets, so a bad value is named as the operator typed it. */
-const OPTIONS: Record<string, keyof KvRevertInput> = { ns: 'ns', key: 'key', 'to-seq': 'toSeq', 'if-version': 'ifVersion' };
 const NUMERIC = new Set(['to-seq', 'if-version']);
 
-/** The options as a `kv.revert` body, checked by the operation's own validation (a missing one is named too). */
-function inputOf(args: ParsedArgs): KvRevertInput {
+/**
+ * The options as the operation's body, checked by the operation's own validation (a missing one is
+ * named too); `options` maps each option to the field it sets, so a bad value is named as typed.
+ */
+function inputOf<I extends object>(args: ParsedArgs, input: new () => I, options: Record<string, keyof I>): I {
   const body: Record<string, unknown> = {};
-  for (const option of Object.keys(OPTIONS)) {
+  for (const option of Object.keys(options)) {
     const value = optionalOption(args, option);
     if (value === undefined) continue;
     if (NUMERIC.has(option) && !/^\d+$/.test(value)) throw new UsageError(`--${option}: must be a whole number`);
-    body[OPTIONS[option]] = NUMERIC.has(option) ? Number(value) : value;
+    body[options[option] as string] = NUMERIC.has(option) ? Number(value) : value;
   }
   try {
-    return validateInput(KvRevertInput, body);
+    return validateInput(input, body);
   } catch (e) {
     if (!isMemError(e)) throw e;
-    const option = Object.keys(OPTIONS).find((o) => OPTIONS[o] === e.details?.field) ?? String(e.details?.field);
+    const option = Object.keys(options).find((o) => options[o] === e.details?.field) ?? String(e.details?.field);
     throw new UsageError(`--${option}: ${e.message.slice(e.message.indexOf(': ') + 2)}`);
   }
 }
 
-/**
- * `memctl revert kv --tenant T --ns N --key K --to-seq S [--if-version V] [--json]`: restores a key
- * to what it held at a log sequence by appending a new event, exactly as `kv.revert` does. It
- * appends to the log itself under the same optimistic concurrency as any instance, so it works
- * whether the service runs or not (a running service applies the event like its own).
- */
-export async function revert(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
-  const tenant = requiredOption(args, 'tenant');
-  const input = inputOf(args);
-  const log = await NatsLog.open(config, quiet, { joinRunning: true });
-  try {
-    const runtime = new AggregateRuntime(log.store, { find: async () => null }, { prefix: config.subjectPrefix, cachedAggregates: 1, conflictRetries: 20, rememberedRequests: 1 });
-    const result = await revertKey(runtime, log.store, { tenant, ns: input.ns, entity: input.key }, input, { now: new Date(), tenant, agent: 'memctl' });
+/** One `memctl revert <block>`: its options, and the function its operation runs. */
+interface RevertCommand<I extends object, R extends { seq?: number }> {
+  input: new () => I;
+  options: Record<string, keyof I>;
+  run(tenant: string, input: I, config: MemsidecarConfig, meta: CommandMeta): Promise<R>;
+  /** What the entity is now, for a person. */
+  describe(tenant: string, input: I, result: R): string;
+}
+
+function revertCommand<I extends object, R extends { seq?: number }>(c: RevertCommand<I, R>) {
+  return async (config: MemsidecarConfig, args: ParsedArgs): Promise<void> => {
+    const tenant = requiredOption(args, 'tenant');
+    const input = inputOf(args, c.input, c.options);
+    const result = await c.run(tenant, input, config, { now: new Date(), tenant, agent: 'memctl' });
     if (args.options.get('json') === true) return console.log(JSON.stringify(result));
-    const what = result.restored === 'value' ? `the value of seq ${result.fromSeq}, now version ${result.version}` : 'absent';
-    console.log(`kv ${tenant}/${input.ns}/${input.key}: ${what}${result.seq === undefined ? ' (it already was; nothing appended)' : ` (seq ${result.seq})`}`);
-  } finally {
-    await log.close();
-  }
+    console.log(`${c.describe(tenant, input, result)}${result.seq === undefined ? ' (it already was; nothing appended)' : ` (seq ${result.seq})`}`);
+  };
+}
+
+const COMMANDS = {
+  kv: revertCommand({
+    input: KvRevertInput,
+    options: { ns: 'ns', key: 'key', 'to-seq': 'toSeq', 'if-version': 'ifVersion' },
+    run: (tenant, i, config, meta) => withLog(config, ({ runtime, store }) => revertKey(runtime, store, { tenant, ns: i.ns, entity: i.key }, i, meta)),
+    describe: (tenant, i, r) => `kv ${tenant}/${i.ns}/${i.key}: ${r.restored === 'value' ? `the value of seq ${r.fromSeq}, now version ${r.version}` : 'absent'}`,
+  }),
+  semantic: revertCommand({
+    input: SemanticRevertInput,
+    options: { ns: 'ns', id: 'id', 'to-seq': 'toSeq' },
+    run: (tenant, i, config, meta) => withReadModels(config, (deps) => revertRecord(deps, { tenant, ns: i.ns }, i, meta)),
+    describe: (tenant, i, r) => `semantic ${tenant}/${i.ns}/${i.id}: ${r.restored === 'record' ? `the record of seq ${r.fromSeq}, now version ${r.version}` : 'absent'}`,
+  }),
+  facts: revertCommand({
+    input: FactsRevertInput,
+    options: { ns: 'ns', id: 'id', 'to-seq': 'toSeq' },
+    run: (tenant, i, config, meta) => withReadModels(config, (deps) => revertFact(deps, { tenant, ns: i.ns ?? DEFAULT_NS }, i, meta)),
+    describe: (tenant, i, r) => `facts ${tenant}/${i.ns ?? DEFAULT_NS}/${i.id}: ${r.restored === 'fact' ? `${r.line} (${r.tier}) as of seq ${r.fromSeq}` : 'absent'}`,
+  }),
+};
+
+/**
+ * `memctl revert kv|semantic|facts ...`: restores one entry to what it was at a log sequence by
+ * appending a new event, exactly as the block's `revert` operation does (the same function), under
+ * the same optimistic concurrency as any instance. kv needs the log alone, so the service may run
+ * or not; semantic and facts decide on their read models, so on PGlite the service must be stopped.
+ */
+export function revert(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
+  return COMMANDS[args.words[1] as keyof typeof COMMANDS](config, args);
 }

@@ -1,5 +1,6 @@
 import { assertNever, type Decider } from '@memsidecar/core';
 import type { FactsEvent } from './facts.events';
+import { decideRevert, type RevertFact, type RevertView } from './revert-decision';
 import { decideTick, type Tick, type TickView } from './tick-decision';
 import { decideWrite, pressureAfter, type WriteFact, type WriteView } from './write-decision';
 
@@ -10,6 +11,7 @@ import { decideWrite, pressureAfter, type WriteFact, type WriteView } from './wr
 export type FactsCommand =
   | (WriteFact & { view?: WriteView })
   | (Tick & { view?: TickView })
+  | (RevertFact & { view?: RevertView })
   | { type: 'RecordAccess'; ids: string[] }
   | { type: 'Purge'; ids?: string[] };
 
@@ -31,6 +33,8 @@ export const factsDecider: Decider<FactsState, FactsCommand, FactsEvent> = {
       }
       case 'Tick':
         return { type: 'facts.ticked', v: 1, data: { ...decideTick(command, command.view!), turn: command.turn } };
+      case 'RevertFact':
+        return decideRevert(command, command.view!);
       case 'RecordAccess':
         return command.ids.length ? { type: 'facts.accessed', v: 1, data: { ids: command.ids, at: meta.now.toISOString() } } : null;
       case 'Purge':

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { Describe } from '@memsidecar/api';
 
 const SCOPE = 'scope label: a unit of work such as a feature or a bug fix';
@@ -111,4 +111,15 @@ export class FactsPurgeInput extends InNamespace {
   @Min(0)
   @Max(36_500)
   olderThanDays?: number;
+}
+
+export class FactsRevertInput extends InNamespace {
+  @Describe('the fact to restore: an `id` from facts.write, search or export')
+  @IsUUID('all')
+  id: string;
+
+  @Describe('the log sequence whose state of the fact to restore (a `seq` from an earlier reply, the audit log or the export)')
+  @IsInt()
+  @Min(1)
+  toSeq: number;
 }

@@ -22,6 +22,11 @@ export interface Fact {
   lastAccessedAt: string | null;
 }
 
+/** A fact as the read model holds it: with the fact that replaced it, once one did. */
+export interface FactState extends Fact {
+  supersededBy: string | null;
+}
+
 export interface Scope {
   id: string;
   label: string;

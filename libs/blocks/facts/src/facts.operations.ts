@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { MemError, newId, requestIdReused, type StoredEvent } from '@memsidecar/core';
+import { MemError, aggregateSubject, newId, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
 import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { factsDecider, type FactsCommand, type FactsState } from './facts.decider';
 import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
-import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from './facts.dto';
-import type { FactsExportResult, FactsPurgeResult, FactsReflectResult, FactsSearchResult, FactsStatusResult, FactsTickResult, FactsWriteResult, WireFact } from './facts.replies';
-import { PRESSURE, gauge, levelOf } from './facts.model';
+import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsRevertInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from './facts.dto';
+import type { FactsExportResult, FactsPurgeResult, FactsReflectResult, FactsRevertResult, FactsSearchResult, FactsStatusResult, FactsTickResult, FactsWriteResult, WireFact } from './facts.replies';
+import { PRESSURE, gauge, levelOf, type FactStatus } from './facts.model';
+import { factAt } from './fact-history';
 import { FactsQueries, type FactHit } from './facts.queries';
 import { formatFact, parseFactLine, type FactType } from './notation';
 import { statusBlock } from './status-block';
@@ -24,19 +25,23 @@ const TYPE_GROUPS: [FactType, keyof FactsReflectResult['groups']][] = [
   ['~', 'obsolete'],
 ];
 
-const tier = (f: FactHit): string => (f.status === 'active' ? 'hot' : f.status);
+const tier = (f: { status: FactStatus }): string => (f.status === 'active' ? 'hot' : f.status);
 const wire = (f: FactHit): WireFact => ({ id: f.id, type: f.type, target: f.target, content: f.content, scope: f.scopeLabel, tier: tier(f), line: formatFact(f) });
 
+/** What the facts aggregate reads besides the log: the read model and the gauge's capacity. */
+type AggregateDependencies = Pick<BlockDependencies, 'readModels' | 'db' | 'config'>;
+
 /** The store's state lives in the read model: each decision's view is read at the sequence it expects. */
-function factsAggregate(deps: BlockDependencies, queries: FactsQueries): AggregateType<FactsState, FactsCommand, FactsEvent> {
+function factsAggregate(deps: AggregateDependencies, queries: FactsQueries): AggregateType<FactsState, FactsCommand, FactsEvent> {
   const settings = { maxChars: deps.config.facts.capacityChars };
   return {
     block: 'facts',
     decider: factsDecider,
     history: 'last-event',
     async prepare(command, current, { tenant, ns }) {
-      if (command.type !== 'WriteFact' && command.type !== 'Tick') return command;
+      if (command.type !== 'WriteFact' && command.type !== 'Tick' && command.type !== 'RevertFact') return command;
       await deps.readModels.ready('facts', current.seq || undefined);
+      if (command.type === 'RevertFact') return { ...command, view: { current: await queries.state(tenant, ns, command.id) } };
       const session = await queries.session(tenant, ns, command.sessionId);
       if (command.type === 'Tick') {
         return { ...command, view: { session, openScopes: await queries.openScopes(tenant, ns), recentScopeIds: await queries.recentScopeIds(tenant, ns, command.turn - TOPIC_SHIFT_TURNS) } };
@@ -54,6 +59,27 @@ function factsAggregate(deps: BlockDependencies, queries: FactsQueries): Aggrega
       };
     },
   };
+}
+
+/**
+ * Restores one fact to its state at log sequence `toSeq` by appending a new event (`revertedTo`
+ * names the sequence); the history stays as it was. `facts.revert` and `memctl revert facts` both
+ * run it.
+ */
+export async function revertFact(
+  deps: AggregateDependencies & Pick<BlockDependencies, 'runtime' | 'store'>,
+  address: Omit<AggregateAddress, 'block' | 'entity'>,
+  revert: { id: string; toSeq: number },
+  meta: CommandMeta,
+): Promise<FactsRevertResult> {
+  const namespace = { ...address, entity: STORE };
+  const { fromSeq, past } = await factAt(deps.store, aggregateSubject(deps.store.prefix, { block: 'facts', ...namespace }), revert.id, revert.toSeq);
+  const aggregate = factsAggregate(deps, new FactsQueries(deps.db));
+  const { event } = await deps.runtime.handle(aggregate, namespace, { type: 'RevertFact', id: revert.id, toSeq: revert.toSeq, past }, meta);
+  const reply: FactsRevertResult = past ? { restored: 'fact', fromSeq, tier: tier(past), line: formatFact(past) } : { restored: 'absent', fromSeq };
+  if (!event) return reply;
+  if ((event.type !== 'facts.fact_restored' && event.type !== 'facts.purged') || event.data.revertedTo !== revert.toSeq) throw requestIdReused();
+  return { ...reply, seq: event.seq };
 }
 
 export function factsOperations(deps: BlockDependencies): Operation[] {
@@ -155,6 +181,11 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         const facts = await queries.export(ctx.principal.tenant, ns, statuses, await scopeIdOf(ctx, ns, i.scope));
         return { lines: facts.map((f) => formatFact(f)), facts: facts.map(wire) };
       },
+    }),
+    operation<FactsRevertInput, FactsRevertResult>('facts', 'revert', {
+      mutation: true,
+      input: FactsRevertInput,
+      handle: (i, ctx) => revertFact(deps, { tenant: ctx.principal.tenant, ns: nsOf(i) }, i, commandMeta(ctx)),
     }),
     operation<FactsPurgeInput, FactsPurgeResult>('facts', 'purge', {
       mutation: true,

@@ -1,6 +1,6 @@
 import { assertNever, type StoredEvent } from '@memsidecar/core';
 import { columnsOf, handles, type Projection, type SqlExecutor } from '@memsidecar/projections';
-import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
+import type { FactRestored, FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
 import type { Fact, FactSession } from './facts.model';
 
 type Stored = StoredEvent<FactsEvent>;
@@ -143,12 +143,24 @@ async function ticked(b: FactsBatch, e: StoredEvent<FactsTicked>): Promise<void>
   );
 }
 
+/** A reverted fact: its row back with the tier it had (written again if it was purged since). */
+async function restored(b: FactsBatch, e: StoredEvent<FactRestored>): Promise<void> {
+  const f = e.data.fact;
+  await b.flushFacts();
+  await b.sql.prepared(
+    `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq, superseded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     ON CONFLICT (tenant, ns, id) DO UPDATE SET status = EXCLUDED.status, cold_reason = EXCLUDED.cold_reason, superseded_by = EXCLUDED.superseded_by, updated_at = EXCLUDED.updated_at`,
+    [e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, f.status, f.coldReason, f.hash, f.turn, f.createdAt, e.at, e.seq, f.supersededBy],
+  );
+}
+
 /** Every change of a namespace's fact store, applied in log order. */
 export const factsProjection: Projection<FactsEvent> = {
   name: 'fact_entries',
   block: 'facts',
   tables: ['fact_entries', 'fact_scopes', 'fact_sessions'],
-  canHandle: handles<FactsEvent>({ 'facts.fact_written': true, 'facts.ticked': true, 'facts.accessed': true, 'facts.purged': true }),
+  canHandle: handles<FactsEvent>({ 'facts.fact_written': true, 'facts.ticked': true, 'facts.accessed': true, 'facts.purged': true, 'facts.fact_restored': true }),
   async apply(sql, events) {
     const b = new FactsBatch(sql);
     for (const e of events) {
@@ -165,6 +177,9 @@ export const factsProjection: Projection<FactsEvent> = {
         case 'facts.purged':
           await b.flushFacts();
           await sql.prepared(`DELETE FROM fact_entries WHERE tenant = $1 AND ns = $2 AND id = ANY($3::text[])`, [e.tenant, e.ns, e.data.ids]);
+          break;
+        case 'facts.fact_restored':
+          await restored(b, e);
           break;
         default:
           assertNever(e);

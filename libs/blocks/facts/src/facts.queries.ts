@@ -1,5 +1,5 @@
 import type { Database } from '@memsidecar/projections';
-import type { Fact, FactSession, Scope } from './facts.model';
+import type { Fact, FactSession, FactState, Scope } from './facts.model';
 import type { FactType } from './notation';
 
 interface FactRow {
@@ -68,6 +68,15 @@ export class FactsQueries {
       [tenant, ns],
     );
     return rows.map(toFact);
+  }
+
+  /** One fact as the read model holds it now, whatever its tier; null once purged (or never written). */
+  async state(tenant: string, ns: string, id: string): Promise<FactState | null> {
+    const rows = await this.db.prepared<FactRow & { superseded_by: string | null }>(
+      `SELECT ${FACT_COLUMNS}, f.superseded_by FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.id = $3`,
+      [tenant, ns, id],
+    );
+    return rows[0] ? { ...toFact(rows[0]), supersededBy: rows[0].superseded_by } : null;
   }
 
   async byHash(tenant: string, ns: string, hash: string): Promise<FactHit | null> {

@@ -71,3 +71,16 @@ export interface FactsPurgeResult {
   purged: number;
   seq?: number;
 }
+
+export interface FactsRevertResult {
+  /** What the fact is now: as it stood at `toSeq` (in the tier it had then), or absent. */
+  restored: 'fact' | 'absent';
+  /** The last event that changed the fact by `toSeq`; null when none had. */
+  fromSeq: number | null;
+  /** The restored fact's tier (`hot`, `cold`, `archived` or `superseded`); absent when it is absent. */
+  tier?: string;
+  /** The restored fact in notation; absent when it is absent. */
+  line?: string;
+  /** The revert's own event; absent when nothing had to change. */
+  seq?: number;
+}

@@ -4,6 +4,8 @@ export * from './facts.model';
 export * from './pressure';
 export * from './write-decision';
 export * from './tick-decision';
+export * from './revert-decision';
+export * from './fact-history';
 export * from './facts.events';
 export * from './facts.decider';
 export * from './facts.dto';

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@memsidecar/core';
-import { historyUpTo, type EventLog } from '@memsidecar/event-store';
+import { foldUpTo, type EventLog } from '@memsidecar/event-store';
 import type { SemanticEvent, StoredRecord } from './semantic.events';
 
 /** A record as it stood at a past sequence: null when it did not exist then (never stored, or deleted). */
@@ -58,8 +58,4 @@ export function foldRecord(events: Iterable<StoredEvent<SemanticEvent>>, id: str
 }
 
 /** A record as it stood at log sequence `toSeq`, from the namespace's events in the log. */
-export async function recordAt(log: EventLog, subject: string, id: string, toSeq: number): Promise<RecordAt> {
-  const fold = new RecordFold(id);
-  for await (const e of historyUpTo(log, subject, toSeq)) fold.apply(e as StoredEvent<SemanticEvent>);
-  return fold.result;
-}
+export const recordAt = (log: EventLog, subject: string, id: string, toSeq: number): Promise<RecordAt> => foldUpTo(log, subject, toSeq, new RecordFold(id));

@@ -1,4 +1,4 @@
-import { aggregateSubject, requestIdReused, invalidArgument, newId } from '@memsidecar/core';
+import { aggregateSubject, requestIdReused, invalidArgument, newId, type AggregateAddress, type CommandMeta } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
 import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
@@ -21,7 +21,7 @@ const MAX_EVENT_BYTES = 768 * 1024;
 const HYBRID_DEPTH = 100;
 
 /** Versions, existence and expiry candidates are read in the aggregate's mailbox, once the read model caught up. */
-function semanticAggregate(deps: BlockDependencies): AggregateType<SemanticState, SemanticCommand, SemanticEvent> {
+function semanticAggregate(deps: Pick<BlockDependencies, 'readModels' | 'db'>): AggregateType<SemanticState, SemanticCommand, SemanticEvent> {
   return {
     block: 'semantic',
     decider: semanticDecider,
@@ -81,6 +81,43 @@ async function toRecordInputs(records: RecordDto[], embedder: Embedder, maxPaylo
   const dims = new Set(inputs.map((r) => r.vector.length));
   if (dims.size > 1) throw invalidArgument('records', `vectors of one batch must share one dimension, got ${[...dims].join(', ')}`);
   return { inputs, embedded: toEmbed.length > 0 };
+}
+
+/**
+ * Restores one record to its state at log sequence `toSeq` by appending a new event (`revertedTo`
+ * names the sequence); the history stays as it was. `semantic.revert` and `memctl revert semantic`
+ * both run it.
+ */
+export async function revertRecord(
+  deps: Pick<BlockDependencies, 'runtime' | 'store' | 'readModels' | 'db'>,
+  address: Omit<AggregateAddress, 'block' | 'entity'>,
+  revert: { id: string; toSeq: number },
+  meta: CommandMeta,
+): Promise<SemanticRevertResult> {
+  const index = { ...address, entity: NAMESPACE_INDEX };
+  const aggregate = semanticAggregate(deps);
+  const run = (command: SemanticCommand) => deps.runtime.handle(aggregate, index, command, meta);
+  const { fromSeq, past } = await recordAt(deps.store, aggregateSubject(deps.store.prefix, { block: 'semantic', ...index }), revert.id, revert.toSeq);
+  if (!past) {
+    const { event } = await run({ type: 'DeleteRecords', ids: [revert.id], hard: false, revertedTo: revert.toSeq });
+    if (!event) return { restored: 'absent', fromSeq };
+    if (event.type !== 'semantic.records_deleted' || event.data.revertedTo !== revert.toSeq) throw requestIdReused();
+    return { restored: 'absent', fromSeq, seq: event.seq };
+  }
+  // The record's own state comes back; records it superseded stay as they are now.
+  const restored: RecordInput = {
+    id: revert.id,
+    content: past.content ?? undefined,
+    vector: decodeVector(past.vector),
+    vectorB64: past.vector,
+    payload: past.payload,
+    metadata: past.metadata ?? undefined,
+    validFrom: past.validFrom,
+    validTo: past.validTo ?? undefined,
+  };
+  const { event } = await run({ type: 'UpsertRecords', embedder: null, records: [restored], revertedTo: revert.toSeq });
+  if (!event || event.type !== 'semantic.records_upserted' || event.data.revertedTo !== revert.toSeq) throw requestIdReused();
+  return { restored: 'record', fromSeq, version: event.data.records[0].version, seq: event.seq };
 }
 
 export function semanticOperations(deps: BlockDependencies): Operation[] {
@@ -191,30 +228,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
     operation<SemanticRevertInput, SemanticRevertResult>('semantic', 'revert', {
       mutation: true,
       input: SemanticRevertInput,
-      async handle(i, ctx) {
-        const subject = aggregateSubject(deps.store.prefix, { block: 'semantic', tenant: ctx.principal.tenant, ns: i.ns, entity: NAMESPACE_INDEX });
-        const { fromSeq, past } = await recordAt(deps.store, subject, i.id, i.toSeq);
-        if (!past) {
-          const { event } = await run(ctx, i.ns, { type: 'DeleteRecords', ids: [i.id], hard: false, revertedTo: i.toSeq });
-          if (!event) return { restored: 'absent', fromSeq };
-          if (event.type !== 'semantic.records_deleted' || event.data.revertedTo !== i.toSeq) throw requestIdReused();
-          return { restored: 'absent', fromSeq, seq: event.seq };
-        }
-        // The record's own state comes back; records it superseded stay as they are now.
-        const restored: RecordInput = {
-          id: i.id,
-          content: past.content ?? undefined,
-          vector: decodeVector(past.vector),
-          vectorB64: past.vector,
-          payload: past.payload,
-          metadata: past.metadata ?? undefined,
-          validFrom: past.validFrom,
-          validTo: past.validTo ?? undefined,
-        };
-        const { event } = await run(ctx, i.ns, { type: 'UpsertRecords', embedder: null, records: [restored], revertedTo: i.toSeq });
-        if (!event || event.type !== 'semantic.records_upserted' || event.data.revertedTo !== i.toSeq) throw requestIdReused();
-        return { restored: 'record', fromSeq, version: event.data.records[0].version, seq: event.seq };
-      },
+      handle: (i, ctx) => revertRecord(deps, { tenant: ctx.principal.tenant, ns: i.ns }, i, commandMeta(ctx)),
     }),
     operation<SemanticDeleteInput, SemanticDeleteResult>('semantic', 'delete', {
       mutation: true,

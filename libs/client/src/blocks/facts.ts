@@ -5,6 +5,8 @@ import type {
   FactsPurgeResult,
   FactsReflectInput as FactsReflectInputDto,
   FactsReflectResult,
+  FactsRevertInput as FactsRevertInputDto,
+  FactsRevertResult,
   FactsSearchInput as FactsSearchInputDto,
   FactsSearchResult,
   FactsStatusInput as FactsStatusInputDto,
@@ -23,6 +25,7 @@ export type {
   FactsPressure,
   FactsPurgeResult,
   FactsReflectResult,
+  FactsRevertResult,
   FactsSearchResult,
   FactsStatusResult,
   FactsTickResult,
@@ -47,6 +50,8 @@ export type FactsExportInput = InputOf<FactsExportInputDto>;
 
 export type FactsPurgeInput = InputOf<FactsPurgeInputDto>;
 
+export type FactsRevertInput = InputOf<FactsRevertInputDto>;
+
 export interface FactsClient {
   write: Method<FactsWriteInput, FactsWriteResult>;
   search: Method<FactsSearchInput, FactsSearchResult>;
@@ -55,6 +60,7 @@ export interface FactsClient {
   reflect: Method<FactsReflectInput, FactsReflectResult>;
   export: Method<FactsExportInput, FactsExportResult>;
   purge: Method<FactsPurgeInput, FactsPurgeResult>;
+  revert: Method<FactsRevertInput, FactsRevertResult>;
 }
 
 export const factsClient = (call: Call): FactsClient => ({
@@ -65,4 +71,5 @@ export const factsClient = (call: Call): FactsClient => ({
   reflect: method(call, 'facts.reflect'),
   export: method(call, 'facts.export'),
   purge: method(call, 'facts.purge'),
+  revert: method(call, 'facts.revert'),
 });
