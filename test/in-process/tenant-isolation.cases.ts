@@ -91,6 +91,9 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect(await b.when('kv.revert', { ns: 'shared', key: 'secret', toSeq: seen.kv.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
     expect(await b.when('semantic.revert', { ns: 'shared', id: 'r1', toSeq: seen.record.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
     expect(await b.when('facts.revert', { id: seen.fact.id, toSeq: seen.fact.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
+    // An erasure names its own tenant only, and erasing its own namespace of the same name leaves A's alone.
+    expect(await b.when('audit.erase', { subject: { tenant: 'alpha', ns: 'shared' } })).toMatchObject({ error: { code: 'PERMISSION_DENIED' }, events: [] });
+    expect(await b.when('audit.erase', { subject: { tenant: 'beta', ns: 'shared' } })).toMatchObject({ body: { subject: { tenant: 'beta', ns: 'shared' } }, events: [{ tenant: 'beta', type: 'audit.subject_erased' }] });
 
     // ... and tenant A still has everything.
     expect(await a.ok('kv.get', { ns: 'shared', key: 'secret' })).toMatchObject({ value: 'alpha-only' });
