@@ -65,7 +65,7 @@ export const erasureCases =
       expect(receipt.subject).toEqual({ tenant: 'acme', ns: 'gone' });
       expect(receipt.keys).toHaveLength(1);
       expect(receipt.events.count).toBe(before.length);
-      const listed = receipt.events.ranges.flatMap(([from, to]: [number, number]) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
+      const listed = receipt.events.ranges.flatMap(({ from, to }: { from: number; to: number }) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
       expect(listed).toEqual(before.map((e) => e.seq));
       expect(receipt.rows).toMatchObject({ kv_entries: 1, episodic_events: 1, semantic_records: 1, fact_entries: 1, artifact_entries: 1 });
       expect(receipt.rows.audit_log).toBe(before.length);

@@ -14,7 +14,7 @@ import { BLOCKS } from './blocks';
  */
 function declaredOperations(): Operation[] {
   const config = loadConfig({});
-  const deps = { config, limits: config.limits, store: {} } as unknown as BlockDependencies;
+  const deps = { config, limits: config.limits, store: {}, erasure: { onForget: () => {}, onErase: () => {} } } as unknown as BlockDependencies;
   return BLOCKS.flatMap((b) => b.operations(deps));
 }
 

@@ -8,13 +8,19 @@ import type { ReadModels } from './read-models';
 const MAX_RANGES = 1_000;
 const APPEND_ATTEMPTS = 10;
 
+/** A run of consecutive log sequences, both ends included. */
+export interface SequenceRange {
+  from: number;
+  to: number;
+}
+
 /** What an erasure did: the proof it returns, and the payload of its event in the log. */
 export interface ErasureReceipt {
   subject: ErasureSubject;
   /** Ids of the data keys destroyed (their bytes overwritten in the key store). */
   keys: string[];
   /** The subject's events in the log, now read as erased: how many, and their sequences as ranges. */
-  events: { count: number; ranges: [number, number][]; truncated: boolean };
+  events: { count: number; ranges: SequenceRange[]; truncated: boolean };
   /** Rows deleted from each read-model table. */
   rows: Record<string, number>;
   /** Blobs deleted (artifact bytes). */
@@ -74,14 +80,14 @@ export class SubjectErasure {
   private async sequencesOf(subject: ErasureSubject): Promise<ErasureReceipt['events']> {
     const { prefix } = this.deps.store;
     const filter = `${prefix}.evt.*.${encodeToken(subject.tenant)}.${subject.ns === undefined ? '>' : `${encodeToken(subject.ns)}.>`}`;
-    const ranges: [number, number][] = [];
+    const ranges: SequenceRange[] = [];
     let count = 0;
     for await (const e of this.deps.store.read({ filter })) {
       if (!e.erased) continue;
       count++;
       const last = ranges[ranges.length - 1];
-      if (last && last[1] === e.seq - 1) last[1] = e.seq;
-      else ranges.push([e.seq, e.seq]);
+      if (last && last.to === e.seq - 1) last.to = e.seq;
+      else ranges.push({ from: e.seq, to: e.seq });
     }
     return { count, ranges: ranges.slice(0, MAX_RANGES), truncated: ranges.length > MAX_RANGES };
   }

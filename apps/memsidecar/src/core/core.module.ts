@@ -88,6 +88,7 @@ export class CoreModule {
               store: infra.log.store,
               jetStream: infra.log.store,
               limits: config.limits,
+              erasure: infra.erasure,
               config,
               instanceId: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               clock: systemClock,

@@ -31,7 +31,7 @@ export interface AuditEraseResult {
   /** Ids of the data keys destroyed. */
   keys: string[];
   /** The subject's events in the log, which now read as erased: their count and sequences as ranges. */
-  events: { count: number; ranges: [number, number][]; truncated: boolean };
+  events: { count: number; ranges: { from: number; to: number }[]; truncated: boolean };
   /** Rows deleted from each read-model table. */
   rows: Record<string, number>;
   /** Artifact blobs deleted. */
