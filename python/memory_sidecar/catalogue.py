@@ -69,6 +69,7 @@ OPERATION_CATALOGUE: Dict[str, OperationTraits] = {
     "facts.purge": _MEMORY_CHANGE,
     "facts.revert": _MEMORY_CHANGE,
     "audit.query": _READ,
+    "audit.erase": _CHANGE,
 }
 
 

@@ -46,3 +46,19 @@ def test_a_naive_datetime_is_refused(audit):
     with pytest.raises(InvalidArgument) as naive:
         audit.query(since=datetime(2024, 1, 1))
     assert naive.value.details["field"] == "since"
+
+
+def test_erase_forgets_a_namespace_and_returns_its_receipt(audit, caller, unique_ns):  # noqa: F811
+    kv = KvBlock(caller)
+    first = kv.put(unique_ns, "email", "someone@example.com")
+    kv.put(unique_ns, "email", "someone.else@example.com")
+    tenant = audit.query(ns=unique_ns, min_seq=first.seq).events[0].tenant
+    receipt = audit.erase(tenant=tenant, ns=unique_ns)
+    assert (receipt.tenant, receipt.ns, len(receipt.keys)) == (tenant, unique_ns, 1)
+    assert receipt.erased_events == 2 and receipt.ranges[0][0] == first.seq and not receipt.truncated
+    assert receipt.rows["kv_entries"] == 1 and receipt.seq > first.seq
+    assert kv.get(unique_ns, "email", min_seq=receipt.seq) is None
+    assert [e.type for e in audit.query(ns=unique_ns, min_seq=receipt.seq).events] == ["audit.subject_erased"]
+    with pytest.raises(InvalidArgument) as bad:
+        audit.erase(tenant="", ns=unique_ns)
+    assert bad.value.details.get("field") == "subject.tenant"

@@ -13,7 +13,7 @@ from .artifact import (
     ArtifactUploadAppendResult,
     ArtifactUploadBeginResult,
 )
-from .audit import AuditBlock, AuditEvent, AuditQueryResult
+from .audit import AuditBlock, AuditEraseResult, AuditEvent, AuditQueryResult
 from .episodic import EpisodicAppendResult, EpisodicBlock, EpisodicEvent, EpisodicExpireResult, EpisodicRangeResult
 from .facts import (
     Fact,

@@ -1,10 +1,11 @@
-"""audit: the caller's tenant's events from the log, oldest first. Needs op ``audit.read``."""
+"""audit: the caller's tenant's events from the log, oldest first (op ``audit.read``), and the
+erasure of the tenant or one of its namespaces (op ``audit.erase``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple
 
 from .._protocol import Caller
 from ._common import TimeInput, body, check, check_strings, integral, req_time, time_arg
@@ -37,6 +38,45 @@ class AuditQueryResult:
     events: Tuple[AuditEvent, ...]
     next_seq: Optional[int]
     """``from_seq`` of the next page; ``None`` when there is none."""
+
+
+@dataclass(frozen=True)
+class AuditEraseResult:
+    """The receipt of an erasure; the same receipt is the payload of its ``audit.subject_erased`` event at ``seq``."""
+
+    tenant: str
+    ns: Optional[str]
+    """The namespace erased; ``None`` for the whole tenant."""
+    keys: Tuple[str, ...]
+    """Ids of the data keys destroyed."""
+    erased_events: int
+    """How many of the subject's events the log held; they now read as erased."""
+    ranges: Tuple[Tuple[int, int], ...]
+    """Their sequences, as runs ``(from, to)`` with both ends included."""
+    truncated: bool
+    rows: Dict[str, int]
+    """Rows deleted from each read-model table."""
+    blobs: int
+    erased_at: datetime
+    seq: int
+    """Sequence of the erasure's own event in the log."""
+
+
+def _receipt(reply: Mapping[str, Any]) -> AuditEraseResult:
+    subject = reply.get("subject", {})
+    events = reply.get("events", {})
+    return AuditEraseResult(
+        tenant=subject.get("tenant", ""),
+        ns=subject.get("ns"),
+        keys=tuple(reply.get("keys", ())),
+        erased_events=int(events.get("count", 0)),
+        ranges=tuple((int(r["from"]), int(r["to"])) for r in events.get("ranges", ())),
+        truncated=bool(events.get("truncated", False)),
+        rows={table: int(n) for table, n in reply.get("rows", {}).items()},
+        blobs=int(reply.get("blobs", 0)),
+        erased_at=req_time(reply["erasedAt"]),
+        seq=int(reply["seq"]),
+    )
 
 
 def _event(reply: Mapping[str, Any]) -> AuditEvent:
@@ -110,3 +150,10 @@ class AuditBlock:
             if page.next_seq is None:
                 return
             from_seq = page.next_seq
+
+    def erase(self, *, tenant: str, ns: Optional[str] = None, timeout_s: Optional[float] = None) -> AuditEraseResult:
+        """Erases the caller's own ``tenant`` (named to confirm it), or one namespace of it, for good: its data
+        keys are destroyed, so its events read as erased everywhere, and its read-model rows, blobs and cached
+        state are deleted. Returns the receipt."""
+        subject = body(tenant=check(tenant, str, "tenant"), ns=check(ns, str, "ns"))
+        return _receipt(self._caller.call("audit.erase", {"subject": subject}, timeout_s=timeout_s))
