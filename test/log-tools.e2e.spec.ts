@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@memsidecar/core';
@@ -277,6 +279,40 @@ describe('log tools - export, point-in-time replay and verify (Postgres)', () =>
     }
   });
 
+  it('after audit.erase, the log holds the namespace only as erased events, and verify and a replay agree with the live read models', async () => {
+    const c = f.client;
+    const secret = 'Zanzibar-7731';
+    await c.ok('kv.put', { ns: 'forget', key: 'who', value: { name: secret } }, { requestId: 'forget-kv' });
+    await c.ok('episodic.append', { ns: 'forget', type: 'note', payload: { text: secret } });
+    await c.ok('semantic.upsert', { ns: 'forget', records: [{ id: 'r', content: `${secret} sails` }] });
+    await c.ok('artifact.put', { ns: 'forget', id: 'cv', data: b64(secret) });
+    await c.ok('facts.write', { ns: 'forget', content: `D[user]: ${secret}` });
+    // The payloads never reach the stream in clear.
+    const raw = await rawStream(f.nats.url);
+    expect(raw).not.toContain(secret);
+    expect(raw).toContain('"sealed"');
+
+    const receipt = await c.ok('audit.erase', { subject: { tenant: 'default', ns: 'forget' } });
+    expect(receipt).toMatchObject({ subject: { tenant: 'default', ns: 'forget' }, keys: [expect.any(String)], blobs: 1, events: { count: 5 } });
+    await liveCaughtUp(receipt.seq);
+    const forgotten = (await fullLog()).filter((e) => e.ns === 'forget' && e.block !== 'audit');
+    expect(forgotten).toHaveLength(5);
+    for (const e of forgotten) expect(e).toMatchObject({ erased: true, data: null });
+    expect(await c.ok('kv.get', { ns: 'forget', key: 'who' })).toEqual({ found: false });
+    // A retry of a request the erasure took the result of is refused, never applied again.
+    expect((await c.call('kv.put', { ns: 'forget', key: 'who', value: { name: secret } }, { requestId: 'forget-kv' })).error).toMatchObject({ code: 'FAILED_PRECONDITION' });
+
+    const out = join(dir, 'erased.jsonl');
+    await memctlOk('log', 'export', '--out', out);
+    expect(readFileSync(out, 'utf8')).not.toContain(secret);
+    expect((await memctlOk('verify')).stdout).toContain('identical');
+    const replayed = await freshDatabase();
+    await memctlOk('replay', '--into', replayed.url, '--force');
+    const rows = await readModelRows(replayed.url);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(rows.audit_log.filter((r) => JSON.parse(r).ns === 'forget').map((r) => JSON.parse(r).type)).toEqual(['audit.subject_erased']);
+  });
+
   it('verify prints a tampered row (table, key, column, both values) and exits 1; no scratch database is left', async () => {
     await sql(f.pg!.url, `UPDATE kv_entries SET value = '"tampered"' WHERE ns = 'mix' AND key = 'k-pit'`);
     await sql(f.pg!.url, `DELETE FROM episodic_events WHERE ns = 'mix' AND cursor = (SELECT max(cursor) FROM episodic_events WHERE ns = 'mix')`);
@@ -318,3 +354,23 @@ describe('log tools - verify and replay of an embedded PGlite deployment', () =>
     expect(rows.episodic_events).toHaveLength(1);
   });
 });
+
+/** Every message of the log's stream as stored, payloads undecoded. */
+async function rawStream(natsUrl: string): Promise<string> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const js = jetstream(nc);
+    const consumer = await js.consumers.get('MEMSIDECAR', { filter_subjects: 'mem.evt.>' });
+    const end = (await (await jetstreamManager(nc)).streams.info('MEMSIDECAR')).state.last_seq;
+    const messages = await consumer.consume({ max_messages: 1024 });
+    let text = '';
+    for await (const m of messages) {
+      text += `${m.string()}\n`;
+      if (m.seq >= end) break;
+    }
+    await messages.close();
+    return text;
+  } finally {
+    await nc.close();
+  }
+}

@@ -81,6 +81,8 @@ export class FollowedSubscription implements LogSubscription {
   private async offer(m: JsMsg): Promise<void> {
     if (this.ended) return;
     const event = await this.store.codec.decode(m.data, m.seq);
+    // The loop may have ended while the payload was opened: nobody would hand the event back.
+    if (this.ended) return;
     this.lastPending = m.info.pending;
     return new Promise((resolve) => {
       this.handedBack = resolve;
