@@ -41,7 +41,7 @@ export async function revert(config: MemsidecarConfig, args: ParsedArgs): Promis
   const log = await NatsLog.open(config, quiet, { joinRunning: true });
   try {
     const runtime = new AggregateRuntime(log.store, { find: async () => null }, { prefix: config.subjectPrefix, cachedAggregates: 1, conflictRetries: 20, rememberedRequests: 1 });
-    const result = await revertKey(runtime, log.store, { tenant, ns: input.ns, entity: input.key }, input, { now: new Date(), tenant, agent: 'memctl' });
+    const result = await revertKey(runtime, log.store, { tenant, ns: input.ns, entity: input.key }, input, { now: new Date(), tenant, agent: 'memctl', transport: 'memctl' });
     if (args.options.get('json') === true) return console.log(JSON.stringify(result));
     const what = result.restored === 'value' ? `the value of seq ${result.fromSeq}, now version ${result.version}` : 'absent';
     console.log(`kv ${tenant}/${input.ns}/${input.key}: ${what}${result.seq === undefined ? ' (it already was; nothing appended)' : ` (seq ${result.seq})`}`);
