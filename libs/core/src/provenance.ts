@@ -52,3 +52,9 @@ export function provenanceOf(event: StoredEvent): Provenance {
     ...(event.derivedFrom?.length ? { derivedFrom: event.derivedFrom } : {}),
   };
 }
+
+/**
+ * A reply item's `provenance` from what its read-model row stored: absent only for a row projected
+ * before read models kept it, until a rebuild restores it from the log.
+ */
+export const provenanceField = (stored: Provenance | null | undefined): { provenance?: Provenance } => (stored ? { provenance: stored } : {});
