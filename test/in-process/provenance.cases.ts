@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Provenance, TrustLabel } from '@memsidecar/core';
+import type { Provenance, StoredEvent, TrustLabel } from '@memsidecar/core';
 import type { Caller, InProcessService, WhenOptions } from '@memsidecar/testing';
 import { BLOCKS } from '@memsidecar/platform';
 import type { InProcessCases } from '../support/in-process';
@@ -103,7 +103,7 @@ export const provenanceCases: InProcessCases = (service) => {
       };
       const before = await snapshot();
       expect(Object.values(before).every((rows) => rows.length > 0 && rows.every((r) => (r as { provenance: unknown }).provenance))).toBe(true);
-      const events = [];
+      const events: StoredEvent[] = [];
       for await (const e of svc.log.read()) events.push(e);
       await svc.db.transaction(async (sql) => {
         for (const block of BLOCKS) {
