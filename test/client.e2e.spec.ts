@@ -31,6 +31,9 @@ interface Retry {
   error: MemoryError;
 }
 
+/** The provenance of a write made with the service's admin token over NATS. */
+const byAdmin = (seq: number, at: string) => ({ agent: 'admin', tokenId: 'admin', transport: 'nats', seq, at });
+
 describe('client - typed blocks against the service', () => {
   const f = serviceFixture('postgres', { MEMSIDECAR_EMBEDDER: 'hashing' });
   let client: MemoryClient;
@@ -64,6 +67,7 @@ describe('client - typed blocks against the service', () => {
       updatedAt: second.updatedAt,
       expiresAt: second.expiresAt,
       metadata: {},
+      provenance: byAdmin(second.seq, second.updatedAt),
     });
     expect(await client.kv.get({ ns: 'sdk', key: 'missing' })).toEqual({ found: false });
     expect((await client.kv.mget({ ns: 'sdk', keys: ['b', 'missing', 'a', 'b'] })).items.map((i) => [i.key, i.value])).toEqual([
@@ -103,6 +107,7 @@ describe('client - typed blocks against the service', () => {
       dedupKey: 'one',
       supersedes: [],
       createdAt: first.createdAt,
+      provenance: byAdmin(first.seq, first.createdAt),
     });
     expect((await client.episodic.range({ ns: 'sdk', reverse: true, limit: 1 })).events.map((e) => e.cursor)).toEqual([3]);
 
@@ -149,6 +154,7 @@ describe('client - typed blocks against the service', () => {
       version: 1,
       validFrom: expect.stringMatching(ISO),
       validTo: null,
+      provenance: byAdmin(upsert.seq, dense.hits[0].validFrom),
       payload: { weight: 1 },
     });
     expect(dense.hits[0].score).toBeGreaterThanOrEqual(dense.hits[1].score);
@@ -173,6 +179,7 @@ describe('client - typed blocks against the service', () => {
       createdAt: expect.stringMatching(ISO),
       version: 1,
       seq: expect.any(Number),
+      provenance: byAdmin(ref.seq, ref.createdAt),
     });
     expect(await client.artifact.get({ ns: 'sdk', id: 'hello.txt', offset: 1, length: 3 })).toEqual({ ref, data: b64('ell') });
     expect(await client.artifact.stat({ ns: 'sdk', id: 'hello.txt' })).toEqual({ found: true, ...ref });
@@ -293,7 +300,7 @@ describe('client - typed blocks against the service', () => {
     expect(await refusal(client.facts.write({ ns: 'sdk', content: 'not a fact' }))).toMatchObject({ code: 'INVALID_ARGUMENT' });
 
     const found = await client.facts.search({ ns: 'sdk', query: 'pgvector' });
-    expect(found.facts).toEqual([{ id: newer.id, type: 'D', target: 'db', content: 'use postgres with pgvector', scope: 'storage', tier: 'hot', line: 'D[db]: use postgres with pgvector' }]);
+    expect(found.facts).toEqual([{ id: newer.id, type: 'D', target: 'db', content: 'use postgres with pgvector', scope: 'storage', tier: 'hot', line: 'D[db]: use postgres with pgvector', provenance: expect.objectContaining({ seq: newer.seq, transport: 'nats' }) }]);
     expect(await refusal(client.facts.search({ ns: 'sdk', query: 'x', scope: 'no-such-scope' }))).toMatchObject({ code: 'NOT_FOUND' });
 
     expect(await client.facts.tick({ ns: 'sdk', sessionId: 's1', turn: 1, message: 'still working on it' })).toEqual({ cooled: [], reasons: {}, seq: expect.any(Number) });

@@ -113,6 +113,15 @@ describe('grpc - streaming upload, health, reflection, error details, unix socke
     expect(unauthenticated.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
+  it('items carry the provenance of their write, with transport grpc and the sources it was derived from', async () => {
+    const md = () => metadata(service.adminToken());
+    const source = await unary(kv, 'put', { ns: 'grpc-provenance', key: 'source', value: { numberValue: 1 } }, md());
+    const derived = await unary(kv, 'put', { ns: 'grpc-provenance', key: 'derived', value: { numberValue: 2 }, derivedFrom: [source.seq] }, md());
+    const got = await unary(kv, 'get', { ns: 'grpc-provenance', key: 'derived' }, md());
+    // A standard loader adds the synthetic oneof names of proto3 optional fields (`_tokenId`), hence toMatchObject.
+    expect(got.provenance).toMatchObject({ agent: 'admin', tokenId: 'admin', transport: 'grpc', seq: derived.seq, at: derived.updatedAt, derivedFrom: [source.seq] });
+  });
+
   it('serves on a unix socket of mode 0660, replacing a stale socket file', async () => {
     expect(statSync(socket).isSocket()).toBe(true);
     expect(statSync(socket).mode & 0o777).toBe(0o660);

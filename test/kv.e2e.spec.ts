@@ -60,6 +60,12 @@ describe.each(['postgres', 'pglite'] as const)('kv - end to end over NATS on %s'
       expect(await prefixed.ok('kv.get', { ns: 'values', key: 'k0' })).toMatchObject({ found: true });
     });
 
+    it('items carry the provenance of their write: the token’s agent, id and trust, with transport nats', async () => {
+      const labelled = f.service.token({ tenant: 'default', agent: 'tester', namespaces: ['kv/provenance'], ops: ['kv.*'], tokenId: 'tok-medium', trust: 'medium' });
+      const put = await client.withToken(labelled).ok('kv.put', { ns: 'provenance', key: 'k', value: 1 });
+      expect((await client.ok('kv.get', { ns: 'provenance', key: 'k' })).provenance).toEqual({ agent: 'tester', tokenId: 'tok-medium', transport: 'nats', seq: put.seq, at: put.updatedAt, trust: 'medium' });
+    });
+
     it('tenants never see each other’s keys', async () => {
       const other = client.withToken(scoped(['*'], ['*'], 'other-tenant'));
       expect(await other.ok('kv.get', { ns: 'values', key: 'k0' })).toEqual({ found: false });

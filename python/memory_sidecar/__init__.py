@@ -30,6 +30,7 @@ from .errors import (
     Unauthenticated,
     Unavailable,
 )
+from .provenance import TRUST_LABELS, Provenance
 from .session import Session
 from .transaction_log import PendingMutation, TransactionLog
 from .turn_writer import AbandonedWrite, RecordedTurn
@@ -56,6 +57,7 @@ __all__ = [
     "OperationTraits",
     "PendingMutation",
     "PermissionDenied",
+    "Provenance",
     "RecallContext",
     "RecordedTurn",
     "ResourceExhausted",
@@ -65,6 +67,7 @@ __all__ = [
     "SessionDefaults",
     "SessionScope",
     "SessionSwitch",
+    "TRUST_LABELS",
     "ShutdownReport",
     "TlsConfig",
     "TransactionLog",

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from memory_sidecar import FailedPrecondition, InvalidArgument
+from memory_sidecar import FailedPrecondition, InvalidArgument, Provenance
 from memory_sidecar.blocks import KvBlock, KvEntry
 from tests.wire_caller import caller  # noqa: F401 - the fixture
 
@@ -86,3 +86,19 @@ def test_revert_restores_a_past_value_as_a_new_event(kv, unique_ns):
     with pytest.raises(InvalidArgument) as bad:
         kv.revert(unique_ns, "plan", to_seq=0)
     assert bad.value.details.get("field") == "toSeq"
+
+
+def test_items_carry_the_provenance_of_their_write_over_grpc(kv, unique_ns):
+    source = kv.put(unique_ns, "source", 1)
+    derived = kv.put(unique_ns, "derived", 2, derived_from=[source.seq])
+    got = kv.get(unique_ns, "derived", min_seq=derived.seq)
+    assert got.provenance == Provenance(agent="admin", seq=derived.seq, at=got.updated_at, token_id="admin", transport="grpc", derived_from=(source.seq,))
+    assert [e.provenance.seq for e in kv.mget(unique_ns, ["source", "derived"])] == [derived.seq, source.seq]
+
+
+def test_derived_from_naming_no_event_is_invalid_argument(kv, unique_ns):
+    with pytest.raises(InvalidArgument) as refused:
+        kv.put(unique_ns, "derived", 1, derived_from=[10**12])
+    assert refused.value.details.get("field") == "derivedFrom"
+    with pytest.raises(InvalidArgument):
+        kv.put(unique_ns, "derived", 1, derived_from="12")

@@ -102,7 +102,7 @@ export const artifactCases: InProcessCases = (service) => {
   it('put, get, stat, list and delete', async () => {
     const put = await svc.when('artifact.put', { ns: 'rt', id: 'notes.txt', contentType: 'text/plain', metadata: { kind: 'note' }, data: b64('abcdefghij') });
     const ref = put.body;
-    expect(ref).toEqual({ id: 'notes.txt', size: 10, sha256: sha256(Buffer.from('abcdefghij')), contentType: 'text/plain', metadata: { kind: 'note' }, createdAt: svc.clock.now().toISOString(), version: 1, seq: expect.any(Number) });
+    expect(ref).toEqual({ id: 'notes.txt', size: 10, sha256: sha256(Buffer.from('abcdefghij')), contentType: 'text/plain', metadata: { kind: 'note' }, createdAt: svc.clock.now().toISOString(), version: 1, seq: expect.any(Number), provenance: { agent: '', tokenId: put.events[0].tokenId, transport: 'in-process', seq: put.events[0].seq, at: svc.clock.now().toISOString() } });
     expect(put.events).toMatchObject([{ type: 'artifact.stored', entity: 'notes.txt', seq: ref.seq }]);
     const got = await svc.ok('artifact.get', { ns: 'rt', id: 'notes.txt' });
     expect(got).toEqual({ ref, data: b64('abcdefghij') });

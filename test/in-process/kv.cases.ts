@@ -21,7 +21,7 @@ export const kvCases: InProcessCases = (service) => {
         expect(put.body.createdAt).toBe(put.body.updatedAt);
         expect(put.events).toMatchObject([{ type: 'kv.value_set', ns: 'values', entity: `k${i}`, seq: put.body.seq, data: { value, version: 1 } }]);
         const got = await svc.when('kv.get', { ns: 'values', key: `k${i}` });
-        expect(got).toEqual({ ok: true, body: { found: true, key: `k${i}`, value, version: 1, createdAt: put.body.createdAt, updatedAt: put.body.updatedAt, expiresAt: null, metadata: { source: 'test' } }, events: [] });
+        expect(got).toEqual({ ok: true, body: { found: true, key: `k${i}`, value, version: 1, createdAt: put.body.createdAt, updatedAt: put.body.updatedAt, expiresAt: null, metadata: { source: 'test' }, provenance: { agent: '', tokenId: put.events[0].tokenId, transport: 'in-process', seq: put.body.seq, at: put.body.updatedAt } }, events: [] });
       }
     });
 

@@ -16,7 +16,7 @@ import { mcp } from './commands/mcp';
 const USAGE = `memctl — operator CLI for memsidecar (same config and data dir as the service)
 
   memctl token keygen [--force]
-  memctl token issue --tenant T [--agent A] --ns 'kv/*,episodic/events' --ops 'kv.*,episodic.append' [--ttl 1h] [--id ID]
+  memctl token issue --tenant T [--agent A] --ns 'kv/*,episodic/events' --ops 'kv.*,episodic.append' [--ttl 1h] [--id ID] [--trust low|medium|high]
   memctl token revoke --id TOKEN_ID [--reason R]   (every instance refuses it from then on)
   memctl token list [--tenant T] [--json]           (issued and revoked tokens: active / expired / revoked)
   memctl token inspect TOKEN

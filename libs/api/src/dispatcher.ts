@@ -127,7 +127,7 @@ export class Dispatcher {
       const now = this.clock.now();
       const principal = await this.authenticator.authenticate(headers.authorization, now);
       Object.assign(outcome, { tenant: principal.tenant, agent: principal.agent, tokenId: principal.tokenId || undefined });
-      const ctx: RequestContext = { principal, now, ...checkedHeaders(headers) };
+      const ctx: RequestContext = { principal, now, transport, ...checkedHeaders(headers) };
       const input = validateInput(op.input, isPlainBody(body) ? checkedBody(body) : parseBody(body));
       const ns = op.namespace(input);
       outcome.ns = ns;

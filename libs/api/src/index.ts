@@ -5,3 +5,4 @@ export * from './dispatcher';
 export * from './block';
 export * from './periodic-worker';
 export * from './describe';
+export * from './derivation';

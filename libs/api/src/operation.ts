@@ -6,6 +6,8 @@ import type { Caps } from '@memsidecar/policy';
 export interface RequestContext {
   principal: Capability;
   now: Date;
+  /** What carried the request (`nats`, `grpc`, `http`, `mcp`), recorded on the events it writes. */
+  transport: string;
   requestId?: string;
   sessionId?: string;
   sessionToken?: string;
@@ -48,6 +50,8 @@ export const commandMeta = (ctx: RequestContext): CommandMeta => ({
   tokenId: ctx.principal.tokenId || undefined,
   sessionId: ctx.sessionId,
   requestId: ctx.requestId,
+  transport: ctx.transport,
+  trust: ctx.principal.trust,
 });
 
 /**

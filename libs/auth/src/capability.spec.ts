@@ -112,6 +112,19 @@ describe('auth - capability tokens', () => {
     expect(cap).toMatchObject({ tenant: 'acme', agent: 'bot', namespaces: request.namespaces, ops: request.ops, tokenId: 'tok-1' });
   });
 
+  it('carries the trust label set at issuance, and none when none was set', () => {
+    const a = keys();
+    expect(verifyToken(issueToken({ ...request, trust: 'medium' }, a.privateKey), [a.publicKey]).trust).toBe('medium');
+    expect(verifyToken(issueToken(request, a.privateKey), [a.publicKey])).not.toHaveProperty('trust');
+    expect(() => issueToken({ ...request, trust: 'total' as never }, a.privateKey)).toThrow(/trust must be one of low, medium, high/);
+  });
+
+  it('refuses a token whose trust claim is not a label as UNAUTHENTICATED', () => {
+    const a = keys();
+    const claims = { iss: 'memsidecar', tenant: 'acme', agent: 'bot', ns: ['kv/*'], ops: ['kv.*'], trust: 'absolute' };
+    expect(() => verifyToken(signV4Public(claims, a.privateKey), [a.publicKey])).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/trust claim/) }));
+  });
+
   it('refuses expired, foreign and malformed tokens as UNAUTHENTICATED', () => {
     const a = keys();
     const expired = issueToken({ ...request, ttlMs: 1000 }, a.privateKey, new Date(Date.now() - 5000));

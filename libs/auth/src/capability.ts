@@ -1,5 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { MemError, matchesPattern, type Block } from '@memsidecar/core';
+import { MemError, isTrustLabel, matchesPattern, type Block, type TrustLabel } from '@memsidecar/core';
 import { signV4Public, verifyV4Public } from './paseto-v4';
 
 export const TOKEN_ISSUER = 'memsidecar';
@@ -14,6 +14,8 @@ export interface Capability {
   ops: string[];
   tokenId: string;
   expiresAt: Date | null;
+  /** The operator's trust label, stamped on every event the token writes; absent: unlabelled. */
+  trust?: TrustLabel;
 }
 
 export interface IssueRequest {
@@ -23,6 +25,7 @@ export interface IssueRequest {
   ops: string[];
   ttlMs?: number;
   tokenId?: string;
+  trust?: TrustLabel;
 }
 
 const TENANT = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -41,6 +44,7 @@ export interface IssuedToken {
   ops: string[];
   issuedAt: string;
   expiresAt: string | null;
+  trust?: TrustLabel;
 }
 
 /** Why a token may not carry these scopes, or null when every pattern is well-formed. */
@@ -61,6 +65,7 @@ export function issueTokenWithRecord(request: IssueRequest, secretKey: KeyObject
   if (!isTenant(request.tenant)) throw new Error('tenant must be 1-64 characters of [A-Za-z0-9_.:-]');
   const problem = scopeProblem(request.namespaces, request.ops);
   if (problem) throw new Error(problem);
+  if (request.trust !== undefined && !isTrustLabel(request.trust)) throw new Error(TRUST_PROBLEM);
   const issued: IssuedToken = {
     tokenId: request.tokenId ?? randomUUID(),
     tenant: request.tenant,
@@ -69,6 +74,7 @@ export function issueTokenWithRecord(request: IssueRequest, secretKey: KeyObject
     ops: request.ops,
     issuedAt: now.toISOString(),
     expiresAt: request.ttlMs ? new Date(now.getTime() + request.ttlMs).toISOString() : null,
+    ...(request.trust ? { trust: request.trust } : {}),
   };
   const claims: Record<string, unknown> = {
     iss: TOKEN_ISSUER,
@@ -81,6 +87,7 @@ export function issueTokenWithRecord(request: IssueRequest, secretKey: KeyObject
     ops: issued.ops,
   };
   if (issued.expiresAt) claims.exp = issued.expiresAt;
+  if (issued.trust) claims.trust = issued.trust;
   return { token: signV4Public(claims, secretKey), issued };
 }
 
@@ -91,7 +98,7 @@ export function verifyToken(token: string, publicKeys: readonly KeyObject[], now
   const claims = verifyV4Public(token, publicKeys);
   if (!claims) throw unauthenticated('token is malformed or not signed by a trusted key');
   if (claims.iss !== TOKEN_ISSUER) throw unauthenticated('token issuer is not memsidecar');
-  const { tenant, agent, ns, ops, jti, exp, nbf } = claims as Record<string, unknown>;
+  const { tenant, agent, ns, ops, jti, exp, nbf, trust } = claims as Record<string, unknown>;
   if (!isTenant(tenant)) throw unauthenticated('token has no valid tenant claim');
   if (!isStringList(ns) || !isStringList(ops)) throw unauthenticated('token has no valid ns/ops claims');
   const expiresAt = typeof exp === 'string' ? new Date(exp) : null;
@@ -105,7 +112,17 @@ export function verifyToken(token: string, publicKeys: readonly KeyObject[], now
     ops,
     tokenId: typeof jti === 'string' ? jti : '',
     expiresAt,
+    ...trustClaim(trust),
   };
+}
+
+const TRUST_PROBLEM = 'trust must be one of low, medium, high';
+
+/** The capability's share of a `trust` claim: none when absent, UNAUTHENTICATED when not a label. */
+export function trustClaim(claim: unknown): { trust?: TrustLabel } {
+  if (claim === undefined) return {};
+  if (!isTrustLabel(claim)) throw unauthenticated(`token trust claim is not valid: ${TRUST_PROBLEM}`);
+  return { trust: claim };
 }
 
 export const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

@@ -10,7 +10,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { MemError } from '@memsidecar/core';
-import { isStringList, isTenant, scopeProblem, unauthenticated, type Capability } from './capability';
+import { isStringList, isTenant, scopeProblem, trustClaim, unauthenticated, type Capability } from './capability';
 
 /** The keys and expectations JWTs are verified against; no keys means JWTs are not accepted. */
 export interface JwtTrust {
@@ -142,7 +142,7 @@ function claimRefusal({ claim, reason }: errors.JWTClaimValidationFailed, trust:
 }
 
 function capabilityFromClaims(claims: JWTPayload, now: Date): Capability {
-  const { tenant, agent, sub, ns, ops, jti, exp } = claims;
+  const { tenant, agent, sub, ns, ops, jti, exp, trust } = claims;
   const expiresAt = typeof exp === 'number' ? new Date(exp * 1000) : null;
   // jose compares whole seconds; a fractional `exp` is held to the millisecond, as the
   // authenticator's cache of verified tokens holds it.
@@ -159,5 +159,6 @@ function capabilityFromClaims(claims: JWTPayload, now: Date): Capability {
     ops,
     tokenId: jti ?? '',
     expiresAt,
+    ...trustClaim(trust),
   };
 }

@@ -1,4 +1,5 @@
 import type { DomainEvent } from './envelope';
+import type { TrustLabel } from './provenance';
 
 /** Everything impure a decision may need, passed in by the command handler. */
 export interface CommandMeta {
@@ -8,6 +9,9 @@ export interface CommandMeta {
   tokenId?: string;
   sessionId?: string;
   requestId?: string;
+  transport?: string;
+  trust?: TrustLabel;
+  derivedFrom?: number[];
 }
 
 /**

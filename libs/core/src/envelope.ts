@@ -1,3 +1,5 @@
+import type { TrustLabel } from './provenance';
+
 /** The JSON envelope every event on the log carries (CONTRACT §5). */
 export const BLOCKS = ['kv', 'episodic', 'semantic', 'artifact', 'lease', 'session', 'facts', 'audit', 'auth'] as const;
 export type Block = (typeof BLOCKS)[number];
@@ -17,6 +19,12 @@ interface Envelope<T extends string, D> {
   agent: string;
   tokenId?: string;
   sessionId?: string;
+  /** What carried the request that wrote it (`nats`, `grpc`, `http`, `mcp`, `memctl`). */
+  transport?: string;
+  /** The writing token's trust label, lowered to the lowest of the sources' for a derived write. */
+  trust?: TrustLabel;
+  /** Sequences of the events this one's memory was derived from. */
+  derivedFrom?: number[];
   block: Block;
   ns: string;
   entity: string;

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './clock';
 export * from './manual-clock';
 export * from './envelope';
+export * from './provenance';
 export * from './decider';
 export * from './subjects';
 export * from './limits';

@@ -249,6 +249,9 @@ export class AggregateRuntime {
       ...(meta.tokenId ? { tokenId: meta.tokenId } : {}),
       ...(meta.sessionId ? { sessionId: meta.sessionId } : {}),
       ...(meta.requestId ? { requestId: meta.requestId } : {}),
+      ...(meta.transport ? { transport: meta.transport } : {}),
+      ...(meta.trust ? { trust: meta.trust } : {}),
+      ...(meta.derivedFrom?.length ? { derivedFrom: meta.derivedFrom } : {}),
     } as EventEnvelope<E>;
   }
 }

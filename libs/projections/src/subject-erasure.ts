@@ -123,6 +123,7 @@ export class SubjectErasure {
       block: 'audit', ns: address.ns, entity: address.entity, data: receipt,
       ...(meta.tokenId ? { tokenId: meta.tokenId } : {}),
       ...(meta.requestId ? { requestId: meta.requestId } : {}),
+      ...(meta.transport ? { transport: meta.transport } : {}),
     };
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       try {

@@ -9,6 +9,7 @@ from typing import IO, Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, 
 
 from .._protocol import Caller
 from ..errors import Internal
+from ..provenance import Provenance, provenance_of
 from ._common import body, check, check_metadata, decode_bytes, encode_bytes, invalid, metadata_of, req_time
 
 CHUNK_BYTES = 512 * 1024
@@ -31,6 +32,8 @@ class ArtifactRef:
     created_at: datetime
     version: int
     seq: int
+    provenance: Optional[Provenance] = None
+    """The write that stored this version."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def ref_of(reply: Mapping[str, Any]) -> ArtifactRef:
         created_at=req_time(reply["createdAt"]),
         version=int(reply["version"]),
         seq=int(reply["seq"]),
+        provenance=provenance_of(reply),
     )
 
 

@@ -31,6 +31,10 @@ class AuditEvent:
     entity: str
     request_id: Optional[str]
     data: Any
+    transport: Optional[str] = None
+    """What carried the request (``nats``, ``grpc``, ``http``, ``mcp``, ``memctl``)."""
+    trust: Optional[str] = None
+    derived_from: Tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,9 @@ def _event(reply: Mapping[str, Any]) -> AuditEvent:
         entity=reply.get("entity", ""),
         request_id=reply.get("requestId"),
         data=integral(reply.get("data")),
+        transport=reply.get("transport"),
+        trust=reply.get("trust"),
+        derived_from=tuple(int(s) for s in reply.get("derivedFrom") or ()),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, Iterator, Literal, Mapping, Optional, Tuple
 
 from .._protocol import Caller
+from ..provenance import Provenance, derived_from_arg, provenance_of
 from ._common import TimeInput, body, check, check_metadata, check_strings, duration_ms, integral, metadata_of, parse_time, req_time, time_arg
 
 _SERVICE_TAIL_MS = 30_000
@@ -42,6 +43,8 @@ class EpisodicEvent:
     created_at: datetime
     deleted_at: Optional[datetime] = None
     """Only on soft-deleted events read with ``include_deleted``."""
+    provenance: Optional[Provenance] = None
+    """The append that wrote it."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def event_of(item: Mapping[str, Any]) -> EpisodicEvent:
         supersedes=tuple(item.get("supersedes") or ()),
         created_at=req_time(item["createdAt"]),
         deleted_at=parse_time(item.get("deletedAt")),
+        provenance=provenance_of(item),
     )
 
 
@@ -88,12 +92,13 @@ class EpisodicBlock:
         metadata: Optional[Mapping[str, str]] = None,
         dedup_key: Optional[str] = None,
         supersedes: Optional[Iterable[str]] = None,
+        derived_from: Optional[Iterable[int]] = None,
         timeout_s: Optional[float] = None,
     ) -> EpisodicAppendResult:
         """Appends one event. A repeated non-empty ``dedup_key`` returns the original event with ``deduplicated``."""
         request = body(ns=check(ns, str, "ns"), type=check(type, str, "type"), session_id=check(session_id, str, "session_id"),
                        role=check(role, str, "role"), metadata=check_metadata(metadata), dedup_key=check(dedup_key, str, "dedup_key"),
-                       supersedes=check_strings(supersedes, "supersedes"))
+                       supersedes=check_strings(supersedes, "supersedes"), derived_from=derived_from_arg(derived_from))
         if payload is not None:
             request["payload"] = payload
         reply = self._caller.call("episodic.append", request, timeout_s=timeout_s)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Dict, Literal, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Literal, Mapping, Optional, Tuple
 
 from .._protocol import Caller
+from ..provenance import Provenance, derived_from_arg, provenance_of
 from ._common import body, check, invalid
 
 
@@ -33,6 +34,8 @@ class Fact:
     """``hot`` (active), ``cold``, ``archived`` or ``superseded``."""
     line: str
     """The fact in notation."""
+    provenance: Optional[Provenance] = None
+    """The write that stored the fact."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class FactsRevertResult:
 
 def _fact(reply: Mapping[str, Any]) -> Fact:
     return Fact(id=reply["id"], type=reply["type"], target=reply.get("target", ""), content=reply.get("content", ""),
-                scope=reply.get("scope"), tier=reply.get("tier", ""), line=reply.get("line", ""))
+                scope=reply.get("scope"), tier=reply.get("tier", ""), line=reply.get("line", ""), provenance=provenance_of(reply))
 
 
 def _facts(replies: Any) -> Tuple[Fact, ...]:
@@ -146,9 +149,11 @@ class FactsBlock:
         self._caller = caller
 
     def write(self, content: str, *, ns: Optional[str] = None, scope: Optional[str] = None, session_id: Optional[str] = None,
-              timeout_s: Optional[float] = None) -> FactsWriteResult:
-        """Stores one line ``T[target]: content``; a malformed line is refused with ``InvalidArgument``."""
-        request = body(ns=check(ns, str, "ns"), content=check(content, str, "content"), scope=check(scope, str, "scope"), session_id=check(session_id, str, "session_id"))
+              derived_from: Optional[Iterable[int]] = None, timeout_s: Optional[float] = None) -> FactsWriteResult:
+        """Stores one line ``T[target]: content``; a malformed line is refused with ``InvalidArgument``. ``derived_from``
+        names the ``Provenance.seq`` of the memories it came from: its trust becomes the lowest of theirs and the token's."""
+        request = body(ns=check(ns, str, "ns"), content=check(content, str, "content"), scope=check(scope, str, "scope"), session_id=check(session_id, str, "session_id"),
+                       derived_from=derived_from_arg(derived_from))
         reply = self._caller.call("facts.write", request, timeout_s=timeout_s)
         return FactsWriteResult(
             id=reply["id"],

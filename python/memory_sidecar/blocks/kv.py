@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, Iterator, Literal, Mapping, Optional, Tuple
 
 from .._protocol import Caller
+from ..provenance import Provenance, derived_from_arg, provenance_of
 from ._common import body, check, check_metadata, check_strings, duration_ms, integral, metadata_of, parse_time, req_time
 
 _NOTHING = object()
@@ -34,6 +35,8 @@ class KvEntry:
     expires_at: Optional[datetime]
     metadata: Dict[str, str]
     has_value: bool = True
+    provenance: Optional[Provenance] = None
+    """The write that set the value."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def _entry(item: Mapping[str, Any], key: Optional[str] = None) -> KvEntry:
         expires_at=parse_time(item.get("expiresAt")),
         metadata=metadata_of(item),
         has_value=value is not _NOTHING,
+        provenance=provenance_of(item),
     )
 
 
@@ -91,12 +95,15 @@ class KvBlock:
         ttl_ms: Optional[int] = None,
         if_version: Optional[int] = None,
         metadata: Optional[Mapping[str, str]] = None,
+        derived_from: Optional[Iterable[int]] = None,
         timeout_s: Optional[float] = None,
     ) -> KvPutResult:
         """Stores ``value`` (any JSON value). With ``if_version``, only over that version (0: only if absent);
-        a lost compare-and-set raises ``FailedPrecondition`` with reason ``VERSION_MISMATCH``."""
+        a lost compare-and-set raises ``FailedPrecondition`` with reason ``VERSION_MISMATCH``. ``derived_from`` names the
+        ``Provenance.seq`` of the memories the value came from: its trust becomes the lowest of theirs and the token's."""
         request = body(ns=check(ns, str, "ns"), key=check(key, str, "key"), ttl_ms=duration_ms(ttl_ms, ttl, "ttl"),
-                       if_version=check(if_version, int, "if_version"), metadata=check_metadata(metadata))
+                       if_version=check(if_version, int, "if_version"), metadata=check_metadata(metadata),
+                       derived_from=derived_from_arg(derived_from))
         request["value"] = value
         reply = self._caller.call("kv.put", request, timeout_s=timeout_s)
         return KvPutResult(

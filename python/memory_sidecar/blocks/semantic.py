@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from .._protocol import Caller
+from ..provenance import Provenance, derived_from_arg, provenance_of
 from ._common import TimeInput, body, check, check_strings, integral, invalid, parse_time, time_arg
 
 MetadataValue = Union[str, int, float, bool]
@@ -138,6 +139,8 @@ class SemanticHit:
     vector: Optional[Tuple[float, ...]] = None
     """Only with ``include_vector``."""
     explain: Optional[SemanticHitExplanation] = None
+    provenance: Optional[Provenance] = None
+    """The upsert that wrote the record's current version; ``None`` with ``ids_only``."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,7 @@ def _hit(reply: Mapping[str, Any]) -> SemanticHit:
         )
         if explain
         else None,
+        provenance=provenance_of(reply),
     )
 
 
@@ -268,11 +272,20 @@ class SemanticBlock:
     def __init__(self, caller: Caller):
         self._caller = caller
 
-    def upsert(self, ns: str, records: Iterable[Union[SemanticRecord, Mapping[str, Any]]], *, timeout_s: Optional[float] = None) -> SemanticUpsertResult:
-        """Inserts or replaces records (a mapping with ``SemanticRecord``'s field names works too), all or none."""
+    def upsert(
+        self,
+        ns: str,
+        records: Iterable[Union[SemanticRecord, Mapping[str, Any]]],
+        *,
+        derived_from: Optional[Iterable[int]] = None,
+        timeout_s: Optional[float] = None,
+    ) -> SemanticUpsertResult:
+        """Inserts or replaces records (a mapping with ``SemanticRecord``'s field names works too), all or none.
+        ``derived_from`` (``Provenance.seq`` of the sources) applies to every record of the batch."""
         if isinstance(records, (SemanticRecord, Mapping, str)):
             raise invalid("records", "expected a sequence of records")
-        reply = self._caller.call("semantic.upsert", {"ns": check(ns, str, "ns"), "records": [_record(r) for r in records]}, timeout_s=timeout_s)
+        request = body(ns=check(ns, str, "ns"), records=[_record(r) for r in records], derived_from=derived_from_arg(derived_from))
+        reply = self._caller.call("semantic.upsert", request, timeout_s=timeout_s)
         return SemanticUpsertResult(items=tuple(SemanticUpserted(i["id"], int(i["version"])) for i in reply.get("items", ())), seq=int(reply["seq"]))
 
     def search(

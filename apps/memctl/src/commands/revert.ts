@@ -43,7 +43,7 @@ function revertCommand<I extends object, R extends { seq?: number }>(c: RevertCo
   return async (config: MemsidecarConfig, args: ParsedArgs): Promise<void> => {
     const tenant = requiredOption(args, 'tenant');
     const input = inputOf(args, c.input, c.options);
-    const result = await c.run(tenant, input, config, { now: new Date(), tenant, agent: 'memctl' });
+    const result = await c.run(tenant, input, config, { now: new Date(), tenant, agent: 'memctl', transport: 'memctl' });
     if (args.options.get('json') === true) return console.log(JSON.stringify(result));
     console.log(`${c.describe(tenant, input, result)}${result.seq === undefined ? ' (it already was; nothing appended)' : ` (seq ${result.seq})`}`);
   };

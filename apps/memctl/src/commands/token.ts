@@ -10,6 +10,7 @@ import {
   signingKeyPath,
   verifyBearerToken,
 } from '@memsidecar/auth';
+import { TRUST_LABELS, isTrustLabel } from '@memsidecar/core';
 import { BLOCKS, NatsLog, openReadModelDatabase } from '@memsidecar/platform';
 import { currentTokenListing, recordTokenIssued, revokeToken, tokensBlock, type TokenListing } from '@memsidecar/tokens';
 import { UsageError, csv, optionalOption, parseDuration, requiredOption, type ParsedArgs } from '../args';
@@ -38,13 +39,15 @@ export function keygen(config: MemsidecarConfig, args: ParsedArgs): void {
 }
 
 /**
- * `memctl token issue --tenant T --agent A --ns 'kv/*' --ops 'kv.*' --ttl 1h`: records the issuance
- * in the log (what the token grants, never the token), then prints the token.
+ * `memctl token issue --tenant T --agent A --ns 'kv/*' --ops 'kv.*' --ttl 1h [--trust low|medium|high]`:
+ * records the issuance in the log (what the token grants, never the token), then prints the token.
  */
 export async function issue(config: MemsidecarConfig, args: ParsedArgs): Promise<void> {
   const keys = readSigningKeys(config.dataDir);
   if (!keys) throw new UsageError(`no signing key in ${config.dataDir}: run \`memctl token keygen\` or start the service once`);
   const ttl = optionalOption(args, 'ttl');
+  const trust = optionalOption(args, 'trust');
+  if (trust !== undefined && !isTrustLabel(trust)) throw new UsageError(`--trust must be one of ${TRUST_LABELS.join(', ')}`);
   const { token, issued } = issueTokenWithRecord(
     {
       tenant: requiredOption(args, 'tenant'),
@@ -53,6 +56,7 @@ export async function issue(config: MemsidecarConfig, args: ParsedArgs): Promise
       ops: csv(requiredOption(args, 'ops')),
       ttlMs: ttl ? parseDuration(ttl) : undefined,
       tokenId: optionalOption(args, 'id'),
+      trust,
     },
     keys.secretKey,
   );

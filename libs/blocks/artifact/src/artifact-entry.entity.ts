@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** The artifact read model: the newest version of every artifact, and the blob it points at. */
@@ -38,6 +39,10 @@ export class ArtifactEntry {
 
   @Column('bigint')
   seq: string;
+
+  /** Of the write that stored this version; null on rows projected before it was kept. */
+  @Column('jsonb', { nullable: true })
+  provenance: Provenance | null;
 }
 
 /** Uploads in progress and how they ended: the expiry worker and the collector read it. */

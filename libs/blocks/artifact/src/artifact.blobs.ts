@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MemError } from '@memsidecar/core';
+import { MemError, provenanceField, type Provenance } from '@memsidecar/core';
 import { BlobNotFound, type BlobKey, type BlobStore } from './blob-store';
 import type { ArtifactVersion } from './artifact.events';
 import type { ArtifactRow } from './artifact.queries';
@@ -40,7 +40,7 @@ export async function* blobRange(blobs: BlobStore, key: BlobKey, offset: number,
 /** Removes a blob nothing points at; a failure is left to the collector. */
 export const discard = (blobs: BlobStore, key: BlobKey): Promise<void> => blobs.delete(key).then(() => undefined, () => undefined);
 
-export const refOfVersion = (d: ArtifactVersion, seq: number): ArtifactRef => ({
+export const refOfVersion = (d: ArtifactVersion, provenance: Provenance): ArtifactRef => ({
   id: d.id,
   size: d.size,
   sha256: d.sha256,
@@ -48,7 +48,8 @@ export const refOfVersion = (d: ArtifactVersion, seq: number): ArtifactRef => ({
   metadata: d.metadata,
   createdAt: d.createdAt,
   version: d.version,
-  seq,
+  seq: provenance.seq,
+  provenance,
 });
 
 export const refOfRow = (row: ArtifactRow): ArtifactRef => ({
@@ -60,6 +61,7 @@ export const refOfRow = (row: ArtifactRow): ArtifactRef => ({
   createdAt: row.created_at.toISOString(),
   version: row.version,
   seq: Number(row.seq),
+  ...provenanceField(row.provenance),
 });
 
 /** Decodes base64 `data`, bounded per request. */

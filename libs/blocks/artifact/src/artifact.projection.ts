@@ -1,5 +1,5 @@
-import { assertNever, type StoredEvent } from '@memsidecar/core';
-import { columnsOf, handles, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import { assertNever, provenanceOf, type StoredEvent } from '@memsidecar/core';
+import { columnsOf, handles, jsonText, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { ArtifactDeleted, ArtifactEvent, ArtifactStored, UploadEvent } from './artifact.events';
 
 /** The artifact block's subjects carry two aggregates: artifacts (their versions) and uploads. */
@@ -30,17 +30,17 @@ async function inChunks<T>(items: T[], work: (chunk: T[]) => Promise<unknown>): 
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) await work(items.slice(i, i + ROWS_PER_STATEMENT));
 }
 
-const UPSERT_ENTRIES = `INSERT INTO artifact_entries (tenant, ns, id, version, blob, size, sha256, content_type, metadata, created_at, updated_at, seq)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::bigint[])
+const UPSERT_ENTRIES = `INSERT INTO artifact_entries (tenant, ns, id, version, blob, size, sha256, content_type, metadata, created_at, updated_at, seq, provenance)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::bigint[], $13::jsonb[])
   ON CONFLICT (tenant, ns, id) DO UPDATE SET version = EXCLUDED.version, blob = EXCLUDED.blob, size = EXCLUDED.size,
     sha256 = EXCLUDED.sha256, content_type = EXCLUDED.content_type, metadata = EXCLUDED.metadata,
-    created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq`;
+    created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq, provenance = EXCLUDED.provenance`;
 
 async function upsertEntries(m: SqlExecutor, events: StoredEvent<ArtifactStored>[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e) => {
     const d = e.data;
-    return [e.tenant, e.ns, e.entity, d.version, d.blob, d.size, d.sha256, d.contentType, JSON.stringify(d.metadata), d.createdAt, d.updatedAt, e.seq];
+    return [e.tenant, e.ns, e.entity, d.version, d.blob, d.size, d.sha256, d.contentType, JSON.stringify(d.metadata), d.createdAt, d.updatedAt, e.seq, jsonText(provenanceOf(e))];
   });
   await m.prepared(UPSERT_ENTRIES, columnsOf(rows));
 }

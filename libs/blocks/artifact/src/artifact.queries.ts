@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import type { Database } from '@memsidecar/projections';
 
 export interface ArtifactRow {
@@ -10,6 +11,7 @@ export interface ArtifactRow {
   metadata: Record<string, string>;
   created_at: Date;
   seq: string;
+  provenance: Provenance | null;
 }
 
 export interface OpenUploadRow {
@@ -18,7 +20,7 @@ export interface OpenUploadRow {
   uuid: string;
 }
 
-const COLUMNS = 'id, version, blob, size, sha256, content_type, metadata, created_at, seq';
+const COLUMNS = 'id, version, blob, size, sha256, content_type, metadata, created_at, seq, provenance';
 
 /** Reads of the artifact read models. */
 export class ArtifactQueries {

@@ -1,3 +1,5 @@
+import type { Provenance } from '@memsidecar/core';
+
 /** What the log knows of one version of an artifact: the bytes live in the blob store. */
 export interface ArtifactRef {
   id: string;
@@ -9,6 +11,8 @@ export interface ArtifactRef {
   createdAt: string;
   version: number;
   seq: number;
+  /** Of the write that stored this version. */
+  provenance?: Provenance;
 }
 
 export interface ArtifactGetResult {

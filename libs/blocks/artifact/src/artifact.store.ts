@@ -1,4 +1,4 @@
-import { requestIdReused, aggregateSubject } from '@memsidecar/core';
+import { provenanceOf, requestIdReused, aggregateSubject } from '@memsidecar/core';
 import { commandMeta, type BlockDependencies, type RequestContext } from '@memsidecar/api';
 import type { StoreArtifact } from './artifact.decider';
 import type { ArtifactStoredData } from './artifact.events';
@@ -26,6 +26,6 @@ export async function storeArtifact(
   const stored = event ?? (await deps.store.last(aggregateSubject(deps.store.prefix, { block: 'artifact', ...address })));
   if (!stored || stored.erased || stored.type !== 'artifact.stored') throw requestIdReused();
   const d = stored.data as ArtifactStoredData;
-  return { ref: refOfVersion(d, stored.seq), blob: d.blob };
+  return { ref: refOfVersion(d, provenanceOf(stored)), blob: d.blob };
 }
 

@@ -1,3 +1,5 @@
+import type { TrustLabel } from '@memsidecar/core';
+
 /** One event of the log as its envelope (CONTRACT §5), with its stream sequence. */
 export interface AuditEvent {
   id: string;
@@ -14,6 +16,9 @@ export interface AuditEvent {
   ns: string;
   entity: string;
   requestId?: string;
+  transport?: string;
+  trust?: TrustLabel;
+  derivedFrom?: number[];
   data: unknown;
   seq: number;
 }

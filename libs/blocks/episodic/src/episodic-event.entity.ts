@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** The episodic read model: one row per appended event, hidden (deleted_at) or removed by expiry. */
@@ -47,4 +48,8 @@ export class EpisodicEventRow {
 
   @Column('bigint')
   seq: string;
+
+  /** Of the append that wrote it; null on rows projected before it was kept. */
+  @Column('jsonb', { nullable: true })
+  provenance: Provenance | null;
 }

@@ -12,7 +12,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { Describe, IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsDerivedFrom, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
 
@@ -57,6 +57,9 @@ export class EpisodicAppendInput extends Namespaced {
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   supersedes?: string[];
+
+  @IsDerivedFrom()
+  derivedFrom?: number[];
 }
 
 export class EpisodicRangeInput extends Namespaced {

@@ -1,6 +1,6 @@
 import { requestIdReused, MemError, aggregateSubject, invalidArgument, newId } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, defaultWithinCap, derivedCommandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { episodicDecider, type EpisodicCommand, type EpisodicState } from './episodic.decider';
 import type { EpisodicEvent, EpisodicEventAppendedData } from './episodic.events';
 import { EpisodicAppendInput, EpisodicExpireInput, EpisodicRangeInput, EpisodicTailInput } from './episodic.dto';
@@ -37,8 +37,8 @@ export function episodicAggregate(deps: BlockDependencies): AggregateType<Episod
 export function episodicOperations(deps: BlockDependencies): Operation[] {
   const queries = new EpisodicQueries(deps.db);
   const aggregate = episodicAggregate(deps);
-  const run = (ctx: RequestContext, ns: string, command: EpisodicCommand) =>
-    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_LOG }, command, commandMeta(ctx));
+  const run = (ctx: RequestContext, ns: string, command: EpisodicCommand, meta = commandMeta(ctx)) =>
+    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_LOG }, command, meta);
 
   return [
     operation<EpisodicAppendInput, EpisodicAppendResult>('episodic', 'append', {
@@ -57,7 +57,7 @@ export function episodicOperations(deps: BlockDependencies): Operation[] {
           dedupKey: i.dedupKey,
           supersedes: i.supersedes,
         };
-        const { event } = await run(ctx, i.ns, command);
+        const { event } = await run(ctx, i.ns, command, await derivedCommandMeta(deps.store, ctx, i.derivedFrom));
         if (event) {
           if (event.type !== 'episodic.event_appended') throw requestIdReused();
           const d = event.data as EpisodicEventAppendedData;

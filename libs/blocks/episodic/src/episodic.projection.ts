@@ -1,4 +1,4 @@
-import { assertNever, type StoredEvent } from '@memsidecar/core';
+import { assertNever, provenanceOf, type StoredEvent } from '@memsidecar/core';
 import { appendRows, columnsOf, handles, jsonText, type CopyColumns, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { EpisodicEvent, EpisodicEventAppended, EpisodicEventsExpired } from './episodic.events';
 
@@ -7,16 +7,16 @@ type Appended = StoredEvent<EpisodicEventAppended>;
 
 const COLUMNS: CopyColumns = {
   tenant: 'text', ns: 'text', cursor: 'int8', id: 'text', type: 'text', payload: 'json', role: 'text', session_id: 'text',
-  metadata: 'jsonb', dedup_key: 'text', supersedes: 'jsonb', created_at: 'timestamptz', seq: 'int8',
+  metadata: 'jsonb', dedup_key: 'text', supersedes: 'jsonb', created_at: 'timestamptz', seq: 'int8', provenance: 'jsonb',
 };
 const INSERT_EVENTS = `INSERT INTO episodic_events (${Object.keys(COLUMNS).join(', ')})
-  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::bigint[])
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::bigint[], $14::jsonb[])
   ON CONFLICT DO NOTHING`;
 
 async function insertRows(sql: SqlExecutor, events: Appended[]): Promise<void> {
   const rows = events.map((e) => {
     const d = e.data;
-    return [e.tenant, e.ns, d.cursor, d.eventId, d.type, JSON.stringify(d.payload ?? null), d.role, d.sessionId, jsonText(d.metadata), d.dedupKey, JSON.stringify(d.supersedes), d.createdAt, e.seq];
+    return [e.tenant, e.ns, d.cursor, d.eventId, d.type, JSON.stringify(d.payload ?? null), d.role, d.sessionId, jsonText(d.metadata), d.dedupKey, JSON.stringify(d.supersedes), d.createdAt, e.seq, jsonText(provenanceOf(e))];
   });
   await appendRows(sql, 'episodic_events', COLUMNS, rows, () => sql.prepared(INSERT_EVENTS, columnsOf(rows)));
 }

@@ -1,5 +1,6 @@
+import { provenanceField, provenanceOf, type Provenance, type StoredEvent } from '@memsidecar/core';
 import type { Database } from '@memsidecar/projections';
-import type { EpisodicEventAppendedData } from './episodic.events';
+import type { EpisodicEventAppended, EpisodicEventAppendedData } from './episodic.events';
 import type { EpisodicWireEvent } from './episodic.replies';
 
 export interface EpisodicRow {
@@ -15,6 +16,7 @@ export interface EpisodicRow {
   created_at: Date;
   deleted_at: Date | null;
   seq: string;
+  provenance: Provenance | null;
 }
 
 export interface RangeFilter {
@@ -30,7 +32,7 @@ export interface RangeFilter {
   maxSeq?: number;
 }
 
-const COLUMNS = 'cursor, id, type, payload, role, session_id, metadata, dedup_key, supersedes, created_at, deleted_at, seq';
+const COLUMNS = 'cursor, id, type, payload, role, session_id, metadata, dedup_key, supersedes, created_at, deleted_at, seq, provenance';
 
 /** Every bound is exclusive and all of them are AND-ed; each maps to an index. */
 function where(tenant: string, ns: string, f: RangeFilter): { clause: string; params: unknown[] } {
@@ -102,10 +104,13 @@ export const toWireEvent = (row: EpisodicRow): EpisodicWireEvent => ({
   supersedes: row.supersedes,
   createdAt: row.created_at.toISOString(),
   ...(row.deleted_at ? { deletedAt: row.deleted_at.toISOString() } : {}),
+  ...provenanceField(row.provenance),
 });
 
 /** The same shape straight from the log, for live tails. */
-export const wireFromAppended = (d: EpisodicEventAppendedData): EpisodicWireEvent => ({
+export const wireFromAppended = (event: StoredEvent<EpisodicEventAppended>): EpisodicWireEvent => wireFromData(event.data, provenanceOf(event));
+
+const wireFromData = (d: EpisodicEventAppendedData, provenance: Provenance): EpisodicWireEvent => ({
   id: d.eventId,
   cursor: d.cursor,
   type: d.type,
@@ -116,4 +121,5 @@ export const wireFromAppended = (d: EpisodicEventAppendedData): EpisodicWireEven
   dedupKey: d.dedupKey,
   supersedes: d.supersedes,
   createdAt: d.createdAt,
+  provenance,
 });

@@ -1,3 +1,5 @@
+import type { Provenance } from '@memsidecar/core';
+
 export interface EpisodicAppendResult {
   id: string;
   /** Per namespace, from 1, strictly increasing, never reused. */
@@ -21,6 +23,8 @@ export interface EpisodicWireEvent {
   createdAt: string;
   /** Only on soft-deleted events read with `includeDeleted`. */
   deletedAt?: string;
+  /** Of the append that wrote it. */
+  provenance?: Provenance;
 }
 
 export interface EpisodicRangeResult {

@@ -39,7 +39,7 @@ describe('episodic tail - the live part survives a lost consumer', () => {
 
   const append = async (ns: string, payload: unknown) => {
     const op = episodicOperations(deps).find((o) => o.name === 'episodic.append')!;
-    const ctx: RequestContext = { principal: { tenant: 't', agent: 'a', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: clock.now() };
+    const ctx: RequestContext = { principal: { tenant: 't', agent: 'a', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: clock.now(), transport: 'test' };
     return (await op.handle!(validateInput(op.input, { ns, type: 'note', payload }), ctx)) as { cursor: number };
   };
 

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@memsidecar/core';
 import type { BlockDependencies, StreamSink } from '@memsidecar/api';
-import type { EpisodicEventAppendedData } from './episodic.events';
+import type { EpisodicEventAppended } from './episodic.events';
 import { EpisodicQueries, toWireEvent, wireFromAppended } from './episodic.queries';
 import type { EpisodicTailItem } from './episodic.replies';
 
@@ -49,9 +49,9 @@ export async function tailEvents(deps: BlockDependencies, queries: EpisodicQueri
 
   await followLive(deps, r, s0, deadline, async (event) => {
     if (event.type !== 'episodic.event_appended') return false;
-    const d = event.data as EpisodicEventAppendedData;
-    if (r.afterCursor !== undefined && d.cursor <= r.afterCursor) return false;
-    await send(wireFromAppended(d));
+    const appended = event as StoredEvent<EpisodicEventAppended>;
+    if (r.afterCursor !== undefined && appended.data.cursor <= r.afterCursor) return false;
+    await send(wireFromAppended(appended));
     return sent >= r.maxEvents;
   });
 }

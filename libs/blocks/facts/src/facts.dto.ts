@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { Describe } from '@memsidecar/api';
+import { Describe, IsDerivedFrom } from '@memsidecar/api';
 
 const SCOPE = 'scope label: a unit of work such as a feature or a bug fix';
 
@@ -30,6 +30,9 @@ export class FactsWriteInput extends InNamespace {
   @IsString()
   @Length(1, 128)
   sessionId?: string;
+
+  @IsDerivedFrom()
+  derivedFrom?: number[];
 }
 
 export class FactsSearchInput extends InNamespace {

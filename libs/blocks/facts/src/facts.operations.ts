@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { MemError, aggregateSubject, newId, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
+import { MemError, aggregateSubject, newId, provenanceField, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { commandMeta, defaultWithinCap, derivedCommandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { factsDecider, type FactsCommand, type FactsState } from './facts.decider';
 import type { FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
 import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsRevertInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from './facts.dto';
@@ -26,7 +26,16 @@ const TYPE_GROUPS: [FactType, keyof FactsReflectResult['groups']][] = [
 ];
 
 const tier = (f: { status: FactStatus }): string => (f.status === 'active' ? 'hot' : f.status);
-const wire = (f: FactHit): WireFact => ({ id: f.id, type: f.type, target: f.target, content: f.content, scope: f.scopeLabel, tier: tier(f), line: formatFact(f) });
+const wire = (f: FactHit): WireFact => ({
+  id: f.id,
+  type: f.type,
+  target: f.target,
+  content: f.content,
+  scope: f.scopeLabel,
+  tier: tier(f),
+  line: formatFact(f),
+  ...provenanceField(f.provenance),
+});
 
 /** What the facts aggregate reads besides the log: the read model and the gauge's capacity. */
 type AggregateDependencies = Pick<BlockDependencies, 'readModels' | 'db' | 'config'>;
@@ -88,8 +97,8 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
   const settings = { maxChars: limits.capacityChars };
   const aggregate = factsAggregate(deps, queries);
   const nsOf = (i: { ns?: string }) => i.ns ?? DEFAULT_NS;
-  const run = (ctx: RequestContext, ns: string, command: FactsCommand) =>
-    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: STORE }, command, commandMeta(ctx));
+  const run = (ctx: RequestContext, ns: string, command: FactsCommand, meta = commandMeta(ctx)) =>
+    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: STORE }, command, meta);
   const scopeIdOf = async (ctx: RequestContext, ns: string, label: string | undefined) => {
     if (!label) return null;
     const scope = await queries.scopeByLabel(ctx.principal.tenant, ns, label);
@@ -112,7 +121,8 @@ export function factsOperations(deps: BlockDependencies): Operation[] {
         const line = formatFact(parsed);
         const hash = createHash('sha256').update(line).digest('hex').slice(0, 16);
         const ns = nsOf(i);
-        const { event } = await run(ctx, ns, { type: 'WriteFact', factId: newId(), newScopeId: newId(), parsed, hash, scopeLabel: i.scope, sessionId: i.sessionId });
+        const meta = await derivedCommandMeta(deps.store, ctx, i.derivedFrom);
+        const { event } = await run(ctx, ns, { type: 'WriteFact', factId: newId(), newScopeId: newId(), parsed, hash, scopeLabel: i.scope, sessionId: i.sessionId }, meta);
         if (!event) {
           const existing = await queries.byHash(ctx.principal.tenant, ns, hash);
           if (!existing) throw new MemError('INTERNAL', 'a duplicate fact was not found');

@@ -1,14 +1,14 @@
-import { assertNever, type StoredEvent } from '@memsidecar/core';
-import { columnsOf, handles, type Projection, type SqlExecutor } from '@memsidecar/projections';
+import { assertNever, provenanceOf, type StoredEvent } from '@memsidecar/core';
+import { columnsOf, handles, jsonText, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { FactRestored, FactsEvent, FactsTicked, FactWrittenEvent } from './facts.events';
 import type { Fact, FactSession } from './facts.model';
 
 type Stored = StoredEvent<FactsEvent>;
 
 const ROWS_PER_STATEMENT = 500;
-const INSERT_FACTS = `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq, superseded_by)
+const INSERT_FACTS = `INSERT INTO fact_entries (tenant, ns, id, type, target, content, scope_id, status, cold_reason, hash, turn, created_at, updated_at, seq, superseded_by, provenance)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-    $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::bigint[], $15::text[])
+    $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::bigint[], $15::text[], $16::jsonb[])
   ON CONFLICT DO NOTHING`;
 
 /** A fact written in this batch and not inserted yet, with the status later events gave it. */
@@ -71,7 +71,7 @@ class FactsBatch {
   async flushFacts(): Promise<void> {
     if (this.pending.size === 0) return;
     const rows = [...this.pending.values()].map(({ e, fact: f, status, coldReason, supersededBy, updatedAt }) => [
-      e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, status, coldReason, f.hash, f.turn, f.createdAt, updatedAt, e.seq, supersededBy,
+      e.tenant, e.ns, f.id, f.type, f.target, f.content, f.scopeId, status, coldReason, f.hash, f.turn, f.createdAt, updatedAt, e.seq, supersededBy, jsonText(provenanceOf(e)),
     ]);
     await this.sql.prepared(INSERT_FACTS, columnsOf(rows));
     this.pending.clear();

@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import type { Database } from '@memsidecar/projections';
 import type { Fact, FactSession, FactState, Scope } from './facts.model';
 import type { FactType } from './notation';
@@ -16,6 +17,7 @@ interface FactRow {
   last_accessed_at: Date | null;
   updated_at: Date;
   scope_label?: string | null;
+  provenance?: Provenance | null;
 }
 
 const toFact = (r: FactRow): Fact => ({
@@ -41,9 +43,12 @@ const toScope = (r: { id: string; label: string; status: Scope['status']; curren
 
 export interface FactHit extends Fact {
   scopeLabel: string | null;
+  provenance: Provenance | null;
 }
 
-const FACT_COLUMNS = `f.id, f.type, f.target, f.content, f.scope_id, f.status, f.cold_reason, f.hash, f.turn, f.created_at, f.last_accessed_at, f.updated_at, s.label AS scope_label`;
+const toHit = (r: FactRow): FactHit => ({ ...toFact(r), scopeLabel: r.scope_label ?? null, provenance: r.provenance ?? null });
+
+const FACT_COLUMNS = `f.id, f.type, f.target, f.content, f.scope_id, f.status, f.cold_reason, f.hash, f.turn, f.created_at, f.last_accessed_at, f.updated_at, f.provenance, s.label AS scope_label`;
 const FROM = `fact_entries f LEFT JOIN fact_scopes s ON s.tenant = f.tenant AND s.ns = f.ns AND s.id = f.scope_id`;
 
 /**
@@ -84,7 +89,7 @@ export class FactsQueries {
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.hash = $3 AND f.status IN ('active', 'cold') ORDER BY f.created_at DESC LIMIT 1`,
       [tenant, ns, hash],
     );
-    return rows[0] ? { ...toFact(rows[0]), scopeLabel: rows[0].scope_label ?? null } : null;
+    return rows[0] ? toHit(rows[0]) : null;
   }
 
   /** The scope with this label: the open one if any, else the most recently used. */
@@ -158,7 +163,7 @@ export class FactsQueries {
          AND f.tsv @@ (${q}) ORDER BY ts_rank(f.tsv, ${q}) DESC, f.updated_at DESC, f.id LIMIT $${params.length}`,
       params,
     );
-    return rows.map((r) => ({ ...toFact(r), scopeLabel: r.scope_label ?? null }));
+    return rows.map(toHit);
   }
 
   /** Hot facts (active, unscoped or in an open scope), newest first. */
@@ -167,7 +172,7 @@ export class FactsQueries {
       `SELECT ${FACT_COLUMNS} FROM ${FROM} WHERE f.tenant = $1 AND f.ns = $2 AND f.status = 'active' AND (f.scope_id IS NULL OR s.status = 'active') ORDER BY f.updated_at DESC, f.id`,
       [tenant, ns],
     );
-    return rows.map((r) => ({ ...toFact(r), scopeLabel: r.scope_label ?? null }));
+    return rows.map(toHit);
   }
 
   async coldCount(tenant: string, ns: string): Promise<number> {
@@ -181,7 +186,7 @@ export class FactsQueries {
        ORDER BY (f.status = 'active') DESC, f.created_at DESC, f.id`,
       [tenant, ns, statuses, scopeId],
     );
-    return rows.map((r) => ({ ...toFact(r), scopeLabel: r.scope_label ?? null }));
+    return rows.map(toHit);
   }
 
   /** Purgeable: superseded and archived facts, optionally only those untouched for `days`. */

@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import type { PressureLevel } from './facts.model';
 import type { FactType } from './notation';
 
@@ -33,6 +34,8 @@ export interface WireFact {
   tier: string;
   /** The fact in notation, `T[target]: content`. */
   line: string;
+  /** Of the write that stored the fact. */
+  provenance?: Provenance;
 }
 
 export interface FactsSearchResult {

@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** The kv read model: the live state of every key, one row per key. */
@@ -32,4 +33,8 @@ export class KvEntry {
 
   @Column('bigint')
   seq: string;
+
+  /** Of the event that set the value; null on rows projected before it was kept. */
+  @Column('jsonb', { nullable: true })
+  provenance: Provenance | null;
 }

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { Describe, IsJsonValue, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
+import { Describe, IsDerivedFrom, IsJsonValue, IsKey, IsNamespace, IsStringMap } from '@memsidecar/api';
 
 const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
 
@@ -42,6 +42,9 @@ export class KvPutInput extends KvNamespaced {
   @IsOptional()
   @IsStringMap()
   metadata?: Record<string, string>;
+
+  @IsDerivedFrom()
+  derivedFrom?: number[];
 }
 
 export class KvGetInput extends KvRead {

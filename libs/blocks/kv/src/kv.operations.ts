@@ -1,6 +1,6 @@
-import { aggregateSubject, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
+import { aggregateSubject, provenanceField, requestIdReused, type AggregateAddress, type CommandMeta, type StoredEvent } from '@memsidecar/core';
 import { historyUpTo, type AggregateRuntime, type AggregateType, type EventLog } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, defaultWithinCap, derivedCommandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { kvDecider, type KvCommand, type KvState, type PastValue } from './kv.decider';
 import type { KvEvent, KvValueSetData } from './kv.events';
 import { KvDeleteInput, KvGetInput, KvListInput, KvMgetInput, KvPutInput, KvRevertInput } from './kv.dto';
@@ -24,6 +24,7 @@ const item = (row: KvRow): KvItem => ({
   updatedAt: row.updated_at.toISOString(),
   expiresAt: iso(row.expires_at),
   metadata: row.metadata ?? {},
+  ...provenanceField(row.provenance),
 });
 
 /** A repeated request id must name the same kind of change it named the first time. */
@@ -66,8 +67,8 @@ export async function revertKey(
 export function kvOperations(deps: BlockDependencies): Operation[] {
   const queries = new KvQueries(deps.db);
   const address = (ctx: RequestContext, ns: string, key: string) => ({ tenant: ctx.principal.tenant, ns, entity: key });
-  const run = (ctx: RequestContext, ns: string, key: string, command: KvCommand) =>
-    deps.runtime.handle(kvAggregate, address(ctx, ns, key), command, commandMeta(ctx));
+  const run = (ctx: RequestContext, ns: string, key: string, command: KvCommand, meta = commandMeta(ctx)) =>
+    deps.runtime.handle(kvAggregate, address(ctx, ns, key), command, meta);
 
   return [
     operation<KvPutInput, KvPutResult>('kv', 'put', {
@@ -75,7 +76,8 @@ export function kvOperations(deps: BlockDependencies): Operation[] {
       input: KvPutInput,
       async handle(i, ctx) {
         assertJsonSize('value', i.value, deps.limits.maxValueBytes);
-        const { event } = await run(ctx, i.ns, i.key, { type: 'PutValue', value: i.value, ttlMs: i.ttlMs, ifVersion: i.ifVersion, metadata: i.metadata });
+        const meta = await derivedCommandMeta(deps.store, ctx, i.derivedFrom);
+        const { event } = await run(ctx, i.ns, i.key, { type: 'PutValue', value: i.value, ttlMs: i.ttlMs, ifVersion: i.ifVersion, metadata: i.metadata }, meta);
         expectType(event!, 'kv.value_set');
         const d = event!.data as KvValueSetData;
         return { version: d.version, createdAt: d.createdAt, updatedAt: d.updatedAt, expiresAt: d.expiresAt, seq: event!.seq };

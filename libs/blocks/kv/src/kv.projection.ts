@@ -1,20 +1,20 @@
-import { assertNever, type StoredEvent } from '@memsidecar/core';
+import { assertNever, provenanceOf, type StoredEvent } from '@memsidecar/core';
 import { columnsOf, handles, jsonText, newestPerAggregate, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { KvEvent, KvValueDeleted, KvValueSet } from './kv.events';
 
 const ROWS_PER_STATEMENT = 500;
 
-const UPSERT_VALUES = `INSERT INTO kv_entries (tenant, ns, key, value, version, created_at, updated_at, expires_at, metadata, seq)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::json[], $5::integer[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::bigint[])
+const UPSERT_VALUES = `INSERT INTO kv_entries (tenant, ns, key, value, version, created_at, updated_at, expires_at, metadata, seq, provenance)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::json[], $5::integer[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::bigint[], $11::jsonb[])
   ON CONFLICT (tenant, ns, key) DO UPDATE SET value = EXCLUDED.value, version = EXCLUDED.version,
     created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at,
-    metadata = EXCLUDED.metadata, seq = EXCLUDED.seq`;
+    metadata = EXCLUDED.metadata, seq = EXCLUDED.seq, provenance = EXCLUDED.provenance`;
 
 async function upsertValues(m: SqlExecutor, events: StoredEvent<KvValueSet>[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e) => {
     const d = e.data;
-    return [e.tenant, e.ns, e.entity, JSON.stringify(d.value), d.version, d.createdAt, d.updatedAt, d.expiresAt, jsonText(d.metadata), e.seq];
+    return [e.tenant, e.ns, e.entity, JSON.stringify(d.value), d.version, d.createdAt, d.updatedAt, d.expiresAt, jsonText(d.metadata), e.seq, jsonText(provenanceOf(e))];
   });
   await m.prepared(UPSERT_VALUES, columnsOf(rows));
 }

@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import type { Database } from '@memsidecar/projections';
 
 export interface KvRow {
@@ -8,9 +9,10 @@ export interface KvRow {
   updated_at: Date;
   expires_at: Date | null;
   metadata: Record<string, string> | null;
+  provenance: Provenance | null;
 }
 
-const COLUMNS = 'key, version, created_at, updated_at, expires_at, metadata';
+const COLUMNS = 'key, version, created_at, updated_at, expires_at, metadata, provenance';
 const LIVE = '(expires_at IS NULL OR expires_at > $3)';
 
 /** Reads of the kv read model; expiry is judged against the service's clock, passed in as `now`. */

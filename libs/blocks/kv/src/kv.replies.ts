@@ -1,3 +1,5 @@
+import type { Provenance } from '@memsidecar/core';
+
 export interface KvPutResult {
   version: number;
   createdAt: string;
@@ -15,6 +17,8 @@ export interface KvItem {
   updatedAt: string;
   expiresAt: string | null;
   metadata: Record<string, string>;
+  /** Of the write that set the value. */
+  provenance?: Provenance;
 }
 
 /** A missing or expired key is `{found: false}`, not an error. */

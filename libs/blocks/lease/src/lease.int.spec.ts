@@ -43,7 +43,7 @@ describe.each(['postgres', 'pglite'] as const)('lease - session release, expiry 
 
   const call = async (op: string, body: Record<string, unknown>, sessionId?: string) => {
     const operation = leaseOperations(deps).find((o) => o.name === op)!;
-    const ctx: RequestContext = { principal: { tenant: 't', agent: 'agent', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: clock.now(), sessionId };
+    const ctx: RequestContext = { principal: { tenant: 't', agent: 'agent', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null }, now: clock.now(), transport: 'test', sessionId };
     return (await operation.handle(validateInput(operation.input, body), ctx)) as any;
   };
 

@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { MetadataValue } from './semantic.events';
 
@@ -59,4 +60,8 @@ export class SemanticRecord {
   /** The record's index in the upsert of `seq`: (seq, position) is the namespace's write order. */
   @Column('integer')
   position: number;
+
+  /** Of the upsert that wrote the current version; null on rows projected before it was kept. */
+  @Column('jsonb', { nullable: true })
+  provenance: Provenance | null;
 }

@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Describe, IsNamespace, IsScalarMap } from '@memsidecar/api';
+import { Describe, IsDerivedFrom, IsNamespace, IsScalarMap } from '@memsidecar/api';
 import type { MetadataValue } from './semantic.events';
 
 const RECORD_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -83,6 +83,10 @@ export class SemanticUpsertInput {
   @ValidateNested({ each: true })
   @Type(() => RecordDto)
   records: RecordDto[];
+
+  /** Applies to every record of the batch. */
+  @IsDerivedFrom()
+  derivedFrom?: number[];
 }
 
 export class PredicateDto {

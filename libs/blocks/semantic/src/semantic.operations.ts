@@ -1,6 +1,6 @@
-import { aggregateSubject, requestIdReused, invalidArgument, newId, type AggregateAddress, type CommandMeta } from '@memsidecar/core';
+import { aggregateSubject, provenanceField, requestIdReused, invalidArgument, newId, type AggregateAddress, type CommandMeta } from '@memsidecar/core';
 import type { AggregateType } from '@memsidecar/event-store';
-import { assertJsonSize, commandMeta, defaultWithinCap, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
+import { assertJsonSize, commandMeta, defaultWithinCap, derivedCommandMeta, operation, type BlockDependencies, type Operation, type RequestContext } from '@memsidecar/api';
 import { EXTERNAL, semanticDecider, type CurrentRecord, type RecordInput, type SemanticCommand, type SemanticState } from './semantic.decider';
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent } from './semantic.events';
 import { SemanticDeleteInput, SemanticExpireInput, SemanticRevertInput, SemanticSearchInput, SemanticUpsertInput, type RecordDto } from './semantic.dto';
@@ -126,8 +126,8 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
   if (embedder instanceof CachedEmbedder) deps.erasure.onForget(() => embedder.clear());
   const search = new SemanticSearch(deps.db);
   const aggregate = semanticAggregate(deps);
-  const run = (ctx: RequestContext, ns: string, command: SemanticCommand) =>
-    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_INDEX }, command, commandMeta(ctx));
+  const run = (ctx: RequestContext, ns: string, command: SemanticCommand, meta = commandMeta(ctx)) =>
+    deps.runtime.handle(aggregate, { tenant: ctx.principal.tenant, ns, entity: NAMESPACE_INDEX }, command, meta);
 
   return [
     operation<SemanticUpsertInput, SemanticUpsertResult>('semantic', 'upsert', {
@@ -137,7 +137,8 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
         const { inputs, embedded } = await toRecordInputs(i.records, embedder, deps.limits.maxValueBytes);
         const bytes = inputs.reduce((n, r) => n + r.vectorB64.length + Buffer.byteLength(JSON.stringify({ ...r, vector: undefined }) ?? ''), 0);
         if (bytes > MAX_EVENT_BYTES) throw invalidArgument('records', `batch is ${bytes} bytes; split it (at most ${MAX_EVENT_BYTES} bytes per upsert)`);
-        const { event } = await run(ctx, i.ns, { type: 'UpsertRecords', embedder: embedded ? embedder.id : null, records: inputs });
+        const meta = await derivedCommandMeta(deps.store, ctx, i.derivedFrom);
+        const { event } = await run(ctx, i.ns, { type: 'UpsertRecords', embedder: embedded ? embedder.id : null, records: inputs }, meta);
         if (!event || event.type !== 'semantic.records_upserted') throw requestIdReused();
         return { items: (event.data as RecordsUpserted['data']).records.map((r) => ({ id: r.id, version: r.version })), seq: event.seq };
       },
@@ -211,6 +212,7 @@ export function semanticOperations(deps: BlockDependencies): Operation[] {
           version: r.version,
           validFrom: r.valid_from.toISOString(),
           validTo: r.valid_to ? r.valid_to.toISOString() : null,
+          ...provenanceField(r.provenance),
           ...(i.includePayload ? { payload: r.payload } : {}),
           ...(i.includeVector ? { vector: vectorOf(r) } : {}),
         });

@@ -1,4 +1,4 @@
-import { assertNever, type StoredEvent } from '@memsidecar/core';
+import { assertNever, provenanceOf, type StoredEvent } from '@memsidecar/core';
 import { handles, type Projection, type SqlExecutor } from '@memsidecar/projections';
 import type { RecordsDeleted, RecordsExpired, RecordsUpserted, SemanticEvent, StoredRecord } from './semantic.events';
 import { decodeVector, float4ArrayParam, normalize } from './vector-codec';
@@ -8,7 +8,7 @@ type Upserted = StoredEvent<RecordsUpserted>;
 type Removal = StoredEvent<RecordsDeleted | RecordsExpired>;
 
 const ROWS_PER_STATEMENT = 500;
-const RECORD_COLUMNS = 16;
+const RECORD_COLUMNS = 17;
 
 /**
  * Whether the read model has pgvector's column (decided by the migration). Resolved through the
@@ -52,17 +52,17 @@ async function upsertRecords(sql: SqlExecutor, upserts: Upsert[], pgvector: bool
     const params: unknown[] = [];
     const rows = upserts.slice(i, i + ROWS_PER_STATEMENT).map(({ e, r, position }) => {
       const embedding = normalize(decodeVector(r.vector));
-      params.push(e.tenant, e.ns, r.id, r.version, r.content, r.vector, float4ArrayParam(embedding), embedding.length, JSON.stringify(r.payload ?? null), r.metadata ?? {}, r.validFrom, r.validTo, r.createdAt, r.updatedAt, e.seq, position);
+      params.push(e.tenant, e.ns, r.id, r.version, r.content, r.vector, float4ArrayParam(embedding), embedding.length, JSON.stringify(r.payload ?? null), r.metadata ?? {}, r.validFrom, r.validTo, r.createdAt, r.updatedAt, e.seq, position, JSON.stringify(provenanceOf(e)));
       const p = (k: number) => `$${params.length - RECORD_COLUMNS + k}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}::real[], ${p(8)}, ${p(9)}::json, ${p(10)}::jsonb, ${p(11)}::timestamptz, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::timestamptz, NULL::timestamptz, ${p(15)}::bigint, ${p(16)}::integer${pgvector ? `, ${p(7)}::real[]::vector` : ''})`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}::real[], ${p(8)}, ${p(9)}::json, ${p(10)}::jsonb, ${p(11)}::timestamptz, ${p(12)}::timestamptz, ${p(13)}::timestamptz, ${p(14)}::timestamptz, NULL::timestamptz, ${p(15)}::bigint, ${p(16)}::integer, ${p(17)}::jsonb${pgvector ? `, ${p(7)}::real[]::vector` : ''})`;
     });
     await sql.query(
-      `INSERT INTO semantic_records (tenant, ns, id, version, content, vector, embedding, dim, payload, metadata, valid_from, valid_to, created_at, updated_at, deleted_at, seq, position${pgvector ? ', embedding_v' : ''})
+      `INSERT INTO semantic_records (tenant, ns, id, version, content, vector, embedding, dim, payload, metadata, valid_from, valid_to, created_at, updated_at, deleted_at, seq, position, provenance${pgvector ? ', embedding_v' : ''})
        VALUES ${rows.join(', ')}
        ON CONFLICT (tenant, ns, id) DO UPDATE SET version = EXCLUDED.version, content = EXCLUDED.content, vector = EXCLUDED.vector,
          embedding = EXCLUDED.embedding, dim = EXCLUDED.dim, payload = EXCLUDED.payload, metadata = EXCLUDED.metadata,
          valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
-         deleted_at = NULL, seq = EXCLUDED.seq, position = EXCLUDED.position${pgvector ? ', embedding_v = EXCLUDED.embedding_v' : ''}`,
+         deleted_at = NULL, seq = EXCLUDED.seq, position = EXCLUDED.position, provenance = EXCLUDED.provenance${pgvector ? ', embedding_v = EXCLUDED.embedding_v' : ''}`,
       params,
     );
   }

@@ -1,3 +1,5 @@
+import type { Provenance } from '@memsidecar/core';
+
 /** Semantic metadata values: strings, finite numbers or booleans; filters keep their types. */
 export type SemanticMetadata = Record<string, string | number | boolean>;
 
@@ -47,6 +49,8 @@ export interface SemanticHit extends SemanticIdHit {
   version: number;
   validFrom: string;
   validTo: string | null;
+  /** Of the upsert that wrote the record's current version. */
+  provenance?: Provenance;
   /** With `includePayload`. */
   payload?: unknown;
   /** With `includeVector`. */

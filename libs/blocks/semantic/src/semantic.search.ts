@@ -1,3 +1,4 @@
+import type { Provenance } from '@memsidecar/core';
 import type { Database } from '@memsidecar/projections';
 import { INDEXED_DIMENSIONS } from './migrations/1763769600500-semantic-records';
 import type { MetadataValue } from './semantic.events';
@@ -16,6 +17,7 @@ export interface HitRow {
   metadata: Record<string, MetadataValue>;
   valid_from: Date;
   valid_to: Date | null;
+  provenance: Provenance | null;
   score: number;
 }
 
@@ -34,7 +36,7 @@ export const BM25 = { k1: 1.2, b: 0.3 } as const;
 /** How many writes away, on each side, a record's neighbour may be (see `neighbors`). */
 export const NEIGHBOR_REACH = 64;
 
-const COLUMNS = ['id', 'version', 'content', 'vector', 'payload', 'metadata', 'valid_from', 'valid_to'];
+const COLUMNS = ['id', 'version', 'content', 'vector', 'payload', 'metadata', 'valid_from', 'valid_to', 'provenance'];
 
 /** A lexeme as a tsquery operand: quoted, with quotes doubled and backslashes escaped. */
 const QUOTED_LEXEME = `'''' || replace(replace(lexeme, E'\\\\', E'\\\\\\\\'), '''', '''''') || ''''`;

@@ -56,6 +56,7 @@ describe.each(['postgres', 'pglite'] as const)('session lease releaser - the cra
   const ctx = (sessionId?: string): RequestContext => ({
     principal: { tenant: 't', agent: 'agent', namespaces: ['*'], ops: ['*'], tokenId: '', expiresAt: null },
     now: clock.now(),
+    transport: 'test',
     sessionId,
   });
   const call = async (op: string, body: Record<string, unknown>, sessionId?: string) => {

@@ -11,9 +11,10 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from memory_sidecar._proto.memsidecar.common.v1 import provenance_pb2 as memsidecar_dot_common_dot_v1_dot_provenance__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmemsidecar/facts/v1/facts.proto\x12\x13memsidecar.facts.v1\"&\n\x08Pressure\x12\x0b\n\x03pct\x18\x01 \x01(\x01\x12\r\n\x05level\x18\x02 \x01(\t\"{\n\x04\x46\x61\x63t\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\x12\n\x05scope\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x0c\n\x04tier\x18\x06 \x01(\t\x12\x0c\n\x04line\x18\x07 \x01(\tB\x08\n\x06_scope\"}\n\x0cWriteRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x12\n\x05scope\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x17\n\nsession_id\x18\x04 \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\r\n\x0b_session_id\"\xeb\x01\n\rWriteResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\t\x12\x12\n\x05scope\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nsuperseded\x18\x06 \x03(\t\x12\x11\n\ttruncated\x18\x07 \x01(\x08\x12/\n\x08pressure\x18\x08 \x01(\x0b\x32\x1d.memsidecar.facts.v1.Pressure\x12\x10\n\x08warnings\x18\t \x03(\t\x12\x10\n\x03seq\x18\n \x01(\x04H\x01\x88\x01\x01\x42\x08\n\x06_scopeB\x06\n\x04_seq\"r\n\rSearchRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\r\n\x05query\x18\x02 \x01(\t\x12\x12\n\x05scope\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x04 \x01(\x05H\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\x08\n\x06_limit\":\n\x0eSearchResponse\x12(\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\"w\n\x0bTickRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x11\n\x04turn\x18\x03 \x01(\x03H\x01\x88\x01\x01\x12\x14\n\x07message\x18\x04 \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_nsB\x07\n\x05_turnB\n\n\x08_message\"\x9c\x01\n\x0cTickResponse\x12\x0e\n\x06\x63ooled\x18\x01 \x03(\t\x12?\n\x07reasons\x18\x02 \x03(\x0b\x32..memsidecar.facts.v1.TickResponse.ReasonsEntry\x12\x0b\n\x03seq\x18\x03 \x01(\x04\x1a.\n\x0cReasonsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\rStatusRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x17\n\nsession_id\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x05\n\x03_nsB\r\n\x0b_session_id\"{\n\x0eStatusResponse\x12\r\n\x05\x62lock\x18\x01 \x01(\t\x12\x0e\n\x06tokens\x18\x02 \x01(\x03\x12/\n\x08pressure\x18\x03 \x01(\x0b\x32\x1d.memsidecar.facts.v1.Pressure\x12\x0b\n\x03hot\x18\x04 \x01(\x03\x12\x0c\n\x04\x63old\x18\x05 \x01(\x03\"U\n\x0eReflectRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x12\n\x05limit\x18\x03 \x01(\x05H\x01\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_limit\"\x98\x02\n\nFactGroups\x12.\n\x0b\x63onstraints\x18\x01 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12,\n\tdecisions\x18\x02 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12)\n\x06values\x18\x03 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12+\n\x08unknowns\x18\x04 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12\'\n\x04\x64one\x18\x05 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12+\n\x08obsolete\x18\x06 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\"`\n\x0fReflectResponse\x12\r\n\x05topic\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\x12/\n\x06groups\x18\x03 \x01(\x0b\x32\x1f.memsidecar.facts.v1.FactGroups\"e\n\rExportRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05scope\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06status\x18\x03 \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\t\n\x07_status\"I\n\x0e\x45xportResponse\x12\r\n\x05lines\x18\x01 \x03(\t\x12(\n\x05\x66\x61\x63ts\x18\x02 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\"v\n\x0cPurgeRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05scope\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x1c\n\x0folder_than_days\x18\x03 \x01(\x05H\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\x12\n\x10_older_than_days\"9\n\rPurgeResponse\x12\x0e\n\x06purged\x18\x01 \x01(\x03\x12\x10\n\x03seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x42\x06\n\x04_seq\"C\n\rRevertRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06to_seq\x18\x03 \x01(\x04\x42\x05\n\x03_ns\"\x98\x01\n\x0eRevertResponse\x12\x10\n\x08restored\x18\x01 \x01(\t\x12\x15\n\x08\x66rom_seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x12\x11\n\x04tier\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x11\n\x04line\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x10\n\x03seq\x18\x05 \x01(\x04H\x03\x88\x01\x01\x42\x0b\n\t_from_seqB\x07\n\x05_tierB\x07\n\x05_lineB\x06\n\x04_seq2\x96\x05\n\x05\x46\x61\x63ts\x12N\n\x05Write\x12!.memsidecar.facts.v1.WriteRequest\x1a\".memsidecar.facts.v1.WriteResponse\x12Q\n\x06Search\x12\".memsidecar.facts.v1.SearchRequest\x1a#.memsidecar.facts.v1.SearchResponse\x12K\n\x04Tick\x12 .memsidecar.facts.v1.TickRequest\x1a!.memsidecar.facts.v1.TickResponse\x12Q\n\x06Status\x12\".memsidecar.facts.v1.StatusRequest\x1a#.memsidecar.facts.v1.StatusResponse\x12T\n\x07Reflect\x12#.memsidecar.facts.v1.ReflectRequest\x1a$.memsidecar.facts.v1.ReflectResponse\x12Q\n\x06\x45xport\x12\".memsidecar.facts.v1.ExportRequest\x1a#.memsidecar.facts.v1.ExportResponse\x12N\n\x05Purge\x12!.memsidecar.facts.v1.PurgeRequest\x1a\".memsidecar.facts.v1.PurgeResponse\x12Q\n\x06Revert\x12\".memsidecar.facts.v1.RevertRequest\x1a#.memsidecar.facts.v1.RevertResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmemsidecar/facts/v1/facts.proto\x12\x13memsidecar.facts.v1\x1a%memsidecar/common/v1/provenance.proto\"&\n\x08Pressure\x12\x0b\n\x03pct\x18\x01 \x01(\x01\x12\r\n\x05level\x18\x02 \x01(\t\"\xc5\x01\n\x04\x46\x61\x63t\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\x12\n\x05scope\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x0c\n\x04tier\x18\x06 \x01(\t\x12\x0c\n\x04line\x18\x07 \x01(\t\x12\x39\n\nprovenance\x18\x08 \x01(\x0b\x32 .memsidecar.common.v1.ProvenanceH\x01\x88\x01\x01\x42\x08\n\x06_scopeB\r\n\x0b_provenance\"\x93\x01\n\x0cWriteRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x12\n\x05scope\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x17\n\nsession_id\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x14\n\x0c\x64\x65rived_from\x18\x05 \x03(\x04\x42\x05\n\x03_nsB\x08\n\x06_scopeB\r\n\x0b_session_id\"\xeb\x01\n\rWriteResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0e\n\x06target\x18\x04 \x01(\t\x12\x12\n\x05scope\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nsuperseded\x18\x06 \x03(\t\x12\x11\n\ttruncated\x18\x07 \x01(\x08\x12/\n\x08pressure\x18\x08 \x01(\x0b\x32\x1d.memsidecar.facts.v1.Pressure\x12\x10\n\x08warnings\x18\t \x03(\t\x12\x10\n\x03seq\x18\n \x01(\x04H\x01\x88\x01\x01\x42\x08\n\x06_scopeB\x06\n\x04_seq\"r\n\rSearchRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\r\n\x05query\x18\x02 \x01(\t\x12\x12\n\x05scope\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x04 \x01(\x05H\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\x08\n\x06_limit\":\n\x0eSearchResponse\x12(\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\"w\n\x0bTickRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x11\n\x04turn\x18\x03 \x01(\x03H\x01\x88\x01\x01\x12\x14\n\x07message\x18\x04 \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_nsB\x07\n\x05_turnB\n\n\x08_message\"\x9c\x01\n\x0cTickResponse\x12\x0e\n\x06\x63ooled\x18\x01 \x03(\t\x12?\n\x07reasons\x18\x02 \x03(\x0b\x32..memsidecar.facts.v1.TickResponse.ReasonsEntry\x12\x0b\n\x03seq\x18\x03 \x01(\x04\x1a.\n\x0cReasonsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\rStatusRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x17\n\nsession_id\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x05\n\x03_nsB\r\n\x0b_session_id\"{\n\x0eStatusResponse\x12\r\n\x05\x62lock\x18\x01 \x01(\t\x12\x0e\n\x06tokens\x18\x02 \x01(\x03\x12/\n\x08pressure\x18\x03 \x01(\x0b\x32\x1d.memsidecar.facts.v1.Pressure\x12\x0b\n\x03hot\x18\x04 \x01(\x03\x12\x0c\n\x04\x63old\x18\x05 \x01(\x03\"U\n\x0eReflectRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x12\n\x05limit\x18\x03 \x01(\x05H\x01\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_limit\"\x98\x02\n\nFactGroups\x12.\n\x0b\x63onstraints\x18\x01 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12,\n\tdecisions\x18\x02 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12)\n\x06values\x18\x03 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12+\n\x08unknowns\x18\x04 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12\'\n\x04\x64one\x18\x05 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\x12+\n\x08obsolete\x18\x06 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\"`\n\x0fReflectResponse\x12\r\n\x05topic\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\x12/\n\x06groups\x18\x03 \x01(\x0b\x32\x1f.memsidecar.facts.v1.FactGroups\"e\n\rExportRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05scope\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06status\x18\x03 \x01(\tH\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\t\n\x07_status\"I\n\x0e\x45xportResponse\x12\r\n\x05lines\x18\x01 \x03(\t\x12(\n\x05\x66\x61\x63ts\x18\x02 \x03(\x0b\x32\x19.memsidecar.facts.v1.Fact\"v\n\x0cPurgeRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05scope\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x1c\n\x0folder_than_days\x18\x03 \x01(\x05H\x02\x88\x01\x01\x42\x05\n\x03_nsB\x08\n\x06_scopeB\x12\n\x10_older_than_days\"9\n\rPurgeResponse\x12\x0e\n\x06purged\x18\x01 \x01(\x03\x12\x10\n\x03seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x42\x06\n\x04_seq\"C\n\rRevertRequest\x12\x0f\n\x02ns\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06to_seq\x18\x03 \x01(\x04\x42\x05\n\x03_ns\"\x98\x01\n\x0eRevertResponse\x12\x10\n\x08restored\x18\x01 \x01(\t\x12\x15\n\x08\x66rom_seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x12\x11\n\x04tier\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x11\n\x04line\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x10\n\x03seq\x18\x05 \x01(\x04H\x03\x88\x01\x01\x42\x0b\n\t_from_seqB\x07\n\x05_tierB\x07\n\x05_lineB\x06\n\x04_seq2\x96\x05\n\x05\x46\x61\x63ts\x12N\n\x05Write\x12!.memsidecar.facts.v1.WriteRequest\x1a\".memsidecar.facts.v1.WriteResponse\x12Q\n\x06Search\x12\".memsidecar.facts.v1.SearchRequest\x1a#.memsidecar.facts.v1.SearchResponse\x12K\n\x04Tick\x12 .memsidecar.facts.v1.TickRequest\x1a!.memsidecar.facts.v1.TickResponse\x12Q\n\x06Status\x12\".memsidecar.facts.v1.StatusRequest\x1a#.memsidecar.facts.v1.StatusResponse\x12T\n\x07Reflect\x12#.memsidecar.facts.v1.ReflectRequest\x1a$.memsidecar.facts.v1.ReflectResponse\x12Q\n\x06\x45xport\x12\".memsidecar.facts.v1.ExportRequest\x1a#.memsidecar.facts.v1.ExportResponse\x12N\n\x05Purge\x12!.memsidecar.facts.v1.PurgeRequest\x1a\".memsidecar.facts.v1.PurgeResponse\x12Q\n\x06Revert\x12\".memsidecar.facts.v1.RevertRequest\x1a#.memsidecar.facts.v1.RevertResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'memsidecar.facts.v1.facts_pb2', globals())
@@ -22,46 +23,46 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _TICKRESPONSE_REASONSENTRY._options = None
   _TICKRESPONSE_REASONSENTRY._serialized_options = b'8\001'
-  _PRESSURE._serialized_start=56
-  _PRESSURE._serialized_end=94
-  _FACT._serialized_start=96
-  _FACT._serialized_end=219
-  _WRITEREQUEST._serialized_start=221
-  _WRITEREQUEST._serialized_end=346
-  _WRITERESPONSE._serialized_start=349
-  _WRITERESPONSE._serialized_end=584
-  _SEARCHREQUEST._serialized_start=586
-  _SEARCHREQUEST._serialized_end=700
-  _SEARCHRESPONSE._serialized_start=702
-  _SEARCHRESPONSE._serialized_end=760
-  _TICKREQUEST._serialized_start=762
-  _TICKREQUEST._serialized_end=881
-  _TICKRESPONSE._serialized_start=884
-  _TICKRESPONSE._serialized_end=1040
-  _TICKRESPONSE_REASONSENTRY._serialized_start=994
-  _TICKRESPONSE_REASONSENTRY._serialized_end=1040
-  _STATUSREQUEST._serialized_start=1042
-  _STATUSREQUEST._serialized_end=1121
-  _STATUSRESPONSE._serialized_start=1123
-  _STATUSRESPONSE._serialized_end=1246
-  _REFLECTREQUEST._serialized_start=1248
-  _REFLECTREQUEST._serialized_end=1333
-  _FACTGROUPS._serialized_start=1336
-  _FACTGROUPS._serialized_end=1616
-  _REFLECTRESPONSE._serialized_start=1618
-  _REFLECTRESPONSE._serialized_end=1714
-  _EXPORTREQUEST._serialized_start=1716
-  _EXPORTREQUEST._serialized_end=1817
-  _EXPORTRESPONSE._serialized_start=1819
-  _EXPORTRESPONSE._serialized_end=1892
-  _PURGEREQUEST._serialized_start=1894
-  _PURGEREQUEST._serialized_end=2012
-  _PURGERESPONSE._serialized_start=2014
-  _PURGERESPONSE._serialized_end=2071
-  _REVERTREQUEST._serialized_start=2073
-  _REVERTREQUEST._serialized_end=2140
-  _REVERTRESPONSE._serialized_start=2143
-  _REVERTRESPONSE._serialized_end=2295
-  _FACTS._serialized_start=2298
-  _FACTS._serialized_end=2960
+  _PRESSURE._serialized_start=95
+  _PRESSURE._serialized_end=133
+  _FACT._serialized_start=136
+  _FACT._serialized_end=333
+  _WRITEREQUEST._serialized_start=336
+  _WRITEREQUEST._serialized_end=483
+  _WRITERESPONSE._serialized_start=486
+  _WRITERESPONSE._serialized_end=721
+  _SEARCHREQUEST._serialized_start=723
+  _SEARCHREQUEST._serialized_end=837
+  _SEARCHRESPONSE._serialized_start=839
+  _SEARCHRESPONSE._serialized_end=897
+  _TICKREQUEST._serialized_start=899
+  _TICKREQUEST._serialized_end=1018
+  _TICKRESPONSE._serialized_start=1021
+  _TICKRESPONSE._serialized_end=1177
+  _TICKRESPONSE_REASONSENTRY._serialized_start=1131
+  _TICKRESPONSE_REASONSENTRY._serialized_end=1177
+  _STATUSREQUEST._serialized_start=1179
+  _STATUSREQUEST._serialized_end=1258
+  _STATUSRESPONSE._serialized_start=1260
+  _STATUSRESPONSE._serialized_end=1383
+  _REFLECTREQUEST._serialized_start=1385
+  _REFLECTREQUEST._serialized_end=1470
+  _FACTGROUPS._serialized_start=1473
+  _FACTGROUPS._serialized_end=1753
+  _REFLECTRESPONSE._serialized_start=1755
+  _REFLECTRESPONSE._serialized_end=1851
+  _EXPORTREQUEST._serialized_start=1853
+  _EXPORTREQUEST._serialized_end=1954
+  _EXPORTRESPONSE._serialized_start=1956
+  _EXPORTRESPONSE._serialized_end=2029
+  _PURGEREQUEST._serialized_start=2031
+  _PURGEREQUEST._serialized_end=2149
+  _PURGERESPONSE._serialized_start=2151
+  _PURGERESPONSE._serialized_end=2208
+  _REVERTREQUEST._serialized_start=2210
+  _REVERTREQUEST._serialized_end=2277
+  _REVERTRESPONSE._serialized_start=2280
+  _REVERTRESPONSE._serialized_end=2432
+  _FACTS._serialized_start=2435
+  _FACTS._serialized_end=3097
 # @@protoc_insertion_point(module_scope)

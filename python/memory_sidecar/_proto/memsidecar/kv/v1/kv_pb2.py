@@ -12,9 +12,10 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from memory_sidecar._proto.memsidecar.common.v1 import provenance_pb2 as memsidecar_dot_common_dot_v1_dot_provenance__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19memsidecar/kv/v1/kv.proto\x12\x10memsidecar.kv.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x83\x02\n\nPutRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x13\n\x06ttl_ms\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\nif_version\x18\x05 \x01(\x03H\x01\x88\x01\x01\x12<\n\x08metadata\x18\x06 \x03(\x0b\x32*.memsidecar.kv.v1.PutRequest.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\t\n\x07_ttl_msB\r\n\x0b_if_version\"{\n\x0bPutResponse\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x12\n\ncreated_at\x18\x02 \x01(\t\x12\x12\n\nupdated_at\x18\x03 \x01(\t\x12\x17\n\nexpires_at\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x0b\n\x03seq\x18\x05 \x01(\x04\x42\r\n\x0b_expires_at\"G\n\nGetRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x14\n\x07min_seq\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\n\n\x08_min_seq\"\xf6\x02\n\x0bGetResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x10\n\x03key\x18\x02 \x01(\tH\x00\x88\x01\x01\x12*\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueH\x01\x88\x01\x01\x12\x14\n\x07version\x18\x04 \x01(\x03H\x02\x88\x01\x01\x12\x17\n\ncreated_at\x18\x05 \x01(\tH\x03\x88\x01\x01\x12\x17\n\nupdated_at\x18\x06 \x01(\tH\x04\x88\x01\x01\x12\x17\n\nexpires_at\x18\x07 \x01(\tH\x05\x88\x01\x01\x12=\n\x08metadata\x18\x08 \x03(\x0b\x32+.memsidecar.kv.v1.GetResponse.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x06\n\x04_keyB\x08\n\x06_valueB\n\n\x08_versionB\r\n\x0b_created_atB\r\n\x0b_updated_atB\r\n\x0b_expires_at\"\x93\x02\n\x04Item\x12\x0b\n\x03key\x18\x01 \x01(\t\x12*\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00\x88\x01\x01\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x12\n\nupdated_at\x18\x05 \x01(\t\x12\x17\n\nexpires_at\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x36\n\x08metadata\x18\x07 \x03(\x0b\x32$.memsidecar.kv.v1.Item.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06_valueB\r\n\x0b_expires_at\"I\n\x0bMgetRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0c\n\x04keys\x18\x02 \x03(\t\x12\x14\n\x07min_seq\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\n\n\x08_min_seq\"5\n\x0cMgetResponse\x12%\n\x05items\x18\x01 \x03(\x0b\x32\x16.memsidecar.kv.v1.Item\"P\n\rDeleteRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x17\n\nif_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\r\n\x0b_if_version\";\n\x0e\x44\x65leteResponse\x12\x0f\n\x07\x65xisted\x18\x01 \x01(\x08\x12\x10\n\x03seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x42\x06\n\x04_seq\"`\n\rRevertRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0e\n\x06to_seq\x18\x03 \x01(\x04\x12\x17\n\nif_version\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\r\n\x0b_if_version\"q\n\x0eRevertResponse\x12\x10\n\x08restored\x18\x01 \x01(\t\x12\x15\n\x08\x66rom_seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x10\n\x03seq\x18\x04 \x01(\x04H\x01\x88\x01\x01\x42\x0b\n\t_from_seqB\x06\n\x04_seq\"\xf5\x01\n\x0bListRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x13\n\x06prefix\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0bstart_after\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\x1b\n\x0einclude_values\x18\x05 \x01(\x08H\x03\x88\x01\x01\x12\x14\n\x07min_seq\x18\x06 \x01(\x04H\x04\x88\x01\x01\x12\x14\n\x07reverse\x18\x07 \x01(\x08H\x05\x88\x01\x01\x42\t\n\x07_prefixB\x0e\n\x0c_start_afterB\x08\n\x06_limitB\x11\n\x0f_include_valuesB\n\n\x08_min_seqB\n\n\x08_reverse\"i\n\x0cListResponse\x12%\n\x05items\x18\x01 \x03(\x0b\x32\x16.memsidecar.kv.v1.Item\x12\x1d\n\x10next_start_after\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x13\n\x11_next_start_after2\xb4\x03\n\x02Kv\x12\x42\n\x03Put\x12\x1c.memsidecar.kv.v1.PutRequest\x1a\x1d.memsidecar.kv.v1.PutResponse\x12\x42\n\x03Get\x12\x1c.memsidecar.kv.v1.GetRequest\x1a\x1d.memsidecar.kv.v1.GetResponse\x12\x45\n\x04Mget\x12\x1d.memsidecar.kv.v1.MgetRequest\x1a\x1e.memsidecar.kv.v1.MgetResponse\x12K\n\x06\x44\x65lete\x12\x1f.memsidecar.kv.v1.DeleteRequest\x1a .memsidecar.kv.v1.DeleteResponse\x12K\n\x06Revert\x12\x1f.memsidecar.kv.v1.RevertRequest\x1a .memsidecar.kv.v1.RevertResponse\x12\x45\n\x04List\x12\x1d.memsidecar.kv.v1.ListRequest\x1a\x1e.memsidecar.kv.v1.ListResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19memsidecar/kv/v1/kv.proto\x12\x10memsidecar.kv.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a%memsidecar/common/v1/provenance.proto\"\x99\x02\n\nPutRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x13\n\x06ttl_ms\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\nif_version\x18\x05 \x01(\x03H\x01\x88\x01\x01\x12<\n\x08metadata\x18\x06 \x03(\x0b\x32*.memsidecar.kv.v1.PutRequest.MetadataEntry\x12\x14\n\x0c\x64\x65rived_from\x18\x07 \x03(\x04\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\t\n\x07_ttl_msB\r\n\x0b_if_version\"{\n\x0bPutResponse\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x12\n\ncreated_at\x18\x02 \x01(\t\x12\x12\n\nupdated_at\x18\x03 \x01(\t\x12\x17\n\nexpires_at\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x0b\n\x03seq\x18\x05 \x01(\x04\x42\r\n\x0b_expires_at\"G\n\nGetRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x14\n\x07min_seq\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\n\n\x08_min_seq\"\xc0\x03\n\x0bGetResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x10\n\x03key\x18\x02 \x01(\tH\x00\x88\x01\x01\x12*\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueH\x01\x88\x01\x01\x12\x14\n\x07version\x18\x04 \x01(\x03H\x02\x88\x01\x01\x12\x17\n\ncreated_at\x18\x05 \x01(\tH\x03\x88\x01\x01\x12\x17\n\nupdated_at\x18\x06 \x01(\tH\x04\x88\x01\x01\x12\x17\n\nexpires_at\x18\x07 \x01(\tH\x05\x88\x01\x01\x12=\n\x08metadata\x18\x08 \x03(\x0b\x32+.memsidecar.kv.v1.GetResponse.MetadataEntry\x12\x39\n\nprovenance\x18\t \x01(\x0b\x32 .memsidecar.common.v1.ProvenanceH\x06\x88\x01\x01\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x06\n\x04_keyB\x08\n\x06_valueB\n\n\x08_versionB\r\n\x0b_created_atB\r\n\x0b_updated_atB\r\n\x0b_expires_atB\r\n\x0b_provenance\"\xdd\x02\n\x04Item\x12\x0b\n\x03key\x18\x01 \x01(\t\x12*\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00\x88\x01\x01\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x12\n\nupdated_at\x18\x05 \x01(\t\x12\x17\n\nexpires_at\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x36\n\x08metadata\x18\x07 \x03(\x0b\x32$.memsidecar.kv.v1.Item.MetadataEntry\x12\x39\n\nprovenance\x18\x08 \x01(\x0b\x32 .memsidecar.common.v1.ProvenanceH\x02\x88\x01\x01\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06_valueB\r\n\x0b_expires_atB\r\n\x0b_provenance\"I\n\x0bMgetRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0c\n\x04keys\x18\x02 \x03(\t\x12\x14\n\x07min_seq\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\n\n\x08_min_seq\"5\n\x0cMgetResponse\x12%\n\x05items\x18\x01 \x03(\x0b\x32\x16.memsidecar.kv.v1.Item\"P\n\rDeleteRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x17\n\nif_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\r\n\x0b_if_version\";\n\x0e\x44\x65leteResponse\x12\x0f\n\x07\x65xisted\x18\x01 \x01(\x08\x12\x10\n\x03seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x42\x06\n\x04_seq\"`\n\rRevertRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0e\n\x06to_seq\x18\x03 \x01(\x04\x12\x17\n\nif_version\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\r\n\x0b_if_version\"q\n\x0eRevertResponse\x12\x10\n\x08restored\x18\x01 \x01(\t\x12\x15\n\x08\x66rom_seq\x18\x02 \x01(\x04H\x00\x88\x01\x01\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x10\n\x03seq\x18\x04 \x01(\x04H\x01\x88\x01\x01\x42\x0b\n\t_from_seqB\x06\n\x04_seq\"\xf5\x01\n\x0bListRequest\x12\n\n\x02ns\x18\x01 \x01(\t\x12\x13\n\x06prefix\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0bstart_after\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\x1b\n\x0einclude_values\x18\x05 \x01(\x08H\x03\x88\x01\x01\x12\x14\n\x07min_seq\x18\x06 \x01(\x04H\x04\x88\x01\x01\x12\x14\n\x07reverse\x18\x07 \x01(\x08H\x05\x88\x01\x01\x42\t\n\x07_prefixB\x0e\n\x0c_start_afterB\x08\n\x06_limitB\x11\n\x0f_include_valuesB\n\n\x08_min_seqB\n\n\x08_reverse\"i\n\x0cListResponse\x12%\n\x05items\x18\x01 \x03(\x0b\x32\x16.memsidecar.kv.v1.Item\x12\x1d\n\x10next_start_after\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x13\n\x11_next_start_after2\xb4\x03\n\x02Kv\x12\x42\n\x03Put\x12\x1c.memsidecar.kv.v1.PutRequest\x1a\x1d.memsidecar.kv.v1.PutResponse\x12\x42\n\x03Get\x12\x1c.memsidecar.kv.v1.GetRequest\x1a\x1d.memsidecar.kv.v1.GetResponse\x12\x45\n\x04Mget\x12\x1d.memsidecar.kv.v1.MgetRequest\x1a\x1e.memsidecar.kv.v1.MgetResponse\x12K\n\x06\x44\x65lete\x12\x1f.memsidecar.kv.v1.DeleteRequest\x1a .memsidecar.kv.v1.DeleteResponse\x12K\n\x06Revert\x12\x1f.memsidecar.kv.v1.RevertRequest\x1a .memsidecar.kv.v1.RevertResponse\x12\x45\n\x04List\x12\x1d.memsidecar.kv.v1.ListRequest\x1a\x1e.memsidecar.kv.v1.ListResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'memsidecar.kv.v1.kv_pb2', globals())
@@ -27,38 +28,38 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETRESPONSE_METADATAENTRY._serialized_options = b'8\001'
   _ITEM_METADATAENTRY._options = None
   _ITEM_METADATAENTRY._serialized_options = b'8\001'
-  _PUTREQUEST._serialized_start=78
-  _PUTREQUEST._serialized_end=337
-  _PUTREQUEST_METADATAENTRY._serialized_start=264
-  _PUTREQUEST_METADATAENTRY._serialized_end=311
-  _PUTRESPONSE._serialized_start=339
-  _PUTRESPONSE._serialized_end=462
-  _GETREQUEST._serialized_start=464
-  _GETREQUEST._serialized_end=535
-  _GETRESPONSE._serialized_start=538
-  _GETRESPONSE._serialized_end=912
-  _GETRESPONSE_METADATAENTRY._serialized_start=264
-  _GETRESPONSE_METADATAENTRY._serialized_end=311
-  _ITEM._serialized_start=915
-  _ITEM._serialized_end=1190
-  _ITEM_METADATAENTRY._serialized_start=264
-  _ITEM_METADATAENTRY._serialized_end=311
-  _MGETREQUEST._serialized_start=1192
-  _MGETREQUEST._serialized_end=1265
-  _MGETRESPONSE._serialized_start=1267
-  _MGETRESPONSE._serialized_end=1320
-  _DELETEREQUEST._serialized_start=1322
-  _DELETEREQUEST._serialized_end=1402
-  _DELETERESPONSE._serialized_start=1404
-  _DELETERESPONSE._serialized_end=1463
-  _REVERTREQUEST._serialized_start=1465
-  _REVERTREQUEST._serialized_end=1561
-  _REVERTRESPONSE._serialized_start=1563
-  _REVERTRESPONSE._serialized_end=1676
-  _LISTREQUEST._serialized_start=1679
-  _LISTREQUEST._serialized_end=1924
-  _LISTRESPONSE._serialized_start=1926
-  _LISTRESPONSE._serialized_end=2031
-  _KV._serialized_start=2034
-  _KV._serialized_end=2470
+  _PUTREQUEST._serialized_start=117
+  _PUTREQUEST._serialized_end=398
+  _PUTREQUEST_METADATAENTRY._serialized_start=325
+  _PUTREQUEST_METADATAENTRY._serialized_end=372
+  _PUTRESPONSE._serialized_start=400
+  _PUTRESPONSE._serialized_end=523
+  _GETREQUEST._serialized_start=525
+  _GETREQUEST._serialized_end=596
+  _GETRESPONSE._serialized_start=599
+  _GETRESPONSE._serialized_end=1047
+  _GETRESPONSE_METADATAENTRY._serialized_start=325
+  _GETRESPONSE_METADATAENTRY._serialized_end=372
+  _ITEM._serialized_start=1050
+  _ITEM._serialized_end=1399
+  _ITEM_METADATAENTRY._serialized_start=325
+  _ITEM_METADATAENTRY._serialized_end=372
+  _MGETREQUEST._serialized_start=1401
+  _MGETREQUEST._serialized_end=1474
+  _MGETRESPONSE._serialized_start=1476
+  _MGETRESPONSE._serialized_end=1529
+  _DELETEREQUEST._serialized_start=1531
+  _DELETEREQUEST._serialized_end=1611
+  _DELETERESPONSE._serialized_start=1613
+  _DELETERESPONSE._serialized_end=1672
+  _REVERTREQUEST._serialized_start=1674
+  _REVERTREQUEST._serialized_end=1770
+  _REVERTRESPONSE._serialized_start=1772
+  _REVERTRESPONSE._serialized_end=1885
+  _LISTREQUEST._serialized_start=1888
+  _LISTREQUEST._serialized_end=2133
+  _LISTRESPONSE._serialized_start=2135
+  _LISTRESPONSE._serialized_end=2240
+  _KV._serialized_start=2243
+  _KV._serialized_end=2679
 # @@protoc_insertion_point(module_scope)

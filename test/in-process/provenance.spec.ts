@@ -1,0 +1,5 @@
+import { BLOCKS } from '@memsidecar/platform';
+import { describeInProcess } from '../support/in-process';
+import { provenanceCases, provenanceEnv } from './provenance.cases';
+
+describeInProcess('provenance', 'pglite', { blocks: BLOCKS, env: provenanceEnv() }, provenanceCases);
