@@ -20,7 +20,7 @@ const WORDS = 'deploy cache auth retry queue index vector billing search latency
 
 export interface BenchEvent {
   subject: string;
-  data: Uint8Array;
+  envelope: EventEnvelope;
 }
 
 /** Deterministic pseudo-random numbers, so every run writes the same log. */
@@ -53,7 +53,6 @@ const MIX: [kind: string, perMille: number][] = [
 
 export class EventMix {
   private readonly next = random(42);
-  private readonly encoder = new TextEncoder();
   private readonly kinds: string[] = MIX.flatMap(([kind, n]) => Array<string>(n).fill(kind));
   private readonly base = Date.UTC(2026, 0, 1);
   private i = 0;
@@ -67,12 +66,12 @@ export class EventMix {
   private readonly artifactVersions = new Map<string, { version: number; blob: string }>();
   private readonly vectors = Array.from({ length: 64 }, (_, k) => vector(random(k + 1)));
 
-  /** The next event: its subject and the encoded envelope. */
+  /** The next event: its subject and envelope. */
   event(): BenchEvent {
     this.i++;
     const kind = this.kinds[Math.floor(this.next() * this.kinds.length)];
     const [block, envelope] = this.build(kind);
-    return { subject: aggregateSubject('mem', { block, tenant: envelope.tenant, ns: envelope.ns, entity: envelope.entity }), data: this.encoder.encode(JSON.stringify(envelope)) };
+    return { subject: aggregateSubject('mem', { block, tenant: envelope.tenant, ns: envelope.ns, entity: envelope.entity }), envelope };
   }
 
   private pick<T>(items: T[]): T {

@@ -54,6 +54,11 @@ export class SubjectErasure {
     private readonly deps: { store: EventLog; keys: SubjectKeys; db: Database; readModels: ReadModels; projections: readonly Projection[]; waitMs: number },
   ) {}
 
+  /** The data keys payloads are sealed with (blocks seal what they keep beside the log with them too). */
+  get keys(): SubjectKeys {
+    return this.deps.keys;
+  }
+
   /** Tells `listener` of every subject erased, by this instance or another: for caches this instance holds. */
   onForget(listener: (subject: ErasureSubject) => void): void {
     this.deps.keys.onDestroyed(listener);

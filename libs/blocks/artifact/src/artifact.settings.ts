@@ -4,6 +4,7 @@ import { coversNamespace, type ErasureSubject } from '@memsidecar/event-store';
 import type { BlobStore } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
 import { JetStreamBlobStore } from './jetstream-blob-store';
+import { SealedBlobStore } from './sealed-blob-store';
 
 /** Largest decoded `data` of one request or reply (put, append, get). */
 export const MAX_DATA_BYTES = 512 * 1024;
@@ -34,7 +35,12 @@ export function artifactSettings(c: ArtifactConfig): ArtifactSettings {
 /** The bucket is named after the event log's stream, so two deployments on one NATS never share blobs. */
 export const artifactBucket = (stream: string): string => `${stream}_ARTIFACTS`;
 
-export function openBlobStore(deps: BlockDependencies, settings: ArtifactSettings): Promise<BlobStore> {
+/** The configured store, its bytes sealed with the namespace's data key like the log's payloads. */
+export async function openBlobStore(deps: BlockDependencies, settings: ArtifactSettings): Promise<BlobStore> {
+  return new SealedBlobStore(await openPlainBlobStore(deps, settings), deps.erasure.keys, deps.config.encryption.mode === 'on');
+}
+
+function openPlainBlobStore(deps: BlockDependencies, settings: ArtifactSettings): Promise<BlobStore> {
   if (settings.store.kind === 'fs') return Promise.resolve(new FsBlobStore(settings.store.dir));
   const { nc, options } = jetStreamOf(deps, 'an artifact store in JetStream');
   return JetStreamBlobStore.open(nc, artifactBucket(options.stream), options.replicas);
