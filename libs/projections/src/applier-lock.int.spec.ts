@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregateRuntime } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { kvAggregate, kvProjection, kvBlock } from '@memsidecar/kv';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { ProjectionRunner, ReadModels, withRequestLedger } from './index';
 import { ApplierLock } from './applier-lock';
@@ -26,7 +26,7 @@ describe('read models of two instances sharing one Postgres database', () => {
   const put = async () => (await runtime.handle(kvAggregate, { tenant: 't', ns: 'n', entity: `k${++n % 7}` }, { type: 'PutValue', value: n }, { now: new Date(), tenant: 't', agent: 'a' })).event!.seq;
 
   beforeAll(async () => {
-    infra = await openIntegrationInfra('postgres', { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    infra = await openIntegrationInfra('postgres', { entities: kvBlock.entities, migrations: kvBlock.migrations });
     runtime = new AggregateRuntime(infra.store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 100, conflictRetries: 5, rememberedRequests: 100 });
     applier = instance();
     await applier.start();
@@ -73,7 +73,7 @@ describe('read models of two instances sharing one Postgres database', () => {
 
 describe('a standby whose applier holds the lock but applies nothing', () => {
   it('applies what the applier leaves unapplied for a second, and stays on standby', async () => {
-    const infra = await openIntegrationInfra('postgres', { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    const infra = await openIntegrationInfra('postgres', { entities: kvBlock.entities, migrations: kvBlock.migrations });
     // Holds the lock and does nothing else: an applier that is stuck, not gone.
     const stuck = new ApplierLock(infra.db, quiet);
     const standby = new ReadModels(withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, infra.store, infra.db, quiet)), infra.db, 5_000, { log: infra.store, logger: quiet });

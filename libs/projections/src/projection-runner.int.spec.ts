@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { kvAggregate, kvProjection, kvBlock } from '@memsidecar/kv';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { Database, ProjectionRunner } from './index';
 
@@ -13,7 +13,7 @@ describe.each(['postgres', 'pglite'] as const)('projections - kv read model on %
   let db: Database;
 
   beforeAll(async () => {
-    infra = await openIntegrationInfra(kind, { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    infra = await openIntegrationInfra(kind, { entities: kvBlock.entities, migrations: kvBlock.migrations });
     ({ store, db } = infra);
     const runtime = new AggregateRuntime(store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 5, rememberedRequests: 10 });
     const meta = (i: number) => ({ now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), tenant: i % 3 ? 'acme' : 'globex', agent: 'a', requestId: `r${i}` });

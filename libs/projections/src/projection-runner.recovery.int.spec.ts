@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MemError } from '@memsidecar/core';
 import { AggregateRuntime, EventStore } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection, type KvEvent } from '@memsidecar/kv';
+import { kvAggregate, kvProjection, type KvEvent, kvBlock } from '@memsidecar/kv';
 import { TcpProxy, createTestDatabase, openIntegrationInfra, startRestartableNats, until, waitFor, type IntegrationInfra, type RestartableNats, type TestDatabase } from '@memsidecar/testing';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionErrors, ProjectionRunner, ReadModels, withRequestLedger, type Projection } from './index';
 
 const quiet = { log: () => {}, warn: () => {}, error: () => {} };
-const kvReadModel = { entities: [KvEntry], migrations: [KvEntries1763769600100] };
+const kvReadModel = { entities: kvBlock.entities, migrations: kvBlock.migrations };
 const runtimeOf = (store: EventStore) =>
   new AggregateRuntime(store, { find: async () => null }, { prefix: 'mem', cachedAggregates: 1000, conflictRetries: 5, rememberedRequests: 10 });
 const put = (runtime: AggregateRuntime, key: string, value: unknown, requestId?: string) =>
@@ -24,7 +24,7 @@ describe('projections - a read model follows the log again after nats-server res
     server = await startRestartableNats();
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     pg = await createTestDatabase();
-    db = await Database.open({ url: pg.url, pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, KvEntry], migrations: [...BOOKKEEPING_MIGRATIONS, KvEntries1763769600100], logger: quiet });
+    db = await Database.open({ url: pg.url, pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, ...kvBlock.entities], migrations: [...BOOKKEEPING_MIGRATIONS, ...kvBlock.migrations], logger: quiet });
   });
 
   afterAll(async () => {
@@ -133,7 +133,7 @@ describe('projections - while the database is unreachable', () => {
     const url = new URL(pg.url);
     proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
     url.host = `127.0.0.1:${proxy.port}`;
-    db = await Database.open({ url: url.toString(), pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, KvEntry], migrations: [...BOOKKEEPING_MIGRATIONS, KvEntries1763769600100], logger: quiet });
+    db = await Database.open({ url: url.toString(), pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, ...kvBlock.entities], migrations: [...BOOKKEEPING_MIGRATIONS, ...kvBlock.migrations], logger: quiet });
   });
 
   afterAll(async () => {

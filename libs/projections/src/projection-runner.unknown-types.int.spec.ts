@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateSubject, type EventEnvelope } from '@memsidecar/core';
 import { AggregateRuntime, type EventStore } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { kvAggregate, kvProjection, kvBlock } from '@memsidecar/kv';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { ProjectionRunner, withRequestLedger } from './index';
 
@@ -20,7 +20,7 @@ describe.each(['postgres', 'pglite'] as const)('projections - an event type the 
   const logger = { log: () => {}, warn: (m: string) => warnings.push(m), error: (m: string) => console.error(m) };
 
   beforeAll(async () => {
-    infra = await openIntegrationInfra(kind, { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    infra = await openIntegrationInfra(kind, { entities: kvBlock.entities, migrations: kvBlock.migrations });
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@memsidecar/core';
 import { AggregateRuntime, InMemoryEventLog } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { kvAggregate, kvProjection, kvBlock } from '@memsidecar/kv';
 import { AppliedRequest, BOOKKEEPING_MIGRATIONS, Database, ProjectionCheckpoint, ProjectionRunner, ReadModels, withRequestLedger } from './index';
 import { BloomFilter, RequestIdFilter } from './request-id-filter';
 
@@ -44,7 +44,7 @@ describe('a retry reaching another instance after the duplicate window', () => {
   it('is still answered with the original: the filter knows the id, and the ledger has it', async () => {
     const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
     const log = new InMemoryEventLog({ clock, duplicateWindowMs: 120_000 });
-    const db = await Database.open({ pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, KvEntry], migrations: [...BOOKKEEPING_MIGRATIONS, KvEntries1763769600100] });
+    const db = await Database.open({ pgliteDir: 'memory://', entities: [ProjectionCheckpoint, AppliedRequest, ...kvBlock.entities], migrations: [...BOOKKEEPING_MIGRATIONS, ...kvBlock.migrations] });
     const quiet = { log: () => {}, warn: () => {}, error: () => {} };
     const readModels = new ReadModels(withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, log, db, quiet)), db, 5_000, { log, logger: quiet });
     try {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, aggregateSubject, type CommandMeta } from '@memsidecar/core';
 import { AggregateRuntime } from '@memsidecar/event-store';
-import { KvEntries1763769600100, KvEntry, kvAggregate, kvProjection } from '@memsidecar/kv';
+import { kvAggregate, kvProjection, kvBlock } from '@memsidecar/kv';
 import { openIntegrationInfra, type IntegrationInfra } from '@memsidecar/testing';
 import { ProjectionRunner, ReadModels, RequestLedgerRetention, withRequestLedger } from './index';
 
@@ -18,7 +18,7 @@ describe.each(['postgres', 'pglite'] as const)('request ledger on %s', (kind) =>
   const put = (rt: AggregateRuntime, entity: string, value: unknown, m: CommandMeta) => rt.handle(kvAggregate, { tenant: 'acme', ns: 'n', entity }, { type: 'PutValue', value }, m);
 
   beforeAll(async () => {
-    infra = await openIntegrationInfra(kind, { entities: [KvEntry], migrations: [KvEntries1763769600100] });
+    infra = await openIntegrationInfra(kind, { entities: kvBlock.entities, migrations: kvBlock.migrations });
     readModels = new ReadModels(withRequestLedger([kvProjection]).map((p) => new ProjectionRunner(p, infra.store, infra.db, quiet)), infra.db, 5_000);
     await readModels.start();
   });
