@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { EventCodec, NatsSubjectKeys, PayloadCipher, keyBucketOf } from '@memsidecar/event-store';
 import type { ChaosClient } from './client';
 import { KV_NS, episodicNs, kvKey, type MixedLoad } from './load';
 import { timeUntilCurrent } from './measure';
@@ -13,7 +14,8 @@ export interface LogEntry {
 }
 
 /**
- * Every event in the stream that carries a chaos mark (`"rid":"…"` in its data), in log order.
+ * Every event in the stream that carries a chaos mark (`"rid":"…"` in its data), in log order;
+ * payloads are opened with the deployment's data keys, as the service reads them.
  * Asked again when a look-up times out: a cluster that just lost a node may still be electing.
  */
 export async function readLog(servers: string, stream = 'MEMSIDECAR', timeoutMs = 120_000): Promise<LogEntry[]> {
@@ -34,22 +36,22 @@ async function readLogOnce(servers: string, stream: string, timeoutMs: number): 
     const last = (await jsm.streams.info(stream)).state.last_seq;
     const out: LogEntry[] = [];
     if (last === 0) return out;
+    const keys = await NatsSubjectKeys.open(nc, { bucket: keyBucketOf(stream), replicas: 1 });
+    const codec = new EventCodec(new PayloadCipher(keys));
     const consumer = await jetstream(nc).consumers.get(stream, {});
     const messages = await consumer.consume();
     const timer = setTimeout(() => void messages.close(), timeoutMs);
     try {
       for await (const m of messages) {
-        const text = m.string();
-        const rid = /"rid":"([^"]+)"/.exec(text)?.[1];
-        if (rid) {
-          const envelope = JSON.parse(text) as { type?: string; block?: string };
-          out.push({ seq: m.seq, type: envelope.type ?? '?', block: envelope.block ?? envelope.type?.split('.')[0] ?? '?', rid });
-        }
+        const event = await codec.decode(m.data, m.seq);
+        const rid = /"rid":"([^"]+)"/.exec(JSON.stringify(event.data) ?? '')?.[1];
+        if (rid) out.push({ seq: m.seq, type: event.type ?? '?', block: event.block ?? event.type?.split('.')[0] ?? '?', rid });
         if (m.seq >= last) break;
       }
     } finally {
       clearTimeout(timer);
       await messages.close();
+      await keys.close();
     }
     return out;
   } finally {
