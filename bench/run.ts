@@ -6,6 +6,7 @@ import { artifactBench } from './artifact';
 import { coordinationBench } from './coordination';
 import { factsBench } from './facts';
 import { encryptionBench } from './encryption';
+import { graphBench } from './graph';
 import { kvBench } from './kv';
 import { langgraphBench } from './langgraph';
 import { peersBench } from './peers';
@@ -16,7 +17,7 @@ import { securityBench } from './security';
 import { semanticBench } from './semantic';
 import { transportsBench } from './transports';
 
-const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench, rebuild: rebuildBench, encryption: encryptionBench, retrieval: retrievalBench, langgraph: langgraphBench, python: pythonClientBench, peers: peersBench };
+const SUITES: Record<string, () => Promise<void>> = { kv: kvBench, coordination: coordinationBench, semantic: semanticBench, artifact: artifactBench, facts: factsBench, security: securityBench, transports: transportsBench, rebuild: rebuildBench, encryption: encryptionBench, graph: graphBench, retrieval: retrievalBench, langgraph: langgraphBench, python: pythonClientBench, peers: peersBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
