@@ -74,6 +74,15 @@ export class LimitsConfig {
 export class EncryptionConfig {
   @IsIn(['on', 'off'])
   mode: 'on' | 'off' = 'on';
+
+  /**
+   * A file holding the master key (32 bytes, hex or base64) that wraps every data key in the key
+   * bucket; every instance and memctl need the same file. Without it, data keys are stored as they are.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  masterKeyFile?: string;
 }
 
 /** The request ledger: how long a `Mem-Request-Id` is honoured (a retry within it gets the original result). */

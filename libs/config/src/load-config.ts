@@ -40,6 +40,7 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'number' | 'l
   MEMSIDECAR_TRACING_SAMPLE_RATIO: { path: ['tracing', 'sampleRatio'], kind: 'number' },
   MEMSIDECAR_READ_WAIT_MS: { path: ['limits', 'readWaitMs'], kind: 'int' },
   MEMSIDECAR_ENCRYPTION: { path: ['encryption', 'mode'] },
+  MEMSIDECAR_MASTER_KEY_FILE: { path: ['encryption', 'masterKeyFile'] },
   MEMSIDECAR_REQUEST_RETENTION_MS: { path: ['requests', 'retentionMs'], kind: 'int' },
   MEMSIDECAR_EMBEDDER: { path: ['semantic', 'embedder'] },
   MEMSIDECAR_FACTS_TOKEN_BUDGET: { path: ['facts', 'tokenBudget'], kind: 'int' },

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { BlockDefinition } from '@memsidecar/api';
 import { systemClock, type Block } from '@memsidecar/core';
 import type { MemsidecarConfig } from '@memsidecar/config';
-import { AggregateRuntime, EventStore, NatsServerProcess, openSealedEventStore, type SubjectKeys } from '@memsidecar/event-store';
+import { AggregateRuntime, EventStore, MasterKey, NatsServerProcess, openSealedEventStore, type SubjectKeys } from '@memsidecar/event-store';
 import {
   AppliedRequest,
   BOOKKEEPING_MIGRATIONS,
@@ -98,7 +98,9 @@ export class NatsLog {
       const nc = await connect({ ...options, name: 'memsidecar' });
       const streamsNc = await connect({ ...options, name: 'memsidecar-streams' });
       const logOptions = { prefix: config.subjectPrefix, stream: config.stream, replicas: config.streamReplicas, duplicateWindowMs: config.duplicateWindowMs };
-      const { store, keys } = await openSealedEventStore(nc, logOptions, { seal: config.encryption.mode === 'on' });
+      const { masterKeyFile } = config.encryption;
+      const masterKey = masterKeyFile ? MasterKey.fromFile(masterKeyFile) : undefined;
+      const { store, keys } = await openSealedEventStore(nc, logOptions, { seal: config.encryption.mode === 'on', masterKey });
       const log = new NatsLog(nc, streamsNc, store, keys, embedded, dataDir, running !== undefined);
       log.watchConnection(logger);
       return log;

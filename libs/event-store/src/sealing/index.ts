@@ -4,3 +4,4 @@ export * from './payload-cipher';
 export * from './in-memory-subject-keys';
 export * from './nats-subject-keys';
 export * from './sealed-event-store';
+export * from './master-key';

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { isMemError } from '@memsidecar/core';
 import { startTestNats, waitFor, type TestNats } from '@memsidecar/testing';
 import type { ErasureSubject } from './erasure-subject';
+import { MasterKey } from './master-key';
 import { NatsSubjectKeys } from './nats-subject-keys';
 
 const BUCKET = 'SPEC_KEYS';
@@ -75,5 +78,24 @@ describe('data keys in a NATS KV bucket - shared by instances, destroyed for goo
     expect(await a.current('acme', 'new-ns').catch((e: unknown) => isMemError(e) && e.code)).toBe('UNAVAILABLE');
     await b.release({ tenant: 'acme' });
     expect((await a.current('acme', 'new-ns')).key).toHaveLength(32);
+  });
+
+  it('with a master key, stores data keys wrapped: the bucket alone opens nothing', async () => {
+    const master = MasterKey.of(randomBytes(32));
+    const bucket = 'SPEC_WRAPPED_KEYS';
+    const wrapping = await NatsSubjectKeys.open(ncs[0], { bucket, replicas: 1, masterKey: master });
+    const sameMaster = await NatsSubjectKeys.open(ncs[1], { bucket, replicas: 1, masterKey: master });
+    const noMaster = await NatsSubjectKeys.open(ncs[1], { bucket, replicas: 1 });
+    const otherMaster = await NatsSubjectKeys.open(ncs[1], { bucket, replicas: 1, masterKey: MasterKey.of(randomBytes(32)) });
+    try {
+      const key = await wrapping.current('acme', 'notes');
+      const stored = (await (await new Kvm(ncs[0]).open(bucket)).get(key.id.split('@')[0]))!.string();
+      expect(stored).toContain('wrapped');
+      expect(stored).not.toContain(key.key.toString('base64'));
+      expect((await sameMaster.find(key.id))?.equals(key.key)).toBe(true);
+      for (const keys of [noMaster, otherMaster]) expect(await keys.find(key.id).catch((e: unknown) => isMemError(e) && e.code)).toBe('UNAVAILABLE');
+    } finally {
+      for (const keys of [wrapping, sameMaster, noMaster, otherMaster]) await keys.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { LruMap, MemError } from '@memsidecar/core';
 import type { ErasureSubject } from './erasure-subject';
+import type { MasterKey } from './master-key';
 import { erasing } from './in-memory-subject-keys';
 import { keyId, keyName, keyNameCovers, markerOf, namespaceMarker, parseKeyId, subjectOfMarker, tenantMarker, tenantPrefix } from './key-names';
 import type { DataKey, SubjectKeys } from './subject-keys';
@@ -15,6 +16,8 @@ export interface NatsSubjectKeysOptions {
   /** KV bucket of the keys (`<stream>_KEYS`). */
   bucket: string;
   replicas: number;
+  /** Wraps the data keys the bucket stores; without it they are stored as they are. */
+  masterKey?: MasterKey;
 }
 
 /**
@@ -34,11 +37,12 @@ export class NatsSubjectKeys implements SubjectKeys {
     private readonly kv: KV,
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
+    private readonly masterKey: MasterKey | undefined,
   ) {}
 
   static async open(nc: NatsConnection, o: NatsSubjectKeysOptions): Promise<NatsSubjectKeys> {
     const kv = await new Kvm(nc).create(o.bucket, { history: 1, replicas: o.replicas, description: 'memsidecar data keys, one per tenant and namespace' });
-    const keys = new NatsSubjectKeys(kv, await jetstreamManager(nc), `KV_${o.bucket}`);
+    const keys = new NatsSubjectKeys(kv, await jetstreamManager(nc), `KV_${o.bucket}`, o.masterKey);
     await keys.watchMarkers();
     return keys;
   }
@@ -60,7 +64,7 @@ export class NatsSubjectKeys implements SubjectKeys {
     if (cached !== undefined) return cached;
     const parsed = parseKeyId(id);
     const entry = parsed && (await this.get(parsed.name));
-    const key = entry && entry.revision === parsed.revision ? keyOf(entry) : null;
+    const key = entry && entry.revision === parsed.revision ? this.keyIn(entry) : null;
     this.byId.set(id, key);
     return key;
   }
@@ -73,7 +77,7 @@ export class NatsSubjectKeys implements SubjectKeys {
     for (let pass = 0; pass < 2; pass++) {
       for (const name of await this.names(subject)) {
         const entry = await this.get(name);
-        if (!entry || !keyOf(entry)) continue;
+        if (!entry || !holdsKey(entry)) continue;
         await this.call(() => this.jsm.streams.deleteMessage(this.stream, entry.revision, true));
         destroyed.push(keyId(name, entry.revision));
       }
@@ -98,11 +102,12 @@ export class NatsSubjectKeys implements SubjectKeys {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       if ((await this.isMarked(tenantMarker(tenant))) || (await this.isMarked(namespaceMarker(tenant, ns)))) throw erasing(tenant, ns);
       const entry = await this.get(name);
-      const existing = entry && keyOf(entry);
+      const existing = entry && this.keyIn(entry);
       if (entry && existing) return this.remember(name, entry.revision, existing);
       const key = randomBytes(32);
+      const stored = this.masterKey ? { wrapped: this.masterKey.wrap(key, name) } : { key: key.toString('base64') };
       try {
-        const revision = await this.kv.create(name, JSON.stringify({ key: key.toString('base64') }));
+        const revision = await this.kv.create(name, JSON.stringify(stored));
         return this.remember(name, revision, key);
       } catch {
         // Another instance created it first (or the store is away): read it again.
@@ -149,6 +154,15 @@ export class NatsSubjectKeys implements SubjectKeys {
     })().catch(() => undefined);
   }
 
+  /** The data key an entry holds, unwrapped; null for a marker. */
+  private keyIn(entry: KvEntry): Buffer | null {
+    const value = entry.json<StoredKey>();
+    if (typeof value.key === 'string') return Buffer.from(value.key, 'base64');
+    if (typeof value.wrapped !== 'string') return null;
+    if (!this.masterKey) throw new MemError('UNAVAILABLE', `data key ${entry.key} is wrapped by a master key, and none is configured (encryption.masterKeyFile)`);
+    return this.masterKey.unwrap(value.wrapped, entry.key);
+  }
+
   private async get(name: string): Promise<KvEntry | null> {
     const entry = await this.call(() => this.kv.get(name));
     return entry && entry.operation === 'PUT' ? entry : null;
@@ -163,7 +177,13 @@ export class NatsSubjectKeys implements SubjectKeys {
   }
 }
 
-function keyOf(entry: KvEntry): Buffer | null {
-  const value = entry.json<{ key?: string }>();
-  return typeof value.key === 'string' ? Buffer.from(value.key, 'base64') : null;
+/** A data key as stored: as it is, or wrapped by the master key. Markers hold neither. */
+interface StoredKey {
+  key?: string;
+  wrapped?: string;
 }
+
+const holdsKey = (entry: KvEntry): boolean => {
+  const value = entry.json<StoredKey>();
+  return typeof value.key === 'string' || typeof value.wrapped === 'string';
+};
