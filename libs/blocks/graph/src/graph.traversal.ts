@@ -22,7 +22,7 @@ const WALK = Object.fromEntries(
   Object.entries(STEP_ENDS).map(([direction, { leaves, reaches }]) => [
     direction,
     `WITH RECURSIVE walk(id, depth, edge_id, rank) AS (
-       SELECT n.id, 0, NULL::text, 0::bigint FROM graph_nodes n WHERE n.tenant = $1 AND n.ns = $2 AND n.id = $3
+       SELECT n.id, 0, NULL::text COLLATE "C", 0::bigint FROM graph_nodes n WHERE n.tenant = $1 AND n.ns = $2 AND n.id = $3
        UNION
        SELECT s.next, w.depth + 1, s.edge_id, s.rank
        FROM walk w CROSS JOIN LATERAL (
@@ -39,7 +39,7 @@ const WALK = Object.fromEntries(
      SELECT 'node' AS kind, id, depth FROM kept
      UNION ALL SELECT DISTINCT 'edge', edge_id, NULL::integer FROM walk WHERE depth BETWEEN 1 AND $6 AND rank <= $7
      UNION ALL SELECT 'fanOut', NULL, NULL WHERE EXISTS (SELECT 1 FROM walk WHERE depth <= $6 AND rank > $7)
-     UNION ALL SELECT 'depth', NULL, NULL WHERE EXISTS (SELECT 1 FROM walk w WHERE w.depth = $6 + 1 AND NOT EXISTS (SELECT 1 FROM reached r WHERE r.id = w.id))`,
+     UNION ALL SELECT 'depth', NULL, NULL WHERE EXISTS (SELECT 1 FROM walk w WHERE w.depth = $6 + 1 AND w.rank <= $7 AND NOT EXISTS (SELECT 1 FROM reached r WHERE r.id = w.id))`,
   ]),
 ) as Record<GraphDirection, string>;
 
