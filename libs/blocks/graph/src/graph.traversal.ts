@@ -14,7 +14,8 @@ const STEP_ENDS: Record<GraphDirection, { leaves: string; reaches: string }> = {
  * The breadth-first walk in one statement. `walk` holds, per level, each node reached, the edge it
  * was reached by and that edge's rank among its parent's edges (by id): a parent's edges past the
  * fan-out (`$7`) are fetched one too many to tell it was cut, and never followed. The walk goes one
- * level past the depth (`$6`) to tell whether it was cut there; a cycle ends at the depth bound.
+ * level past the depth (`$6`) to tell whether it was cut there (a node first found on that level,
+ * by an edge within the fan-out); a cycle ends at the depth bound.
  * Out come the nodes kept (the shallowest depth of each, one past `$8` to tell the nodes were cut),
  * the edges followed, and a row for each limit that cut the walk.
  */
