@@ -116,6 +116,15 @@ export const graphCases =
         expect(ada.updatedAt > created).toBe(true);
       });
 
+      it('keeps derivedFrom in the provenance of every item of the upsert', async () => {
+        const source = await upsert('derived', { nodes: [{ id: 'note' }] });
+        const derived = await upsert('derived', { nodes: [{ id: 'summary' }], edges: [{ id: 'from-note', type: 'summarises', from: 'summary', to: 'note' }], derivedFrom: [source.seq] });
+        const got = await svc.ok('graph.get', { ns: 'derived', nodeIds: ['summary'], edgeIds: ['from-note'] });
+        expect(got.nodes[0].provenance).toMatchObject({ seq: derived.seq, derivedFrom: [source.seq] });
+        expect(got.edges[0].provenance).toMatchObject({ seq: derived.seq, derivedFrom: [source.seq] });
+        expect(await svc.when('graph.upsert', { ns: 'derived', nodes: [{ id: 'x' }], derivedFrom: [999_999] })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', details: { field: 'derivedFrom' } } });
+      });
+
       it('refuses an edge to a node that does not exist, naming its end, and appends nothing', async () => {
         const refused = await svc.when('graph.upsert', { ns: 'people', nodes: [{ id: 'new' }], edges: [{ type: 'knows', from: 'new', to: 'ghost' }] });
         expect(refused).toMatchObject({ ok: false, error: { code: 'FAILED_PRECONDITION', details: { field: 'edges[0].to' } }, events: [] });
