@@ -74,6 +74,11 @@ const VALID: Record<string, Record<string, unknown>> = {
   'artifact.upload.begin': { ns: 'f' },
   'artifact.upload.append': { uploadId: 'f.x', data: 'aGk=' },
   'artifact.upload.commit': { uploadId: 'f.x' },
+  'graph.upsert': { ns: 'f', nodes: [{ id: 'a', labels: ['l'], props: { p: 1 } }], edges: [{ type: 't', from: 'a', to: 'a', validFrom: '2025-01-01T00:00:00Z' }] },
+  'graph.get': { ns: 'f', nodeIds: ['a'], edgeIds: ['e'] },
+  'graph.neighbors': { ns: 'f', id: 'a', direction: 'both', edgeTypes: ['t'], nodeLabels: ['l'], limit: 10, asOf: '2026-01-01T00:00:00Z' },
+  'graph.traverse': { ns: 'f', startId: 'a', direction: 'out', depth: 2, maxNodes: 10, fanOut: 5, edgeTypes: ['t'] },
+  'graph.delete': { ns: 'f', nodeIds: ['b'], edgeIds: ['e'], cascade: true },
   'audit.query': { ns: 'f', fromSeq: 1, since: '2025-01-01T00:00:00Z', until: '2099-01-01T00:00:00Z', block: 'kv', agent: 'a', sessionId: 's', types: ['kv.*'], limit: 10 },
 };
 

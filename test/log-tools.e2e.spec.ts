@@ -114,6 +114,9 @@ describe('log tools - export, point-in-time replay and verify (Postgres)', () =>
     await c.ok('facts.write', { ns: 'mix', content: `D[ui-${tag}]: dark mode`, scope: `theme-${tag}`, sessionId: `fs-${tag}` });
     await c.ok('facts.tick', { ns: 'mix', sessionId: `fs-${tag}`, turn: 1, message: 'theme is merged' });
     await c.ok('facts.search', { ns: 'mix', query: 'postgres' });
+    await c.ok('graph.upsert', { ns: 'mix', nodes: [{ id: `n-${tag}`, labels: ['note'], props: { tag } }, { id: `m-${tag}` }, { id: `x-${tag}` }], edges: [{ id: `e-${tag}`, type: 'links', from: `n-${tag}`, to: `m-${tag}` }, { id: `x-${tag}`, type: 'links', from: `x-${tag}`, to: `n-${tag}` }] });
+    await c.ok('graph.upsert', { ns: 'mix', edges: [{ id: `f-${tag}`, type: 'links', from: `n-${tag}`, to: `x-${tag}`, supersedes: `e-${tag}` }] }, { requestId: `graph-${tag}` });
+    await c.ok('graph.delete', { ns: 'mix', nodeIds: [`x-${tag}`], cascade: true });
     const last = await c.ok('facts.write', { ns: 'mix', content: `D[db-${tag}]: use postgres 15` });
     return last.seq;
   }

@@ -7,7 +7,7 @@ import { serviceFixture } from './support/fixture';
 
 const MEMCTL = resolve(__dirname, '..', 'bin', 'memctl.js');
 const FACT_TOOLS = ['memory_write', 'memory_search', 'memory_tick', 'memory_status', 'memory_reflect', 'memory_export', 'memory_purge'];
-const BLOCK_TOOLS = ['kv_get', 'kv_put', 'episodic_append', 'episodic_range', 'semantic_search', 'semantic_upsert', 'lease_acquire', 'lease_release'];
+const BLOCK_TOOLS = ['kv_get', 'kv_put', 'episodic_append', 'episodic_range', 'semantic_search', 'semantic_upsert', 'lease_acquire', 'lease_release', 'graph_upsert', 'graph_get', 'graph_neighbors', 'graph_traverse', 'graph_delete'];
 
 type ToolResult = { isError?: boolean; content: { type: string; text: string }[] };
 const text = (r: unknown) => (r as ToolResult).content[0].text;

@@ -4,6 +4,7 @@ import { artifactBlock } from '@memsidecar/artifact';
 import { auditBlock } from '@memsidecar/audit';
 import { episodicBlock } from '@memsidecar/episodic';
 import { factsBlock } from '@memsidecar/facts';
+import { graphBlock } from '@memsidecar/graph';
 import { kvBlock } from '@memsidecar/kv';
 import { semanticBlock } from '@memsidecar/semantic';
 import type { StoredEvent } from '@memsidecar/core';
@@ -22,6 +23,7 @@ async function remember(svc: InProcessService, ns: string, principal: Caller, se
   await svc.ok('semantic.upsert', { ns, records: [{ id: 'bio', content: `${secret} lives in Lisbon and likes sailing` }] }, { principal });
   await svc.ok('facts.write', { ns, content: `D[user.name]: ${secret}` }, { principal });
   await svc.ok('artifact.put', { ns, id: 'cv.txt', contentType: 'text/plain', data: b64(`curriculum of ${secret}`) }, { principal });
+  await svc.ok('graph.upsert', { ns, nodes: [{ id: 'me', props: { name: secret } }, { id: 'lisbon' }], edges: [{ id: 'lives', type: 'lives_in', from: 'me', to: 'lisbon' }] }, { principal });
 }
 
 /** What every read of the namespace returns, as one comparable object. */
@@ -34,11 +36,12 @@ async function readBack(svc: InProcessService, ns: string, principal: Caller) {
     semantic: (await svc.ok('semantic.search', { ns, queryText: 'Lisbon sailing', mode: 'sparse' }, o)).hits.length,
     facts: (await svc.ok('facts.search', { ns, query: 'user' }, o)).facts.length,
     artifact: artifact.ok,
+    graph: (await svc.ok('graph.traverse', { ns, startId: 'me' }, o)).nodes.length,
   };
 }
 
-const everything = { kv: true, episodic: 1, semantic: 1, facts: 1, artifact: true };
-const nothing = { kv: false, episodic: 0, semantic: 0, facts: 0, artifact: false };
+const everything = { kv: true, episodic: 1, semantic: 1, facts: 1, artifact: true, graph: 2 };
+const nothing = { kv: false, episodic: 0, semantic: 0, facts: 0, artifact: false, graph: 0 };
 
 /**
  * audit.erase through the dispatcher, the log's sealing and every read model, in one process;
@@ -67,7 +70,7 @@ export const erasureCases =
       expect(receipt.events.count).toBe(before.length);
       const listed = receipt.events.ranges.flatMap(({ from, to }: { from: number; to: number }) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
       expect(listed).toEqual(before.map((e) => e.seq));
-      expect(receipt.rows).toMatchObject({ kv_entries: 1, episodic_events: 1, semantic_records: 1, fact_entries: 1, artifact_entries: 1 });
+      expect(receipt.rows).toMatchObject({ kv_entries: 1, episodic_events: 1, semantic_records: 1, fact_entries: 1, artifact_entries: 1, graph_nodes: 2, graph_edges: 1 });
       expect(receipt.rows.audit_log).toBe(before.length);
       expect(receipt.blobs).toBe(1);
       expect(receipt.seq).toBeGreaterThan(before.at(-1)!.seq);
@@ -98,8 +101,8 @@ export const erasureCases =
       it('holds nothing of the subject, and the rest as before', async () => {
         const counts = await rebuiltCounts(svc, database, blocks);
         expect(counts.gone).toBe(0);
-        expect(counts.kept).toBeGreaterThanOrEqual(5);
-        expect(counts.otherTenant).toBeGreaterThanOrEqual(5);
+        expect(counts.kept).toBeGreaterThanOrEqual(8);
+        expect(counts.otherTenant).toBeGreaterThanOrEqual(8);
       });
     });
 
@@ -175,4 +178,4 @@ async function rebuiltCounts(svc: InProcessService, database: InProcessDatabase,
   }
 }
 
-export const ERASURE_BLOCKS: BlockDefinition[] = [auditBlock, kvBlock, episodicBlock, semanticBlock, factsBlock, artifactBlock];
+export const ERASURE_BLOCKS: BlockDefinition[] = [auditBlock, kvBlock, episodicBlock, semanticBlock, factsBlock, artifactBlock, graphBlock];

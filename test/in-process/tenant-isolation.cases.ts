@@ -47,6 +47,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     seen.fact = await a.ok('facts.write', { content: 'C[plans]: alpha secret plans', scope: 'alpha-scope' });
     await a.ok('artifact.put', { ns: 'shared', id: 'doc', data: Buffer.from('alpha-only').toString('base64') });
     seen.upload = await a.ok('artifact.upload.begin', { ns: 'shared', id: 'big' });
+    await a.ok('graph.upsert', { ns: 'shared', nodes: [{ id: 'n1', props: { note: 'alpha-only' } }, { id: 'n2' }], edges: [{ id: 'g1', type: 'knows', from: 'n1', to: 'n2' }] });
   });
 
   it('reads in another tenant find nothing', async () => {
@@ -65,6 +66,9 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect(await b.when('artifact.get', { ns: 'shared', id: 'doc' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect(await b.ok('artifact.stat', { ns: 'shared', id: 'doc' })).toEqual({ found: false });
     expect((await b.ok('artifact.list', { ns: 'shared' })).items).toEqual([]);
+    expect(await b.ok('graph.get', { ns: 'shared', nodeIds: ['n1', 'n2'], edgeIds: ['g1'] })).toEqual({ nodes: [], edges: [] });
+    expect(await b.ok('graph.neighbors', { ns: 'shared', id: 'n1' })).toEqual({ neighbors: [], truncated: false });
+    expect(await b.ok('graph.traverse', { ns: 'shared', startId: 'n1', direction: 'both' })).toMatchObject({ nodes: [], edges: [] });
     // The tail ends at maxMs on the clock: moved once the tail waits on it beside the workers.
     const tailing = b.stream('episodic.tail', { ns: 'shared', afterCursor: 0, maxMs: 300 });
     await svc.idle(1);
@@ -87,6 +91,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect(await b.ok('episodic.expire', { ns: 'shared', beforeCursor: 10, action: 'hard', maxRows: 10 })).toEqual({ affected: 0 });
     expect(await b.ok('artifact.delete', { ns: 'shared', id: 'doc' })).toMatchObject({ existed: false });
     expect(await b.ok('facts.purge', {})).toEqual({ purged: 0 });
+    expect(await b.when('graph.delete', { ns: 'shared', nodeIds: ['n1', 'n2'], edgeIds: ['g1'], cascade: true })).toMatchObject({ body: { nodes: [], edges: [] }, events: [] });
     // A revert to a sequence where tenant A had them reads tenant B's own history: nothing.
     expect(await b.when('kv.revert', { ns: 'shared', key: 'secret', toSeq: seen.kv.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
     expect(await b.when('semantic.revert', { ns: 'shared', id: 'r1', toSeq: seen.record.seq })).toMatchObject({ body: { restored: 'absent', fromSeq: null }, events: [] });
@@ -104,6 +109,7 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect((await a.ok('facts.export', {})).lines).toEqual(['C[plans]: alpha secret plans']);
     expect(await a.ok('artifact.stat', { ns: 'shared', id: 'doc' })).toMatchObject({ found: true, size: 10 });
     expect(await a.ok('artifact.upload.append', { uploadId: seen.upload.uploadId, data: 'aGk=' })).toMatchObject({ size: 2 });
+    expect(await a.ok('graph.get', { ns: 'shared', nodeIds: ['n1'], edgeIds: ['g1'] })).toMatchObject({ nodes: [{ id: 'n1', props: { note: 'alpha-only' } }], edges: [{ id: 'g1' }] });
   });
 
   it('the same Mem-Request-Id in two tenants names two different writes', async () => {
@@ -134,11 +140,15 @@ export const tenantIsolationCases: InProcessCases = (service) => {
     expect(await b.ok('facts.write', { content: 'C[plans]: beta plans', scope: 'alpha-scope' })).toMatchObject({ status: 'stored', superseded: [] });
     expect(await b.ok('facts.tick', { sessionId: 'alpha-session', turn: 1, message: 'merged and deployed' })).toMatchObject({ cooled: [] });
     expect(JSON.stringify(await b.ok('facts.reflect', { topic: 'plans' }))).not.toContain('alpha secret');
+    // Tenant A's nodes are not there to join; tenant B's own of the same ids start at version 1.
+    expect(await b.when('graph.upsert', { ns: 'shared', edges: [{ type: 'knows', from: 'n1', to: 'n2' }] })).toMatchObject({ error: { code: 'FAILED_PRECONDITION' }, events: [] });
+    expect(await b.ok('graph.upsert', { ns: 'shared', nodes: [{ id: 'n1' }] })).toMatchObject({ nodes: [{ id: 'n1', version: 1 }] });
 
     expect(await a.ok('kv.get', { ns: 'shared', key: 'secret' })).toMatchObject({ value: 'alpha-only', version: 1 });
     expect((await a.ok('episodic.range', { ns: 'shared' })).events.map((e: { payload: unknown }) => e.payload)).toEqual(['alpha-only']);
     expect(await a.ok('artifact.stat', { ns: 'shared', id: 'doc' })).toMatchObject({ size: 10, version: 1 });
     expect((await a.ok('facts.export', {})).lines).toEqual(['C[plans]: alpha secret plans']);
+    expect((await a.ok('graph.neighbors', { ns: 'shared', id: 'n1' })).neighbors).toMatchObject([{ direction: 'out', edge: { id: 'g1' }, node: { id: 'n2' } }]);
     expect(await a.ok('session.get', { sessionId: 'alpha-session' })).toMatchObject({ status: 'open' });
     expect(await a.ok('session.checkpoint', { sessionId: 'alpha-session', sessionToken: seen.session.sessionToken, state: { y: 2 } })).toMatchObject({ seq: expect.any(Number) });
   });

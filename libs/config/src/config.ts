@@ -225,6 +225,41 @@ export class FactsConfig {
   tokenBudget = 180;
 }
 
+/** Breadth-first traversal (`graph.traverse`): defaults a request without the field gets, and maxima it is clamped to. */
+export class GraphConfig {
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  defaultDepth = 2;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxDepth = 6;
+
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  defaultMaxNodes = 100;
+
+  /** The most nodes one traversal returns, whatever it asks for. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  nodesLimit = 10_000;
+
+  /** Edges followed from each node. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  defaultFanOut = 50;
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  maxFanOut = 1000;
+}
+
 /** OpenTelemetry traces: one span per request, with the log append and read-model waits as children. */
 export class TracingConfig {
   /**
@@ -319,6 +354,10 @@ export class MemsidecarConfig {
   @ValidateNested()
   @Type(() => ArtifactConfig)
   artifact = new ArtifactConfig();
+
+  @ValidateNested()
+  @Type(() => GraphConfig)
+  graph = new GraphConfig();
 
   @ValidateNested()
   @Type(() => GrpcConfig)

@@ -67,6 +67,13 @@ describe('config - YAML and environment', () => {
     expect(() => loadConfig({ MEMSIDECAR_ARTIFACT_GC_GRACE_MS: '0' })).toThrow(/artifact.gcGraceMs/);
   });
 
+  it("reads the graph traversal's maxima from the environment and its defaults from YAML", () => {
+    expect(loadConfig({}).graph).toEqual({ defaultDepth: 2, maxDepth: 6, defaultMaxNodes: 100, nodesLimit: 10_000, defaultFanOut: 50, maxFanOut: 1000 });
+    expect(loadConfig({ MEMSIDECAR_GRAPH_MAX_DEPTH: '3', MEMSIDECAR_GRAPH_MAX_NODES: '500', MEMSIDECAR_GRAPH_MAX_FAN_OUT: '20' }).graph).toMatchObject({ maxDepth: 3, nodesLimit: 500, maxFanOut: 20 });
+    expect(loadConfig({}, yamlFile('graph:\n  defaultDepth: 1\n')).graph.defaultDepth).toBe(1);
+    expect(() => loadConfig({ MEMSIDECAR_GRAPH_MAX_DEPTH: '0' })).toThrow(/graph.maxDepth/);
+  });
+
   it('reads tracing settings; OTEL_EXPORTER_OTLP_ENDPOINT counts only where neither the file nor ours says', () => {
     expect(loadConfig({}).tracing).toMatchObject({ exporter: 'none', otlpEndpoint: 'http://127.0.0.1:4318', sampleRatio: 1 });
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };

@@ -53,6 +53,9 @@ const ENVIRONMENT: Record<string, { path: string[]; kind?: 'int' | 'number' | 'l
   MEMSIDECAR_ARTIFACT_UPLOAD_TTL_MS: { path: ['artifact', 'uploadTtlMs'], kind: 'int' },
   MEMSIDECAR_ARTIFACT_GC_GRACE_MS: { path: ['artifact', 'gcGraceMs'], kind: 'int' },
   MEMSIDECAR_ARTIFACT_GC_INTERVAL_MS: { path: ['artifact', 'gcIntervalMs'], kind: 'int' },
+  MEMSIDECAR_GRAPH_MAX_DEPTH: { path: ['graph', 'maxDepth'], kind: 'int' },
+  MEMSIDECAR_GRAPH_MAX_NODES: { path: ['graph', 'nodesLimit'], kind: 'int' },
+  MEMSIDECAR_GRAPH_MAX_FAN_OUT: { path: ['graph', 'maxFanOut'], kind: 'int' },
 };
 
 /** Reads `--config FILE` / `MEMSIDECAR_CONFIG`, applies the environment, and validates the result. */

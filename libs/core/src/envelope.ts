@@ -1,7 +1,7 @@
 import type { TrustLabel } from './provenance';
 
 /** The JSON envelope every event on the log carries (CONTRACT §5). */
-export const BLOCKS = ['kv', 'episodic', 'semantic', 'artifact', 'lease', 'session', 'facts', 'audit', 'auth'] as const;
+export const BLOCKS = ['kv', 'episodic', 'semantic', 'artifact', 'lease', 'session', 'facts', 'graph', 'audit', 'auth'] as const;
 export type Block = (typeof BLOCKS)[number];
 
 export interface DomainEvent<T extends string = string, D = unknown> {

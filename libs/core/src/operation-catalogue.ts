@@ -61,6 +61,11 @@ export const OPERATION_CATALOGUE = {
   'facts.export': read,
   'facts.purge': memoryChange,
   'facts.revert': memoryChange,
+  'graph.upsert': memoryChange,
+  'graph.get': read,
+  'graph.neighbors': read,
+  'graph.traverse': read,
+  'graph.delete': memoryChange,
   'audit.query': read,
   'audit.erase': change,
 } as const satisfies Record<string, OperationTraits>;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { validateInput } from '@memsidecar/api';
 import { EpisodicRangeInput } from '@memsidecar/episodic';
 import { FactsExportInput } from '@memsidecar/facts';
+import { GraphTraverseInput, GraphUpsertInput } from '@memsidecar/graph';
 import { KvMgetInput, KvPutInput } from '@memsidecar/kv';
 import { SemanticSearchInput, SemanticUpsertInput } from '@memsidecar/semantic';
 import { UndescribableInputError, inputJsonSchema } from './input-schema';
@@ -53,6 +54,12 @@ const CASES: [string, Dto, Record<string, unknown>][] = [
   ['a predicate without a value', SemanticSearchInput, { ns: 'n', predicates: [{ field: 'f', op: 'eq' }] }],
   ['a scalar filter', SemanticSearchInput, { ns: 'n', filter: { a: 'x', b: 2, c: true } }],
   ['a filter with an object value', SemanticSearchInput, { ns: 'n', filter: { a: { b: 1 } } }],
+  ['nodes and edges', GraphUpsertInput, { ns: 'n', nodes: [{ id: 'a', labels: ['person'], props: { name: 'Ada' } }], edges: [{ type: 'knows', from: 'a', to: 'a', validFrom: '2026-01-01T00:00:00Z' }] }],
+  ['an edge without a type', GraphUpsertInput, { ns: 'n', edges: [{ from: 'a', to: 'b' }] }],
+  ['node props that are a list', GraphUpsertInput, { ns: 'n', nodes: [{ id: 'a', props: [1] }] }],
+  ['an edge with supersedes as a list', GraphUpsertInput, { ns: 'n', edges: [{ type: 't', from: 'a', to: 'b', supersedes: ['x'] }] }],
+  ['a traversal both ways', GraphTraverseInput, { ns: 'n', startId: 'a', direction: 'both', depth: 3, edgeTypes: ['knows'] }],
+  ['a traversal of depth 0', GraphTraverseInput, { ns: 'n', startId: 'a', depth: 0 }],
   ['records', SemanticUpsertInput, { ns: 'n', records: [{ id: 'r1', content: 'text', metadata: { k: 'v' } }] }],
   ['no records', SemanticUpsertInput, { ns: 'n', records: [] }],
   ['a record with a bad id', SemanticUpsertInput, { ns: 'n', records: [{ id: 'not an id', content: 'x' }] }],

@@ -46,6 +46,7 @@ const NAMED: Record<string, (m: ValidationMetadata) => JsonSchema> = {
   isNumber: () => ({ type: 'number' }),
   isBoolean: () => ({ type: 'boolean' }),
   isArray: () => ({ type: 'array' }),
+  isObject: () => ({ type: 'object', description: 'a JSON object' }),
   isUuid: () => ({ type: 'string', format: 'uuid' }),
   isBase64: () => ({ type: 'string', contentEncoding: 'base64' }),
   isIso8601: () => ({ type: 'string', description: 'an ISO 8601 time' }),

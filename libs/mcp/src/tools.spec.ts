@@ -51,6 +51,19 @@ describe('mcp - tools', () => {
     expect(calls[1]).toEqual({ op: 'facts.status', body: { sessionId: 'mcp-connection' } });
   });
 
+  it('offers the graph block: reads marked read-only, each tool sending its operation with the arguments as the body', async () => {
+    const { client, calls } = await connected(() => ({ nodes: [], edges: [] }));
+    const listed = (await client.listTools()).tools;
+    const graph = listed.filter((t) => t.name.startsWith('graph_'));
+    expect(Object.fromEntries(graph.map((t) => [t.name, t.annotations?.readOnlyHint]))).toEqual({
+      graph_upsert: false, graph_get: true, graph_neighbors: true, graph_traverse: true, graph_delete: false,
+    });
+    expect(graph.find((t) => t.name === 'graph_traverse')!.inputSchema.required?.sort()).toEqual(['ns', 'startId']);
+    const args = { ns: 'people', startId: 'ada', direction: 'both', depth: 2 };
+    await client.callTool({ name: 'graph_traverse', arguments: args });
+    expect(calls).toEqual([{ op: 'graph.traverse', body: args }]);
+  });
+
   it('leaves refusing to the operation, so the tool error carries the contract’s code', async () => {
     const { client, calls } = await connected(() => {
       throw new MemError('INVALID_ARGUMENT', 'ns: must be 1-128 characters of [A-Za-z0-9_.:-]');

@@ -1,5 +1,6 @@
 import { EpisodicAppendInput, EpisodicRangeInput } from '@memsidecar/episodic';
 import { FactsExportInput, FactsPurgeInput, FactsReflectInput, FactsSearchInput, FactsStatusInput, FactsTickInput, FactsWriteInput } from '@memsidecar/facts';
+import { GraphDeleteInput, GraphGetInput, GraphNeighborsInput, GraphTraverseInput, GraphUpsertInput } from '@memsidecar/graph';
 import { KvGetInput, KvPutInput } from '@memsidecar/kv';
 import { LeaseAcquireInput, LeaseReleaseInput } from '@memsidecar/lease';
 import { SemanticSearchInput, SemanticUpsertInput } from '@memsidecar/semantic';
@@ -109,6 +110,42 @@ export const BLOCK_TOOLS: ToolSpec[] = [
     description: 'Releases a lease held by holderId.',
     op: 'lease.release',
     input: LeaseReleaseInput,
+  },
+  {
+    name: 'graph_upsert',
+    title: 'Write graph nodes and edges',
+    description:
+      'Stores nodes (id, labels, props) and typed edges between nodes that exist or come in the same call; an edge with supersedes closes the old edge at its validFrom (e.g. a new employer). Re-upserting an id replaces it.',
+    op: 'graph.upsert',
+    input: GraphUpsertInput,
+  },
+  {
+    name: 'graph_get',
+    title: 'Read graph nodes and edges',
+    description: 'Reads nodes and edges by id (edges whatever their validity); missing ids are left out.',
+    op: 'graph.get',
+    input: GraphGetInput,
+  },
+  {
+    name: 'graph_neighbors',
+    title: 'Find related nodes',
+    description: "A node's edges valid now (or at asOf), out, in or both ways, optionally of some types or to nodes of some labels, each with the node at its other end.",
+    op: 'graph.neighbors',
+    input: GraphNeighborsInput,
+  },
+  {
+    name: 'graph_traverse',
+    title: 'Walk the graph',
+    description: 'Breadth-first walk from a node along valid edges, up to depth, maxNodes and fanOut (clamped to the configured maxima); truncated says which limit cut it.',
+    op: 'graph.traverse',
+    input: GraphTraverseInput,
+  },
+  {
+    name: 'graph_delete',
+    title: 'Delete graph nodes and edges',
+    description: 'Deletes nodes and edges by id; a node that still has edges is refused unless cascade deletes them with it.',
+    op: 'graph.delete',
+    input: GraphDeleteInput,
   },
 ];
 

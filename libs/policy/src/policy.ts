@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Request fields a `cap` rule can bound. */
-export const CAPPED_FIELDS = ['topK', 'limit', 'maxEvents', 'maxMs', 'waitMs', 'maxRows', 'ttlMs'] as const;
+export const CAPPED_FIELDS = ['topK', 'limit', 'maxEvents', 'maxMs', 'waitMs', 'maxRows', 'ttlMs', 'depth', 'maxNodes', 'fanOut'] as const;
 export type CappedField = (typeof CAPPED_FIELDS)[number];
 
 export const RATE_DIMENSIONS = ['tenant', 'agent', 'namespace', 'op'] as const;
@@ -34,6 +34,10 @@ const caps = z
     waitMs: bound,
     maxRows: bound,
     ttlMs: bound,
+    /** `graph.traverse`'s breadth-first walk. */
+    depth: bound,
+    maxNodes: bound,
+    fanOut: bound,
     /** Size of the request body in bytes. */
     bodyBytes: z.number().int().min(1).optional(),
   })

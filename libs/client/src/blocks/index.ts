@@ -2,6 +2,7 @@ import { artifactClient, type ArtifactClient } from './artifact';
 import { auditClient, type AuditClient } from './audit';
 import { episodicClient, type EpisodicClient } from './episodic';
 import { factsClient, type FactsClient } from './facts';
+import { graphClient, type GraphClient } from './graph';
 import { kvClient, type KvClient } from './kv';
 import { leaseClient, type LeaseClient } from './lease';
 import type { Call, Stream } from './method';
@@ -17,6 +18,7 @@ export interface BlockClients {
   lease: LeaseClient;
   session: SessionOpsClient;
   facts: FactsClient;
+  graph: GraphClient;
   audit: AuditClient;
 }
 
@@ -29,6 +31,7 @@ export function createBlockClients(call: Call, stream: Stream): BlockClients {
     lease: leaseClient(call),
     session: sessionOpsClient(call),
     facts: factsClient(call),
+    graph: graphClient(call),
     audit: auditClient(call),
   };
 }
@@ -42,4 +45,5 @@ export { UPLOAD_CHUNK_BYTES, type ArtifactSource, type ArtifactUploadOptions } f
 export type * from './lease';
 export type * from './session';
 export type * from './facts';
+export type * from './graph';
 export type * from './audit';
