@@ -68,6 +68,11 @@ OPERATION_CATALOGUE: Dict[str, OperationTraits] = {
     "facts.export": _READ,
     "facts.purge": _MEMORY_CHANGE,
     "facts.revert": _MEMORY_CHANGE,
+    "graph.upsert": _MEMORY_CHANGE,
+    "graph.get": _READ,
+    "graph.neighbors": _READ,
+    "graph.traverse": _READ,
+    "graph.delete": _MEMORY_CHANGE,
     "audit.query": _READ,
     "audit.erase": _CHANGE,
 }
