@@ -93,6 +93,7 @@ class AsyncMemoryClient:
         self.session = AsyncBlock(client.session)
         self.facts = AsyncBlock(client.facts)
         self.audit = AsyncBlock(client.audit)
+        self.graph = AsyncBlock(client.graph)
 
     @classmethod
     async def connect(cls, *args: Any, **kwargs: Any) -> "AsyncMemoryClient":
@@ -112,7 +113,7 @@ class AsyncMemoryClient:
     def in_session(self, session: Session) -> Any:
         """The blocks with every call tied to ``session``, awaitable."""
         scope = self.client.in_session(session)
-        return type("AsyncSessionScope", (), {name: AsyncBlock(getattr(scope, name)) for name in ("kv", "episodic", "semantic", "artifact", "lease", "session", "facts", "audit")})()
+        return type("AsyncSessionScope", (), {name: AsyncBlock(getattr(scope, name)) for name in ("kv", "episodic", "semantic", "artifact", "lease", "session", "facts", "audit", "graph")})()
 
     def turns(self, **options: Any) -> AsyncTurns:
         return AsyncTurns(self.client.turns(**options))

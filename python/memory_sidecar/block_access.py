@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Iterator, Mapping, Optional, TypeVar, overload
 
-from .blocks import ArtifactBlock, AuditBlock, EpisodicBlock, FactsBlock, KvBlock, LeaseBlock, SemanticBlock, SessionBlock
+from .blocks import ArtifactBlock, AuditBlock, EpisodicBlock, FactsBlock, GraphBlock, KvBlock, LeaseBlock, SemanticBlock, SessionBlock
 from .caller import SessionBinding
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class BlockAccess:
     session: BlockAttribute[SessionBlock] = BlockAttribute(SessionBlock)
     facts: BlockAttribute[FactsBlock] = BlockAttribute(FactsBlock)
     audit: BlockAttribute[AuditBlock] = BlockAttribute(AuditBlock)
+    graph: BlockAttribute[GraphBlock] = BlockAttribute(GraphBlock)
 
 
 class SessionScope(BlockAccess):

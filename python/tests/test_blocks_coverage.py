@@ -9,13 +9,14 @@ from memory_sidecar._proto.memsidecar.audit.v1 import audit_pb2
 from memory_sidecar._proto.memsidecar.common.v1 import provenance_pb2
 from memory_sidecar._proto.memsidecar.episodic.v1 import episodic_pb2
 from memory_sidecar._proto.memsidecar.facts.v1 import facts_pb2
+from memory_sidecar._proto.memsidecar.graph.v1 import graph_pb2
 from memory_sidecar._proto.memsidecar.kv.v1 import kv_pb2
 from memory_sidecar._proto.memsidecar.lease.v1 import lease_pb2
 from memory_sidecar._proto.memsidecar.semantic.v1 import semantic_pb2
 from memory_sidecar._proto.memsidecar.session.v1 import session_pb2
 
 REPO = Path(__file__).resolve().parents[2]
-MODULES = [artifact_pb2, audit_pb2, episodic_pb2, facts_pb2, kv_pb2, lease_pb2, semantic_pb2, session_pb2]
+MODULES = [artifact_pb2, audit_pb2, episodic_pb2, facts_pb2, graph_pb2, kv_pb2, lease_pb2, semantic_pb2, session_pb2]
 SHARED = {"common": provenance_pb2}
 """Messages the blocks share (no service of their own)."""
 

@@ -19,6 +19,7 @@ BLOCK_CLASSES = {
     "session": "SessionBlock",
     "facts": "FactsBlock",
     "audit": "AuditBlock",
+    "graph": "GraphBlock",
 }
 
 

@@ -28,6 +28,20 @@ from .facts import (
     FactsTickResult,
     FactsWriteResult,
 )
+from .graph import (
+    GraphBlock,
+    GraphDeleteResult,
+    GraphEdge,
+    GraphGetResult,
+    GraphNeighbor,
+    GraphNeighborsResult,
+    GraphNode,
+    GraphTraverseLimits,
+    GraphTraverseResult,
+    GraphTraverseTruncated,
+    GraphUpserted,
+    GraphUpsertResult,
+)
 from .kv import KvBlock, KvDeleteResult, KvEntry, KvListResult, KvPutResult, KvRevertResult
 from .lease import LeaseAcquireResult, LeaseBlock, LeaseHolding, LeaseReleaseResult, LeaseRenewResult
 from .semantic import (
@@ -67,6 +81,7 @@ BLOCKS = {
     "session": SessionBlock,
     "facts": FactsBlock,
     "audit": AuditBlock,
+    "graph": GraphBlock,
 }
 """Each block's class by the block's name in the contract (``kv.put`` → ``BLOCKS['kv'].put``)."""
 
