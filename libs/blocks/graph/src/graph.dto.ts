@@ -14,6 +14,13 @@ const MAX_FILTER = 64;
 export type GraphDirection = 'out' | 'in' | 'both';
 const DIRECTIONS = ['out', 'in', 'both'];
 
+/** An optional list of up to 1000 node or edge ids. */
+const IsIdList =
+  () =>
+  (target: object, property: string): void => {
+    for (const decorate of [IsOptional(), IsArray(), ArrayMaxSize(MAX_ITEMS), Matches(ID, { each: true, ...ID_MESSAGE })]) decorate(target, property);
+  };
+
 export class NodeDto {
   @Matches(ID, ID_MESSAGE)
   id: string;
@@ -95,16 +102,10 @@ export class GraphGetInput {
   @IsNamespace()
   ns: string;
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_ITEMS)
-  @Matches(ID, { each: true, ...ID_MESSAGE })
+  @IsIdList()
   nodeIds?: string[];
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_ITEMS)
-  @Matches(ID, { each: true, ...ID_MESSAGE })
+  @IsIdList()
   edgeIds?: string[];
 
   @IsOptional()
@@ -211,16 +212,10 @@ export class GraphDeleteInput {
   @IsNamespace()
   ns: string;
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_ITEMS)
-  @Matches(ID, { each: true, ...ID_MESSAGE })
+  @IsIdList()
   nodeIds?: string[];
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_ITEMS)
-  @Matches(ID, { each: true, ...ID_MESSAGE })
+  @IsIdList()
   edgeIds?: string[];
 
   @Describe("delete the nodes' edges with them; without it a node that has edges is refused")

@@ -11,37 +11,40 @@ const STEP_ENDS: Record<GraphDirection, { leaves: string; reaches: string }> = {
 };
 
 /**
- * The breadth-first walk in one statement. `walk` holds, per level, each node reached, the edge it
- * was reached by and that edge's rank among its parent's edges (by id): a parent's edges past the
- * fan-out (`$7`) are fetched one too many to tell it was cut, and never followed. The walk goes one
- * level past the depth (`$6`) to tell whether it was cut there (a node first found on that level,
- * by an edge within the fan-out); a cycle ends at the depth bound.
+ * The breadth-first walk in one statement. `walk` holds each node reached at each level (a node is
+ * expanded once per level, never once per edge that reaches it), following each node's first
+ * `$7` edges by id (the fan-out) down to the depth `$6`; a cycle ends at the depth bound.
  * Out come the nodes kept (the shallowest depth of each, one past `$8` to tell the nodes were cut),
- * the edges followed, and a row for each limit that cut the walk.
+ * the edges followed between them, and a row for each limit that cut the walk: a node above the
+ * depth with more edges than the fan-out, or a node at the depth with an edge to one not reached.
  */
 const WALK = Object.fromEntries(
-  Object.entries(STEP_ENDS).map(([direction, { leaves, reaches }]) => [
-    direction,
-    `WITH RECURSIVE walk(id, depth, edge_id, rank) AS (
-       SELECT n.id, 0, NULL::text COLLATE "C", 0::bigint FROM graph_nodes n WHERE n.tenant = $1 AND n.ns = $2 AND n.id = $3
-       UNION
-       SELECT s.next, w.depth + 1, s.edge_id, s.rank
-       FROM walk w CROSS JOIN LATERAL (
-         SELECT ${reaches} AS next, e.id AS edge_id, row_number() OVER (ORDER BY e.id) AS rank
-         FROM graph_edges e
+  Object.entries(STEP_ENDS).map(([direction, { leaves, reaches }]) => {
+    /** A node's first `$7` followed edges (one more with `extra`), as `s(next, edge_id)`. */
+    const steps = (extra = '') => `CROSS JOIN LATERAL (
+         SELECT ${reaches} AS next, e.id AS edge_id FROM graph_edges e
          WHERE e.tenant = $1 AND e.ns = $2 AND ${leaves} AND ${FOLLOWED}
-         ORDER BY e.id
-         LIMIT $7::bigint + 1
-       ) s
-       WHERE w.depth <= $6 AND w.rank <= $7
-     ),
-     reached AS (SELECT id, min(depth) AS depth FROM walk WHERE depth <= $6 AND rank <= $7 GROUP BY id),
-     kept AS (SELECT id, depth FROM reached ORDER BY depth, id LIMIT $8::bigint + 1)
-     SELECT 'node' AS kind, id, depth FROM kept
-     UNION ALL SELECT DISTINCT 'edge', edge_id, NULL::integer FROM walk WHERE depth BETWEEN 1 AND $6 AND rank <= $7
-     UNION ALL SELECT 'fanOut', NULL, NULL WHERE EXISTS (SELECT 1 FROM walk WHERE depth <= $6 AND rank > $7)
-     UNION ALL SELECT 'depth', NULL, NULL WHERE EXISTS (SELECT 1 FROM walk w WHERE w.depth = $6 + 1 AND w.rank <= $7 AND NOT EXISTS (SELECT 1 FROM reached r WHERE r.id = w.id))`,
-  ]),
+         ORDER BY e.id LIMIT $7::bigint${extra}
+       ) s`;
+    return [
+      direction,
+      `WITH RECURSIVE walk(id, depth) AS (
+         SELECT n.id, 0 FROM graph_nodes n WHERE n.tenant = $1 AND n.ns = $2 AND n.id = $3
+         UNION
+         SELECT s.next, w.depth + 1 FROM walk w ${steps()} WHERE w.depth < $6
+       ),
+       reached AS (SELECT id, min(depth) AS depth FROM walk GROUP BY id),
+       kept AS (SELECT id, depth FROM reached ORDER BY depth, id LIMIT $8::bigint + 1)
+       SELECT 'node' AS kind, id, depth FROM kept
+       UNION ALL SELECT DISTINCT 'edge', s.edge_id, NULL::integer FROM kept w ${steps()} WHERE w.depth < $6 AND s.next IN (SELECT id FROM kept)
+       UNION ALL SELECT 'fanOut', NULL, NULL WHERE EXISTS (
+         SELECT 1 FROM reached w CROSS JOIN LATERAL (
+           SELECT 1 FROM graph_edges e WHERE e.tenant = $1 AND e.ns = $2 AND ${leaves} AND ${FOLLOWED} ORDER BY e.id OFFSET $7::bigint LIMIT 1
+         ) beyond WHERE w.depth < $6)
+       UNION ALL SELECT 'depth', NULL, NULL WHERE EXISTS (
+         SELECT 1 FROM reached w ${steps()} WHERE w.depth = $6 AND NOT EXISTS (SELECT 1 FROM reached r WHERE r.id = s.next))`,
+    ];
+  }),
 ) as Record<GraphDirection, string>;
 
 export interface TraverseQuery {
