@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { LruMap, MemError } from '@memsidecar/core';
 import type { ErasureSubject } from './erasure-subject';
@@ -11,6 +11,8 @@ import type { DataKey, SubjectKeys } from './subject-keys';
 
 const CACHED_KEYS = 100_000;
 const CREATE_ATTEMPTS = 5;
+/** Pause before a watch that ended is started again. */
+const REWATCH_MS = 1_000;
 
 export interface NatsSubjectKeysOptions {
   /** KV bucket of the keys (`<stream>_KEYS`). */
@@ -31,7 +33,8 @@ export class NatsSubjectKeys implements SubjectKeys {
   private readonly byId = new LruMap<string, Buffer | null>(CACHED_KEYS);
   private readonly creating = new Map<string, Promise<DataKey>>();
   private readonly listeners: ((s: ErasureSubject) => void)[] = [];
-  private watching: { stop(): void } | null = null;
+  private watching: (AsyncIterable<KvWatchEntry> & { stop(): void }) | null = null;
+  private closed = false;
 
   private constructor(
     private readonly kv: KV,
@@ -95,6 +98,7 @@ export class NatsSubjectKeys implements SubjectKeys {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.watching?.stop();
   }
 
@@ -143,15 +147,34 @@ export class NatsSubjectKeys implements SubjectKeys {
     for (const listener of this.listeners) listener(subject);
   }
 
+  /**
+   * Follows the markers for as long as the store is open. A watch that ends by itself (its consumer
+   * lost) is started again, and the keys cached meanwhile are dropped: a marker put while nobody
+   * watched must not leave a destroyed key in use here.
+   */
   private async watchMarkers(): Promise<void> {
-    const watch = await this.kv.watch({ key: '>', include: 'updates' });
-    this.watching = watch;
+    this.watching = await this.kv.watch({ key: '>', include: 'updates' });
     void (async () => {
-      for await (const e of watch) {
-        const subject = e.operation === 'PUT' ? subjectOfMarker(e.key) : null;
-        if (subject) this.forget(subject);
+      while (!this.closed) {
+        try {
+          for await (const e of this.watching!) {
+            const subject = e.operation === 'PUT' ? subjectOfMarker(e.key) : null;
+            if (subject) this.forget(subject);
+          }
+        } catch {
+          // Started again below, like a watch that ended.
+        }
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, REWATCH_MS));
+        try {
+          this.watching = await this.kv.watch({ key: '>', include: 'updates' });
+          this.currentByName.clear();
+          this.byId.clear();
+        } catch {
+          // The store is away: tried again after the pause.
+        }
       }
-    })().catch(() => undefined);
+    })();
   }
 
   /** The data key an entry holds, unwrapped; null for a marker. */
