@@ -82,6 +82,16 @@ export const erasureCases =
       expect(await readBack(svc, 'gone', globex)).toEqual(everything);
     });
 
+    it('tails nothing of the erased namespace from its first cursor, and the kept one as before', async () => {
+      const kept = await svc.stream('episodic.tail', { ns: 'kept', afterCursor: 0, maxEvents: 1, maxMs: 1_000 }, { principal: acme });
+      expect(kept.items).toHaveLength(1);
+      const gone = svc.stream('episodic.tail', { ns: 'gone', afterCursor: 0, maxEvents: 1, maxMs: 1_000 }, { principal: acme });
+      // The tail waits on the clock for its deadline once it follows the live log.
+      await svc.idle(1);
+      await svc.clock.advance(1_000);
+      expect((await gone).items).toEqual([]);
+    });
+
     it('reads the subject’s events in the log as erased, payload gone, envelope kept', async () => {
       const after = await events(svc, 'acme', 'gone');
       const erased = after.filter((e) => e.seq <= before.at(-1)!.seq);
