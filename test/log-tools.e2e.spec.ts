@@ -316,6 +316,16 @@ describe('log tools - export, point-in-time replay and verify (Postgres)', () =>
     expect(rows.audit_log.filter((r) => JSON.parse(r).ns === 'forget').map((r) => JSON.parse(r).type)).toEqual(['audit.subject_erased']);
   });
 
+  it('memctl erase asks the running service for the erasure and prints its receipt', async () => {
+    const { seq } = await f.client.ok('kv.put', { ns: 'forget-by-operator', key: 'who', value: 'someone' });
+    const receipt = JSON.parse((await memctlOk('erase', '--tenant', 'default', '--ns', 'forget-by-operator', '--json')).stdout);
+    expect(receipt).toMatchObject({ subject: { tenant: 'default', ns: 'forget-by-operator' }, events: { count: 1, ranges: [{ from: seq, to: seq }] }, rows: { kv_entries: 1 } });
+    expect(await f.client.ok('kv.get', { ns: 'forget-by-operator', key: 'who', minSeq: receipt.seq })).toEqual({ found: false });
+    const [event] = (await fullLog()).filter((e) => e.seq === receipt.seq);
+    expect(event).toMatchObject({ type: 'audit.subject_erased', agent: 'memctl' });
+    expect(await memctl('erase', '--ns', 'x')).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant') });
+  });
+
   it('verify prints a tampered row (table, key, column, both values) and exits 1; no scratch database is left', async () => {
     await sql(f.pg!.url, `UPDATE kv_entries SET value = '"tampered"' WHERE ns = 'mix' AND key = 'k-pit'`);
     await sql(f.pg!.url, `DELETE FROM episodic_events WHERE ns = 'mix' AND cursor = (SELECT max(cursor) FROM episodic_events WHERE ns = 'mix')`);

@@ -6,6 +6,7 @@ import { UsageError, parseArgs } from './args';
 import { audit } from './commands/audit';
 import { exportLog } from './commands/log-export';
 import { replay } from './commands/replay';
+import { erase } from './commands/erase';
 import { revert } from './commands/revert';
 import { verify } from './commands/verify';
 import { rebuild, status } from './commands/projections';
@@ -40,6 +41,9 @@ const USAGE = `memctl — operator CLI for memsidecar (same config and data dir 
   memctl revert facts --tenant T [--ns N] --id ID --to-seq S [--json]
                                     one key, record or fact as it was at a log sequence, restored by a
                                     new event (semantic and facts: on PGlite, with the service stopped)
+  memctl erase --tenant T [--ns N] [--json]
+                                    asks the running service to erase a tenant or one namespace of it
+                                    for good (audit.erase) and prints the receipt
   memctl verify                     replays the log into a scratch database and compares every read
                                     model row by row with the live one (exit 1 on a difference)
   memctl mcp [--token T]            MCP over stdio for one agent (token also from MEMSIDECAR_TOKEN)
@@ -81,6 +85,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       case 'revert semantic':
       case 'revert facts':
         return await revert(config(), args);
+      case 'erase':
+        return await erase(config(), args);
       case 'verify':
         return await verify(config());
       case 'mcp':
