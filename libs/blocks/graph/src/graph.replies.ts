@@ -1,32 +1,17 @@
 import type { Provenance } from '@memsidecar/core';
-import type { Props } from './graph.events';
+import type { StoredEdge, StoredNode } from './graph.events';
 
-export interface GraphNode {
-  id: string;
-  labels: string[];
-  props: Props;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+/** A node as reads return it: its stored state, and where that came from. */
+export type GraphNode = StoredNode & {
   /** Of the upsert that wrote the node's current version. */
   provenance?: Provenance;
-}
+};
 
-export interface GraphEdge {
-  id: string;
-  type: string;
-  from: string;
-  to: string;
-  props: Props;
-  validFrom: string;
-  validTo: string | null;
-  supersedes: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+/** An edge as reads return it: its stored state, and where that came from. */
+export type GraphEdge = StoredEdge & {
   /** Of the upsert that wrote the edge's current version. */
   provenance?: Provenance;
-}
+};
 
 export interface GraphItemVersion {
   id: string;
