@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { MemError } from '@memsidecar/core';
 import type { ErasureSubject } from './erasure-subject';
 import { keyId, keyName, keyNameCovers, markerOf, namespaceMarker, parseKeyId, tenantMarker } from './key-names';
-import type { DataKey, SubjectKeys } from './subject-keys';
+import { erasing, type DataKey, type SubjectKeys } from './subject-keys';
 
 /** The key store in this process's memory, for specs that run the service in one process. */
 export class InMemorySubjectKeys implements SubjectKeys {
@@ -48,6 +47,3 @@ export class InMemorySubjectKeys implements SubjectKeys {
 
   async close(): Promise<void> {}
 }
-
-export const erasing = (tenant: string, ns: string): MemError =>
-  new MemError('UNAVAILABLE', `namespace ${tenant}/${ns} is being erased; retry once the erasure is done`);

@@ -5,9 +5,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { LruMap, MemError } from '@memsidecar/core';
 import type { ErasureSubject } from './erasure-subject';
 import type { MasterKey } from './master-key';
-import { erasing } from './in-memory-subject-keys';
 import { keyId, keyName, keyNameCovers, markerOf, namespaceMarker, parseKeyId, subjectOfMarker, tenantMarker, tenantPrefix } from './key-names';
-import type { DataKey, SubjectKeys } from './subject-keys';
+import { erasing, type DataKey, type SubjectKeys } from './subject-keys';
 
 const CACHED_KEYS = 100_000;
 const CREATE_ATTEMPTS = 5;

@@ -1,3 +1,4 @@
+import { MemError } from '@memsidecar/core';
 import type { ErasureSubject } from './erasure-subject';
 
 /** A namespace's data key: 32 bytes for AES-256-GCM, and the id events name it by. */
@@ -27,3 +28,7 @@ export interface SubjectKeys {
   onDestroyed(listener: (subject: ErasureSubject) => void): void;
   close(): Promise<void>;
 }
+
+/** What a key store answers while an erasure of the namespace runs. */
+export const erasing = (tenant: string, ns: string): MemError =>
+  new MemError('UNAVAILABLE', `namespace ${tenant}/${ns} is being erased; retry once the erasure is done`);
